@@ -1,0 +1,52 @@
+/**
+ * `npm start`: the demo. Starts a throwaway MariaDB, runs the example from the original txMySQL
+ * README (create database `foo` and table `bar`, insert ten 'Hello world' rows, print the insert's
+ * outcome and the rows), then stops the server. Set MYWIRE_DEMO_URL to use an existing server instead.
+ */
+import { connect } from "../../mod.ts";
+import { startThrowawayServer, type ThrowawayServer } from "./throwaway-server.ts";
+
+/** Runs the demo against `url` and prints what it does. */
+export async function runDemo(url: string, print: (line: string) => void = console.log): Promise<void> {
+  await using conn = await connect(url);
+  print(`connected to ${conn.serverVersion} (thread ${conn.threadId})`);
+  await conn.query("CREATE DATABASE IF NOT EXISTS foo");
+  await conn.useDatabase("foo");
+  await conn.query("DROP TABLE IF EXISTS bar");
+  await conn.query(
+    "CREATE TABLE bar (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, message VARCHAR(255) NOT NULL)",
+  );
+  const rows = Array.from({ length: 10 }, () => ["Hello world"]);
+  const insert = await conn.query("INSERT INTO bar (message) VALUES ?", [rows]);
+  const { insertId, affectedRows, info, warningCount, serverStatus } = insert;
+  print("insert: " + JSON.stringify({ insertId, affectedRows, info, warningCount, serverStatus }));
+  const selected = await conn.query<{ id: number; message: string }>(
+    "SELECT id, message FROM bar ORDER BY id",
+  );
+  print(`select: ${selected.length} rows`);
+  for (const row of selected) print("  " + JSON.stringify(row));
+}
+
+async function main(): Promise<void> {
+  const existing = process.env.MYWIRE_DEMO_URL;
+  if (existing) return runDemo(existing);
+  console.log("starting a throwaway MariaDB ...");
+  const server: ThrowawayServer = await startThrowawayServer({});
+  try {
+    const url = `mysql://${server.rootUser}:${
+      encodeURIComponent(server.rootPassword)
+    }@${server.host}:${server.port}/`;
+    console.log(`MariaDB is up on ${server.host}:${server.port}`);
+    await runDemo(url);
+  } finally {
+    await server.stop();
+    console.log("server stopped");
+  }
+}
+
+if (import.meta.main ?? process.argv[1]?.endsWith("demo.ts")) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

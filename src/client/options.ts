@@ -1,0 +1,218 @@
+/**
+ * Connection options as users write them (an object or a `mysql://` URL), their defaults, and their
+ * validation into the session's resolved settings. Bad input is a TypeError naming the option.
+ */
+import { CharsetDefaultCollation, CollationIds } from "../protocol/constants.ts";
+import { defaultValueOptions, parseTimezone, type ValueOptions } from "../protocol/values.ts";
+import type { Runtime } from "../runtime/socket.ts";
+import type { SessionOptions, SslMode, SslOptions } from "../session/options.ts";
+
+/** Options of `connect()`. Every field is optional; defaults are listed with each. */
+export interface ConnectionOptions {
+  /** Server host name or address. Default `"localhost"`. */
+  host?: string;
+  /** Server TCP port. Default 3306. */
+  port?: number;
+  /** A Unix socket path to connect to instead of host and port. */
+  socketPath?: string;
+  /** User name. Default `""`. */
+  user?: string;
+  /** Password. Default `""`. */
+  password?: string;
+  /** The default database. */
+  database?: string;
+  /**
+   * TLS: a mode (`"disabled"`, the default, `"preferred"`, `"required"`, `"verify-ca"`,
+   * `"verify-identity"`), `true` for `"verify-identity"`, or an object with the mode and PEM texts.
+   */
+  ssl?: boolean | SslMode | (Partial<SslOptions> & { mode?: SslMode });
+  /** Milliseconds to connect and authenticate. Default 10000; 0 waits forever. */
+  connectTimeout?: number;
+  /** Time zone of DATETIME/TIMESTAMP values: `"local"` (default), `"Z"` or `"+HH:MM"`. */
+  timezone?: string;
+  /** Connection charset or collation name (`"utf8mb4"`, `"utf8mb4_unicode_ci"`, ...) or collation id. Default utf8mb4. */
+  charset?: string | number;
+  /** DATE/DATETIME/TIMESTAMP as strings: `true`, or a list of those type names. Default false. */
+  dateStrings?: ValueOptions["dateStrings"];
+  /** BIGINT as `"auto"` (default: number when safe, else bigint), `"bigint"`, `"string"` or `"number"` (lossy). */
+  bigint?: ValueOptions["bigint"];
+  /** DECIMAL as `"string"` (default, exact) or `"number"` (lossy). */
+  decimal?: ValueOptions["decimal"];
+  /** Parse JSON columns. Default true. */
+  jsonParse?: boolean;
+  /** Rows as arrays instead of objects. Default false. */
+  rowsAsArray?: boolean;
+  /** Largest packet accepted from the server, in bytes. Default 64 MiB. */
+  maxPacketSize?: number;
+  /** Allow several statements separated by `;` in one query. Default false. */
+  multipleStatements?: boolean;
+  /** `affectedRows` counts matched rows instead of changed rows. Default false. */
+  foundRows?: boolean;
+  /** Connection attributes sent to the server (visible in performance_schema). */
+  connectAttributes?: Record<string, string>;
+  /** The server's RSA public key (PEM), for caching_sha2_password and sha256_password without TLS. */
+  serverPublicKey?: string;
+  /** Let the client ask the server for its RSA public key (open to a man in the middle). Default false. */
+  allowPublicKeyRetrieval?: boolean;
+  /** Allow mysql_clear_password to send the password over unencrypted TCP. Default false. */
+  allowCleartextPassword?: boolean;
+  /** The runtime's socket implementation; detected when absent. */
+  runtime?: Runtime;
+}
+
+const sslModes: readonly SslMode[] = ["disabled", "preferred", "required", "verify-ca", "verify-identity"];
+
+function fail(option: string, message: string): never {
+  throw new TypeError(`invalid option ${option}: ${message}`);
+}
+
+function integerIn(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    fail(option, `${String(value)} is not an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function resolveSsl(ssl: ConnectionOptions["ssl"]): SslOptions {
+  if (ssl === undefined || ssl === false) return { mode: "disabled" };
+  if (ssl === true) return { mode: "verify-identity" };
+  if (typeof ssl === "string") {
+    if (!sslModes.includes(ssl)) fail("ssl", `unknown mode "${ssl}" (use one of ${sslModes.join(", ")})`);
+    return { mode: ssl };
+  }
+  if (typeof ssl !== "object" || ssl === null) fail("ssl", "expected a boolean, a mode or an object");
+  const mode = ssl.mode ?? (ssl.ca ? "verify-identity" : "required");
+  if (!sslModes.includes(mode)) fail("ssl.mode", `unknown mode "${mode}"`);
+  return { ...ssl, mode };
+}
+
+function resolveCharset(charset: string | number | undefined): number {
+  if (charset === undefined) return CharsetDefaultCollation.utf8mb4;
+  if (typeof charset === "number") return integerIn("charset", charset, 1, 255);
+  const name = charset.toLowerCase();
+  const id = CharsetDefaultCollation[name] ?? CollationIds[name];
+  if (id === undefined || id > 255) fail("charset", `unknown charset or collation "${charset}"`);
+  return id;
+}
+
+function booleanOption(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") fail(option, `expected a boolean, got ${typeof value}`);
+  return value;
+}
+
+function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) fail(option, `${String(value)} is not one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
+/** Validates user options and fills in the defaults. */
+export function resolveOptions(options: ConnectionOptions): SessionOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("connect() expects an options object or a mysql:// URL string");
+  }
+  const port = options.port === undefined ? 3306 : integerIn("port", options.port, 1, 65535);
+  const connectTimeout = options.connectTimeout === undefined
+    ? 10_000
+    : integerIn("connectTimeout", options.connectTimeout, 0, 2 ** 31 - 1);
+  const maxPacketSize = options.maxPacketSize === undefined
+    ? 64 * 1024 * 1024
+    : integerIn("maxPacketSize", options.maxPacketSize, 1024, 2 ** 30);
+  const timezone = options.timezone ?? "local";
+  try {
+    parseTimezone(timezone);
+  } catch (error) {
+    fail("timezone", (error as Error).message);
+  }
+  const dateStrings = options.dateStrings ?? defaultValueOptions.dateStrings;
+  if (typeof dateStrings !== "boolean" && !Array.isArray(dateStrings)) {
+    fail("dateStrings", "expected a boolean or a list of DATE, DATETIME, TIMESTAMP");
+  }
+  const values: ValueOptions = {
+    timezone,
+    dateStrings,
+    bigint: oneOf(
+      "bigint",
+      options.bigint,
+      ["auto", "bigint", "string", "number"],
+      defaultValueOptions.bigint,
+    ),
+    decimal: oneOf("decimal", options.decimal, ["string", "number"], defaultValueOptions.decimal),
+    jsonParse: booleanOption("jsonParse", options.jsonParse, defaultValueOptions.jsonParse),
+  };
+  for (const key of ["host", "user", "password", "database", "socketPath"] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== "string") fail(key, `expected a string, got ${typeof v}`);
+  }
+  return {
+    host: options.host ?? "localhost",
+    port,
+    socketPath: options.socketPath,
+    user: options.user ?? "",
+    password: options.password ?? "",
+    database: options.database || undefined,
+    ssl: resolveSsl(options.ssl),
+    connectTimeout,
+    charset: resolveCharset(options.charset),
+    maxPacketSize,
+    multipleStatements: booleanOption("multipleStatements", options.multipleStatements, false),
+    foundRows: booleanOption("foundRows", options.foundRows, false),
+    connectAttributes: { _client_name: "mywire", ...options.connectAttributes },
+    serverPublicKey: options.serverPublicKey,
+    allowPublicKeyRetrieval: booleanOption("allowPublicKeyRetrieval", options.allowPublicKeyRetrieval, false),
+    allowCleartextPassword: booleanOption("allowCleartextPassword", options.allowCleartextPassword, false),
+    runtime: options.runtime,
+    values,
+    rowsAsArray: booleanOption("rowsAsArray", options.rowsAsArray, false),
+  };
+}
+
+const booleanParams = new Set([
+  "multipleStatements",
+  "foundRows",
+  "jsonParse",
+  "rowsAsArray",
+  "allowPublicKeyRetrieval",
+  "allowCleartextPassword",
+]);
+const numberParams = new Set(["connectTimeout", "maxPacketSize", "port"]);
+const stringParams = new Set(["timezone", "charset", "bigint", "decimal", "socketPath", "serverPublicKey"]);
+
+/**
+ * Parses `mysql://user:password@host:port/database?option=value` (also `mariadb://`). Query
+ * parameters are option names; `ssl-mode` / `sslMode` set the TLS mode, `dateStrings=true` works too.
+ */
+export function parseUrl(url: string): ConnectionOptions {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`invalid connection URL "${url}"`);
+  }
+  if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
+    throw new TypeError(`connection URL must start with mysql:// or mariadb://, got "${u.protocol}//"`);
+  }
+  const options: ConnectionOptions = {
+    host: u.hostname.replace(/^\[(.*)\]$/, "$1") || undefined,
+    port: u.port ? Number(u.port) : undefined,
+    user: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    database: u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : undefined,
+  };
+  const record = options as Record<string, unknown>;
+  for (const [key, value] of u.searchParams) {
+    if (key === "ssl-mode" || key === "sslMode" || key === "ssl") {
+      record.ssl = value === "true"
+        ? true
+        : value === "false"
+        ? false
+        : value.toLowerCase().replace("_", "-");
+    } else if (key === "dateStrings") record.dateStrings = value === "true";
+    else if (booleanParams.has(key)) record[key] = value === "true" || value === "1";
+    else if (numberParams.has(key)) record[key] = Number(value);
+    else if (stringParams.has(key)) record[key] = value;
+    else throw new TypeError(`unknown connection URL parameter "${key}"`);
+  }
+  return options;
+}

@@ -1,0 +1,128 @@
+/**
+ * Packet framing (MySQL "MySQL Packets"): a 3-byte little-endian payload length and a 1-byte
+ * sequence id before each payload. Payloads of 2^24-1 bytes or more are split into several physical
+ * packets, the last one shorter than 2^24-1 (possibly empty). Pure: bytes in, packets out.
+ */
+import { MAX_PAYLOAD } from "./constants.ts";
+import { ProtocolError } from "./errors.ts";
+
+/** Frames a payload into one or more physical packets starting at sequence id `seq`. */
+export function encodePacket(payload: Uint8Array, seq: number): Uint8Array {
+  const frames = Math.floor(payload.length / MAX_PAYLOAD) + 1;
+  const out = new Uint8Array(payload.length + frames * 4);
+  let src = 0;
+  let dst = 0;
+  for (let i = 0; i < frames; i++) {
+    const n = Math.min(MAX_PAYLOAD, payload.length - src);
+    out[dst] = n & 0xff;
+    out[dst + 1] = (n >> 8) & 0xff;
+    out[dst + 2] = (n >> 16) & 0xff;
+    out[dst + 3] = (seq + i) & 0xff;
+    out.set(payload.subarray(src, src + n), dst + 4);
+    src += n;
+    dst += n + 4;
+  }
+  return out;
+}
+
+/** How many physical packets `encodePacket` makes of a payload of this length. */
+export function frameCount(payloadLength: number): number {
+  return Math.floor(payloadLength / MAX_PAYLOAD) + 1;
+}
+
+/** A logical packet: the joined payload and the sequence id of its first physical packet. */
+export interface Packet {
+  readonly payload: Uint8Array;
+  readonly seq: number;
+}
+
+/**
+ * Incremental packet decoder. Feed it chunks as they arrive with `push`, take whole packets with
+ * `next`. A payload returned by `next` may be a view into the decoder's buffer: it stays valid only
+ * until the next `push`. Payloads larger than `maxPacketSize` are refused before they are buffered.
+ */
+export class PacketDecoder {
+  private buf: Uint8Array = new Uint8Array(0);
+  private start = 0;
+  private end = 0;
+  /** Fragments of a split payload (each a copy) waiting for the final fragment. */
+  private parts: Uint8Array[] = [];
+  private partsLength = 0;
+  private partsSeq = 0;
+  /** The sequence id of the last physical packet returned, for the next expected id. */
+  lastSeq = -1;
+  maxPacketSize: number;
+
+  constructor(maxPacketSize = 64 * 1024 * 1024) {
+    this.maxPacketSize = maxPacketSize;
+  }
+
+  /** Bytes received but not yet returned as packets. */
+  get buffered(): number {
+    return this.end - this.start + this.partsLength;
+  }
+
+  /** Adds received bytes. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.start === this.end) {
+      // Nothing pending: use the chunk itself, no copy.
+      this.buf = chunk;
+      this.start = 0;
+      this.end = chunk.length;
+      return;
+    }
+    const pending = this.end - this.start;
+    const next = new Uint8Array(pending + chunk.length);
+    next.set(this.buf.subarray(this.start, this.end));
+    next.set(chunk, pending);
+    this.buf = next;
+    this.start = 0;
+    this.end = next.length;
+  }
+
+  /** The next whole packet, or `undefined` when more bytes are needed. */
+  next(): Packet | undefined {
+    for (;;) {
+      const avail = this.end - this.start;
+      if (avail < 4) return undefined;
+      const b = this.buf, s = this.start;
+      const length = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16);
+      const seq = b[s + 3];
+      if (this.partsLength + length > this.maxPacketSize) {
+        throw new ProtocolError(
+          "oversized",
+          `packet of at least ${this.partsLength + length} bytes exceeds maxPacketSize ${this.maxPacketSize}`,
+        );
+      }
+      if (this.parts.length > 0 && seq !== ((this.lastSeq + 1) & 0xff)) {
+        throw new ProtocolError(
+          "sequence",
+          `packet sequence id ${seq} where ${(this.lastSeq + 1) & 0xff} was expected in a split payload`,
+        );
+      }
+      if (avail < 4 + length) return undefined;
+      const payload = b.subarray(s + 4, s + 4 + length);
+      this.start = s + 4 + length;
+      this.lastSeq = seq;
+      if (length === MAX_PAYLOAD) {
+        if (this.parts.length === 0) this.partsSeq = seq;
+        this.parts.push(payload.slice());
+        this.partsLength += length;
+        continue;
+      }
+      if (this.parts.length === 0) return { payload, seq };
+      this.parts.push(payload);
+      const joined = new Uint8Array(this.partsLength + length);
+      let offset = 0;
+      for (const p of this.parts) {
+        joined.set(p, offset);
+        offset += p.length;
+      }
+      const first = this.partsSeq;
+      this.parts = [];
+      this.partsLength = 0;
+      return { payload: joined, seq: first };
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The runtime boundary: a pull-based byte stream (Socket), a server that accepts them (Listener),
+ * and the Runtime that makes both. Everything above `runtime/` talks only to these interfaces, so
+ * the same session code runs on Node, Deno, Bun and Cloudflare Workers.
+ */
+
+/** Where to connect: a TCP host and port, or a Unix socket path. */
+export type SocketAddress =
+  | { readonly host: string; readonly port: number }
+  | { readonly path: string };
+
+/** How to check the peer's certificate during a TLS upgrade. */
+export type TlsVerify = "none" | "ca" | "identity";
+
+/** TLS settings for `Socket.startTls`. Certificates and keys are PEM text. */
+export interface TlsOptions {
+  /** What to verify: nothing, the chain against `ca`, or the chain and the host name. */
+  readonly verify: TlsVerify;
+  /** Trusted CA certificates (PEM); without them the runtime's default trust store is used. */
+  readonly ca?: string | readonly string[];
+  /** Client certificate (PEM), for servers that require one. */
+  readonly cert?: string;
+  /** Client private key (PEM). */
+  readonly key?: string;
+  /** Name for SNI and for the identity check (defaults to the host connected to). */
+  readonly servername?: string;
+}
+
+/**
+ * A connected, pull-based byte stream. Nothing is read from the network unless `read()` is called,
+ * so a consumer that stops reading applies backpressure to the peer.
+ */
+export interface Socket {
+  /**
+   * The next chunk of bytes, or `null` once the peer has closed the stream. Only one read may be
+   * pending at a time. Rejects with `ConnectionError` when the connection fails.
+   */
+  read(): Promise<Uint8Array | null>;
+  /**
+   * Queues bytes to send. The promise resolves once the runtime has accepted them without exceeding
+   * its buffer (await it to respect backpressure). The caller must not modify `data` afterwards.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /**
+   * Upgrades the connection to TLS in place (MySQL's SSLRequest then handshake). Must be called while
+   * no read is pending. Resolves to the encrypted socket, which replaces this one.
+   */
+  startTls(options: TlsOptions): Promise<Socket>;
+  /** Closes the connection; a pending read resolves with `null`. Safe to call more than once. */
+  close(): void;
+  /** Where this socket is connected to, for messages. */
+  readonly remote: string;
+}
+
+/** A server socket that accepts connections one at a time, on demand. */
+export interface Listener {
+  /** The next incoming connection, or `null` once the listener is closed. */
+  accept(): Promise<Socket | null>;
+  /** Stops listening; pending `accept()` calls resolve with `null`. */
+  close(): Promise<void>;
+  /** The bound address (the port is the real one when 0 was asked for). */
+  readonly address: SocketAddress;
+}
+
+/** Options for connecting. */
+export type ConnectOptions = SocketAddress & {
+  /** Give up after this many milliseconds (0: no limit). */
+  readonly timeout?: number;
+};
+
+/** Options for listening: a TCP host and port (0 picks a free port), or a Unix socket path. */
+export type ListenOptions = SocketAddress;
+
+/** One JavaScript runtime's way to open sockets. */
+export interface Runtime {
+  /** `"node"`, `"deno"`, `"bun"` or `"cloudflare"`. */
+  readonly name: string;
+  /** Opens a TCP or Unix socket connection. Rejects with `ConnectionError` naming the address. */
+  connect(options: ConnectOptions): Promise<Socket>;
+  /** Starts a server (not available on Cloudflare Workers). */
+  listen(options: ListenOptions): Promise<Listener>;
+}
+
+/** The connection could not be made, or broke: refused, unreachable, reset, timed out, TLS failure. */
+export class ConnectionError extends Error {
+  override readonly name = "ConnectionError";
+  /** A short machine-readable code: `"ECONNREFUSED"`, `"ETIMEDOUT"`, `"ECONNRESET"`, `"TLS"`, `"CLOSED"`. */
+  readonly code: string;
+  /** The address involved, as `host:port` or a path. */
+  readonly address: string | undefined;
+
+  constructor(code: string, message: string, address?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.address = address;
+  }
+}
+
+/** Formats an address for messages: `host:port` or the socket path. */
+export function formatAddress(address: SocketAddress): string {
+  return "path" in address ? address.path : `${address.host}:${address.port}`;
+}

@@ -1,0 +1,91 @@
+/**
+ * A packet channel: framing and sequence ids over a pull-based Socket. Reads only when asked, so a
+ * slow consumer leaves bytes in the kernel. Any failure (connection lost, malformed framing, an
+ * out-of-order sequence id) is thrown and leaves the channel unusable: the caller closes it.
+ */
+import { ProtocolError } from "../protocol/errors.ts";
+import { encodePacket, frameCount, PacketDecoder } from "../protocol/framing.ts";
+import { ConnectionError, type Socket } from "../runtime/socket.ts";
+
+/** Frames packets onto a socket and reads whole packets back, checking sequence ids. */
+export class PacketChannel {
+  socket: Socket;
+  private readonly decoder: PacketDecoder;
+  /** The sequence id of the next packet to send or receive. */
+  seq = 0;
+  private closedError: Error | undefined;
+
+  constructor(socket: Socket, maxPacketSize: number) {
+    this.socket = socket;
+    this.decoder = new PacketDecoder(maxPacketSize);
+  }
+
+  /** Starts a new command: sequence ids restart at 0. */
+  resetSequence(): void {
+    this.seq = 0;
+  }
+
+  /** Bytes received but not yet consumed (must be 0 before a TLS upgrade). */
+  get buffered(): number {
+    return this.decoder.buffered;
+  }
+
+  /**
+   * The next packet if it is already buffered, else `undefined` (call `fill()`). The payload is a
+   * view valid until the next `fill()`.
+   */
+  tryRead(): Uint8Array | undefined {
+    const packet = this.decoder.next();
+    if (packet === undefined) return undefined;
+    if (packet.seq !== this.seq) {
+      throw new ProtocolError(
+        "sequence",
+        `packet out of order: sequence id ${packet.seq}, expected ${this.seq}`,
+      );
+    }
+    this.seq = (this.decoder.lastSeq + 1) & 0xff;
+    return packet.payload;
+  }
+
+  /** Reads one more chunk from the socket into the buffer. Throws if the peer closed the connection. */
+  async fill(): Promise<void> {
+    if (this.closedError) throw this.closedError;
+    const chunk = await this.socket.read();
+    if (chunk === null) {
+      this.closedError = new ConnectionError(
+        "CLOSED",
+        `connection to ${this.socket.remote} closed by the server`,
+        this.socket.remote,
+      );
+      throw this.closedError;
+    }
+    this.decoder.push(chunk);
+  }
+
+  /** The next packet, reading from the socket as needed. */
+  async read(): Promise<Uint8Array> {
+    for (;;) {
+      const p = this.tryRead();
+      if (p !== undefined) return p;
+      await this.fill();
+    }
+  }
+
+  /** Frames and sends one payload (split when 16 MiB or more), advancing the sequence id. */
+  write(payload: Uint8Array): Promise<void> {
+    const framed = encodePacket(payload, this.seq);
+    this.seq = (this.seq + frameCount(payload.length)) & 0xff;
+    return this.socket.write(framed);
+  }
+
+  /** Sends a payload as the first packet of a new command (sequence id 0). */
+  writeCommand(payload: Uint8Array): Promise<void> {
+    this.seq = 0;
+    return this.write(payload);
+  }
+
+  /** Changes the largest payload accepted. */
+  set maxPacketSize(n: number) {
+    this.decoder.maxPacketSize = n;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The connection phase of a client session: read the greeting, upgrade to TLS when asked, send the
+ * credentials, and follow auth switches and AuthMoreData until the server says OK or ERR.
+ */
+import { authPlugin } from "../protocol/auth/plugin.ts";
+import { AuthError } from "../protocol/auth/plugin.ts";
+import { Capability, MariadbCapability } from "../protocol/constants.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import type { ServerFlavor } from "../protocol/errors.ts";
+import {
+  decodeAuthMoreData,
+  decodeAuthSwitchRequest,
+  decodeGreeting,
+  encodeHandshakeResponse,
+  encodeSslRequest,
+  type Greeting,
+  isMariadb,
+} from "../protocol/handshake.ts";
+import { decodeErr, decodeOk } from "../protocol/results.ts";
+import { ConnectionError, type TlsOptions } from "../runtime/socket.ts";
+import type { PacketChannel } from "./channel.ts";
+import type { SessionOptions } from "./options.ts";
+import { serverError } from "./server-error.ts";
+
+/** What the client learned about the server while connecting. */
+export interface ServerInfo {
+  readonly greeting: Greeting;
+  readonly version: string;
+  readonly flavor: ServerFlavor;
+  /** The server's thread id for this connection (for KILL). */
+  readonly connectionId: number;
+  /** The capabilities both sides agreed on. */
+  readonly capabilities: number;
+  /** The MariaDB extended capabilities both sides agreed on. */
+  readonly mariadbCapabilities: number;
+  /** Status flags from the final OK. */
+  readonly statusFlags: number;
+  /** Whether the channel is encrypted. */
+  readonly tls: boolean;
+  /** The plugin that authenticated the user. */
+  readonly authPlugin: string;
+}
+
+/** The capabilities this client asks for (before masking with the server's). */
+function wantedCapabilities(options: SessionOptions): number {
+  let caps = Capability.LONG_PASSWORD | Capability.LONG_FLAG | Capability.PROTOCOL_41
+    | Capability.TRANSACTIONS | Capability.SECURE_CONNECTION | Capability.MULTI_RESULTS
+    | Capability.PS_MULTI_RESULTS | Capability.PLUGIN_AUTH | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA
+    | Capability.CONNECT_ATTRS | Capability.DEPRECATE_EOF;
+  if (options.database) caps |= Capability.CONNECT_WITH_DB;
+  if (options.multipleStatements) caps |= Capability.MULTI_STATEMENTS;
+  if (options.foundRows) caps |= Capability.FOUND_ROWS;
+  return caps;
+}
+
+/** TLS settings for the runtime from the session's `ssl` option. */
+function tlsOptions(options: SessionOptions): TlsOptions {
+  const { mode, ca, cert, key, servername } = options.ssl;
+  return {
+    verify: mode === "verify-identity" ? "identity" : mode === "verify-ca" ? "ca" : "none",
+    ca,
+    cert,
+    key,
+    servername: servername ?? (options.socketPath ? undefined : options.host),
+  };
+}
+
+/**
+ * Runs the connection phase on a fresh channel. On success the channel is ready for commands
+ * (possibly on a TLS socket that replaced the original one).
+ */
+export async function performHandshake(channel: PacketChannel, options: SessionOptions): Promise<ServerInfo> {
+  const first = await channel.read();
+  if (first[0] === 0xff) {
+    const err = decodeErr(first);
+    throw serverError(err, "mariadb", undefined);
+  }
+  const greeting = decodeGreeting(first);
+  const flavor: ServerFlavor = isMariadb(greeting) ? "mariadb" : "mysql";
+  if ((greeting.capabilities & Capability.PROTOCOL_41) === 0) {
+    throw new ProtocolError("unsupported", `server ${greeting.serverVersion} does not speak protocol 4.1`);
+  }
+  let capabilities = wantedCapabilities(options) & greeting.capabilities;
+  let mariadbCapabilities = 0;
+  if (flavor === "mariadb" && (greeting.capabilities & Capability.MYSQL) === 0) {
+    // Clearing CLIENT_MYSQL tells MariaDB to read our extended capabilities.
+    capabilities &= ~Capability.MYSQL;
+    mariadbCapabilities = greeting.mariadbCapabilities & MariadbCapability.EXTENDED_TYPE_INFO;
+  }
+
+  const mode = options.ssl.mode;
+  let tls = false;
+  if (mode !== "disabled") {
+    if (greeting.capabilities & Capability.SSL) {
+      capabilities |= Capability.SSL;
+      await channel.write(
+        encodeSslRequest({
+          capabilities,
+          mariadbCapabilities,
+          maxPacketSize: options.maxPacketSize,
+          charset: options.charset,
+        }),
+      );
+      if (channel.buffered > 0) {
+        throw new ProtocolError("unexpected", "server sent data before the TLS handshake");
+      }
+      channel.socket = await channel.socket.startTls(tlsOptions(options));
+      tls = true;
+    } else if (mode !== "preferred") {
+      throw new ConnectionError(
+        "TLS",
+        `ssl mode "${mode}" requires TLS but the server at ${channel.socket.remote} does not offer it; `
+          + "no credentials were sent",
+        channel.socket.remote,
+      );
+    }
+  }
+
+  let pluginName = greeting.authPluginName || "mysql_native_password";
+  const secure = tls || options.socketPath !== undefined;
+  const startExchange = (name: string, scramble: Uint8Array) => {
+    const plugin = authPlugin(name);
+    if (!plugin) {
+      throw new AuthError(
+        "UNKNOWN_PLUGIN",
+        `the server asked for unsupported authentication plugin "${name}"`,
+      );
+    }
+    return plugin.create({
+      user: options.user,
+      password: options.password,
+      scramble: scramble.subarray(0, 20),
+      secure,
+      serverPublicKey: options.serverPublicKey,
+      allowPublicKeyRetrieval: options.allowPublicKeyRetrieval,
+      allowCleartextPassword: options.allowCleartextPassword,
+    });
+  };
+  // An unknown default plugin is not fatal: answer with native and let the server switch us.
+  if (!authPlugin(pluginName)) pluginName = "mysql_native_password";
+  let exchange = startExchange(pluginName, greeting.scramble);
+  const authResponse = await exchange.start();
+  await channel.write(encodeHandshakeResponse({
+    capabilities,
+    mariadbCapabilities,
+    maxPacketSize: options.maxPacketSize,
+    charset: options.charset,
+    user: options.user,
+    authResponse,
+    database: options.database ?? "",
+    authPluginName: pluginName,
+    attributes: options.connectAttributes,
+  }));
+
+  for (let rounds = 0; rounds < 16; rounds++) {
+    const packet = await channel.read();
+    switch (packet[0]) {
+      case 0x00: {
+        const ok = decodeOk(packet, capabilities);
+        return {
+          greeting,
+          version: greeting.serverVersion,
+          flavor,
+          connectionId: greeting.connectionId,
+          capabilities,
+          mariadbCapabilities,
+          statusFlags: ok.statusFlags,
+          tls,
+          authPlugin: pluginName,
+        };
+      }
+      case 0xff:
+        throw serverError(decodeErr(packet), flavor, undefined);
+      case 0xfe: {
+        const request = decodeAuthSwitchRequest(packet);
+        pluginName = request.pluginName;
+        exchange = startExchange(pluginName, request.pluginData);
+        await channel.write(await exchange.start());
+        break;
+      }
+      case 0x01: {
+        const reply = await exchange.more(decodeAuthMoreData(packet));
+        if (reply !== null) await channel.write(reply);
+        break;
+      }
+      default:
+        throw new ProtocolError(
+          "unexpected",
+          `unexpected packet 0x${packet[0]?.toString(16)} during authentication`,
+        );
+    }
+  }
+  throw new ProtocolError("unexpected", "authentication did not finish after 16 exchanges");
+}

@@ -1,0 +1,55 @@
+/**
+ * The resolved settings of one protocol session (the client layer validates user input and fills
+ * defaults before it builds these).
+ */
+import type { ValueOptions } from "../protocol/values.ts";
+import type { Runtime } from "../runtime/socket.ts";
+
+/** TLS modes, as in the MySQL command-line client's `--ssl-mode`. */
+export type SslMode = "disabled" | "preferred" | "required" | "verify-ca" | "verify-identity";
+
+/** TLS settings. Certificates and keys are PEM text. */
+export interface SslOptions {
+  readonly mode: SslMode;
+  /** Trusted CA certificate(s), PEM. */
+  readonly ca?: string | readonly string[];
+  /** Client certificate, PEM (for users created `REQUIRE X509`). */
+  readonly cert?: string;
+  /** Client private key, PEM. */
+  readonly key?: string;
+  /** Name to check the server certificate against (defaults to `host`). */
+  readonly servername?: string;
+}
+
+/** Everything a session needs to connect and authenticate. */
+export interface SessionOptions {
+  readonly host: string;
+  readonly port: number;
+  /** A Unix socket path; when set, `host` and `port` are not used. */
+  readonly socketPath?: string;
+  readonly user: string;
+  readonly password: string;
+  readonly database?: string;
+  readonly ssl: SslOptions;
+  /** Milliseconds to connect and authenticate (0: no limit). */
+  readonly connectTimeout: number;
+  /** Collation id for the connection (sent in the handshake). */
+  readonly charset: number;
+  /** Largest packet accepted from the server, in bytes. */
+  readonly maxPacketSize: number;
+  readonly multipleStatements: boolean;
+  /** CLIENT_FOUND_ROWS: `affectedRows` counts matched rather than changed rows. */
+  readonly foundRows: boolean;
+  readonly connectAttributes: Readonly<Record<string, string>>;
+  /** PEM of the server's RSA key, for caching_sha2_password / sha256_password without TLS. */
+  readonly serverPublicKey?: string;
+  readonly allowPublicKeyRetrieval: boolean;
+  /** Allow mysql_clear_password over an unencrypted TCP connection. */
+  readonly allowCleartextPassword: boolean;
+  /** The runtime to open sockets with (detected when absent). */
+  readonly runtime?: Runtime;
+  /** How values are decoded. */
+  readonly values: ValueOptions;
+  /** Return rows as arrays instead of objects keyed by column name. */
+  readonly rowsAsArray: boolean;
+}
