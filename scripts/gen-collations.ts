@@ -1,0 +1,178 @@
+/**
+ * Generates src/protocol/collations.ts: every collation id a MySQL or MariaDB server can put in a
+ * column definition, with its name and character set.
+ *
+ * Facts come from two places:
+ * - a running MariaDB server (`information_schema.collation_character_set_applicability`: every
+ *   id, including the nopad and uca1400 ones);
+ * - MySQL's ids that MariaDB does not have (gb18030 248-250, the utf8mb4 *_0900_* collations
+ *   255-323, utf8_tolower_ci): read from mysql2's constants/charsets.js, plus the fourteen
+ *   MySQL 8.0.30 additions (310-323) that mysql2 does not list.
+ *
+ * Usage (arguments after the script go to the `mariadb` client):
+ *   node scripts/gen-collations.ts -S /tmp/valcheck.sock -uroot && dprint fmt src/protocol/collations.ts
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const clientArgs = process.argv.slice(2);
+
+function mariadb(sql: string): string[][] {
+  const out = execFileSync("mariadb", ["-B", "-N", ...clientArgs, "-e", sql], { encoding: "utf8" });
+  return out.trim().split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
+}
+
+interface Entry {
+  id: number;
+  name: string;
+  charset: string;
+}
+
+const version = mariadb("SELECT VERSION()")[0][0];
+const entries = new Map<number, Entry>();
+for (
+  const [id, name, charset] of mariadb(
+    "SELECT id, full_collation_name, character_set_name FROM information_schema.collation_character_set_applicability ORDER BY id",
+  )
+) {
+  const n = Number(id);
+  if (entries.has(n)) throw new Error(`duplicate collation id ${n}`);
+  entries.set(n, { id: n, name, charset });
+}
+const mariadbCount = entries.size;
+
+/** MySQL's name for a collation, in today's spelling (utf8 is utf8mb3). */
+function mysqlName(constant: string): string {
+  return constant.toLowerCase().replace(/^utf8_/, "utf8mb3_");
+}
+
+// mysql2 lists MySQL's collations as `exports.NAME = id;` (short charset aliases have no underscore).
+const mysql2 = readFileSync(join(root, "node_modules/mysql2/lib/constants/charsets.js"), "utf8");
+const mysqlIds = new Map<number, string>();
+for (const m of mysql2.matchAll(/^exports\.([A-Z0-9_]+) = (\d+);/gm)) {
+  const id = Number(m[2]);
+  if (!m[1].includes("_") || mysqlIds.has(id)) continue;
+  mysqlIds.set(id, mysqlName(m[1]));
+}
+// MySQL 8.0.30 added these utf8mb4 collations (ids as in MySQL's own information_schema).
+const mysql8030 = [
+  "nb_0900_ai_ci",
+  "nb_0900_as_cs",
+  "nn_0900_ai_ci",
+  "nn_0900_as_cs",
+  "sr_latn_0900_ai_ci",
+  "sr_latn_0900_as_cs",
+  "bs_0900_ai_ci",
+  "bs_0900_as_cs",
+  "bg_0900_ai_ci",
+  "bg_0900_as_cs",
+  "gl_0900_ai_ci",
+  "gl_0900_as_cs",
+  "mn_cyrl_0900_ai_ci",
+  "mn_cyrl_0900_as_cs",
+];
+mysql8030.forEach((suffix, i) => mysqlIds.set(310 + i, `utf8mb4_${suffix}`));
+
+let mysqlOnly = 0;
+for (const [id, name] of mysqlIds) {
+  const known = entries.get(id);
+  const charset = name === "binary" ? "binary" : name.slice(0, name.indexOf("_"));
+  if (known) {
+    if (known.charset !== charset) {
+      throw new Error(`collation ${id}: MariaDB says ${known.charset}, MySQL says ${charset}`);
+    }
+    continue;
+  }
+  entries.set(id, { id, name, charset });
+  mysqlOnly++;
+}
+
+// Group by charset; each collation is "id:suffix" where the name is `${charset}_${suffix}`
+// (or just the charset name when the suffix is empty, as for `binary`).
+const byCharset = new Map<string, string[]>();
+for (const e of [...entries.values()].sort((a, b) => a.id - b.id)) {
+  let suffix: string;
+  if (e.name === e.charset) suffix = "";
+  else if (e.name.startsWith(e.charset + "_")) suffix = e.name.slice(e.charset.length + 1);
+  else throw new Error(`collation ${e.id} ${e.name} does not start with its charset ${e.charset}`);
+  if (/[\s:]/.test(suffix)) throw new Error(`collation ${e.id}: unexpected name ${e.name}`);
+  const list = byCharset.get(e.charset) ?? [];
+  list.push(`${e.id}:${suffix}`);
+  byCharset.set(e.charset, list);
+}
+
+/** Splits a charset's tokens into string literals of at most ~90 characters. */
+function chunks(tokens: string[]): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const t of tokens) {
+    if (line.length > 0 && line.length + 1 + t.length > 90) {
+      out.push(line);
+      line = t;
+    } else line = line.length > 0 ? `${line} ${t}` : t;
+  }
+  if (line.length > 0) out.push(line);
+  return out;
+}
+
+const body = [...byCharset.keys()].sort().map((charset) => {
+  const parts = chunks(byCharset.get(charset)!).map((c) => JSON.stringify(c));
+  return `  ${charset}: [${parts.join(", ")}],`;
+}).join("\n");
+
+const file = `/**
+ * Collation ids, as in column definitions and the handshake, with their names and character sets:
+ * all ${mariadbCount} collations of MariaDB ${version} plus the ${mysqlOnly} MySQL ids MariaDB lacks
+ * (gb18030, utf8mb4_*_0900_*, utf8mb3_tolower_ci).
+ *
+ * GENERATED by scripts/gen-collations.ts: do not edit by hand.
+ */
+
+/**
+ * Per character set, lines of space-separated "id:suffix" tokens; the collation's name is
+ * \`\${charset}_\${suffix}\` (the charset name alone when the suffix is empty).
+ */
+const COLLATIONS: Readonly<Record<string, readonly string[]>> = {
+${body}
+};
+
+let table: Map<number, { readonly name: string; readonly charset: string }> | undefined;
+
+function lookup(id: number): { readonly name: string; readonly charset: string } | undefined {
+  if (table === undefined) {
+    table = new Map();
+    for (const charset of Object.keys(COLLATIONS)) {
+      for (const token of COLLATIONS[charset].join(" ").split(" ")) {
+        const colon = token.indexOf(":");
+        const suffix = token.slice(colon + 1);
+        table.set(Number(token.slice(0, colon)), {
+          name: suffix === "" ? charset : \`\${charset}_\${suffix}\`,
+          charset,
+        });
+      }
+    }
+  }
+  return table.get(id);
+}
+
+/** The character set name of a collation id (e.g. 45 → "utf8mb4"), or undefined for an unknown id. */
+export function collationCharset(id: number): string | undefined {
+  return lookup(id)?.charset;
+}
+
+/**
+ * The name of a collation id (e.g. 45 → "utf8mb4_general_ci"), in MariaDB's spelling where MySQL
+ * and MariaDB differ; undefined for an unknown id.
+ */
+export function collationName(id: number): string | undefined {
+  return lookup(id)?.name;
+}
+`;
+
+writeFileSync(join(root, "src/protocol/collations.ts"), file);
+console.log(
+  `wrote src/protocol/collations.ts: ${entries.size} collations (${mariadbCount} MariaDB ${version}, ${mysqlOnly} MySQL-only)`,
+);
