@@ -10,6 +10,13 @@ import { encodeGreeting, type Greeting } from "../../src/protocol/handshake.ts";
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import type { Listener, Socket } from "../../src/runtime/socket.ts";
 
+/** What the fake server offers by default: a MySQL 8 without TLS. */
+export const fakeCapabilities = Capability.LONG_PASSWORD | Capability.PROTOCOL_41
+  | Capability.SECURE_CONNECTION
+  | Capability.PLUGIN_AUTH | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA | Capability.TRANSACTIONS
+  | Capability.CONNECT_WITH_DB | Capability.MULTI_RESULTS | Capability.DEPRECATE_EOF
+  | Capability.CONNECT_ATTRS;
+
 /** One accepted client connection, seen from the server side. */
 export class FakeConnection {
   readonly socket: Socket;
@@ -53,10 +60,7 @@ export class FakeConnection {
       serverVersion: "8.0.36-fake",
       connectionId: 42,
       scramble: Uint8Array.from({ length: 20 }, (_, i) => 33 + i * 3),
-      capabilities: Capability.LONG_PASSWORD | Capability.PROTOCOL_41 | Capability.SECURE_CONNECTION
-        | Capability.PLUGIN_AUTH | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA | Capability.TRANSACTIONS
-        | Capability.CONNECT_WITH_DB | Capability.MULTI_RESULTS | Capability.DEPRECATE_EOF
-        | Capability.CONNECT_ATTRS,
+      capabilities: fakeCapabilities,
       mariadbCapabilities: 0,
       charset: 255,
       statusFlags: 2,
