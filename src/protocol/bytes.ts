@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from "./errors.ts";
 
-const utf8Decoder = new TextDecoder("utf-8");
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 /** Decodes UTF-8 bytes to a string (invalid sequences become U+FFFD). */

@@ -164,14 +164,16 @@ export function decodeHandshakeResponse(payload: Uint8Array): HandshakeResponse 
   if ((capabilities & Capability.CONNECT_WITH_DB) && r.remaining > 0) database = r.nulString();
   let authPluginName = "";
   if ((capabilities & Capability.PLUGIN_AUTH) && r.remaining > 0) authPluginName = r.nulString();
-  const attributes: Record<string, string> = {};
+  const pairs: [string, string][] = [];
   if ((capabilities & Capability.CONNECT_ATTRS) && r.remaining > 0) {
     const a = new Reader(r.lenencBytes());
     while (a.remaining > 0) {
       const k = a.lenencString();
-      attributes[k] = a.lenencString();
+      pairs.push([k, a.lenencString()]);
     }
   }
+  // fromEntries defines own properties, so a hostile "__proto__" key stays a plain key.
+  const attributes: Record<string, string> = Object.fromEntries(pairs);
   return {
     capabilities,
     mariadbCapabilities,

@@ -60,6 +60,23 @@ export interface EofPacket {
   readonly statusFlags: number;
 }
 
+/**
+ * The info string at the end of an OK packet without CLIENT_SESSION_TRACK. The protocol documents it
+ * as running to the end of the packet, but MySQL and MariaDB servers write it length-prefixed; take
+ * the prefix when it accounts for exactly the rest of the packet, else the raw rest.
+ */
+function readTrailingInfo(r: Reader): string {
+  const start = r.pos;
+  try {
+    const n = r.lenenc();
+    if (n === r.remaining) return r.string(n);
+  } catch {
+    // not a length prefix: fall through to the raw text
+  }
+  r.pos = start;
+  return r.restString();
+}
+
 /** Decodes an OK packet (header 0x00, or 0xFE as a result-set terminator). */
 export function decodeOk(payload: Uint8Array, capabilities: number): OkPacket {
   const r = new Reader(payload);
@@ -78,7 +95,7 @@ export function decodeOk(payload: Uint8Array, capabilities: number): OkPacket {
     if (capabilities & Capability.SESSION_TRACK) {
       info = r.lenencString();
       if ((statusFlags & 0x4000) && r.remaining > 0) sessionStateChanges = r.lenencBytes().slice();
-    } else info = r.restString();
+    } else info = readTrailingInfo(r);
   }
   return { affectedRows, insertId, statusFlags, warningCount, info, sessionStateChanges };
 }
@@ -91,7 +108,7 @@ export function encodeOk(ok: OkPacket, capabilities: number, header = 0x00): Uin
   if (capabilities & Capability.SESSION_TRACK) {
     if (ok.info.length > 0 || ok.sessionStateChanges) w.lenencString(ok.info);
     if (ok.sessionStateChanges && (ok.statusFlags & 0x4000)) w.lenencBytes(ok.sessionStateChanges);
-  } else w.string(ok.info);
+  } else if (ok.info.length > 0) w.lenencString(ok.info);
   return w.finish();
 }
 

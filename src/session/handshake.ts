@@ -41,6 +41,14 @@ export interface ServerInfo {
   readonly authPlugin: string;
 }
 
+/**
+ * The server version without MariaDB's "5.5.5-" prefix (which it adds so that old replication
+ * clients accept it).
+ */
+export function displayVersion(version: string): string {
+  return /^5\.5\.5-.*mariadb/i.test(version) ? version.slice(6) : version;
+}
+
 /** The capabilities this client asks for (before masking with the server's). */
 function wantedCapabilities(options: SessionOptions): number {
   let caps = Capability.LONG_PASSWORD | Capability.LONG_FLAG | Capability.PROTOCOL_41
@@ -129,7 +137,7 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
     return plugin.create({
       user: options.user,
       password: options.password,
-      scramble: scramble.subarray(0, 20),
+      scramble,
       secure,
       serverPublicKey: options.serverPublicKey,
       allowPublicKeyRetrieval: options.allowPublicKeyRetrieval,
@@ -159,7 +167,7 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
         const ok = decodeOk(packet, capabilities);
         return {
           greeting,
-          version: greeting.serverVersion,
+          version: displayVersion(greeting.serverVersion),
           flavor,
           connectionId: greeting.connectionId,
           capabilities,
@@ -183,11 +191,12 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
         if (reply !== null) await channel.write(reply);
         break;
       }
-      default:
-        throw new ProtocolError(
-          "unexpected",
-          `unexpected packet 0x${packet[0]?.toString(16)} during authentication`,
-        );
+      default: {
+        // MariaDB omits the 0x01 marker unless the data itself starts with 0x00, 0x01, 0xFE or 0xFF.
+        if (packet.length === 0) throw new ProtocolError("unexpected", "empty packet during authentication");
+        const reply = await exchange.more(packet.slice());
+        if (reply !== null) await channel.write(reply);
+      }
     }
   }
   throw new ProtocolError("unexpected", "authentication did not finish after 16 exchanges");

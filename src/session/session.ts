@@ -124,9 +124,14 @@ export class Session {
   destroy(error?: unknown): void {
     if (this.fatal) return;
     const where = this.channel.socket.remote;
-    this.fatal = error instanceof Error && !(error instanceof MysqlError)
-      ? error
-      : new ConnectionError("CLOSED", `connection to ${where} is closed`, where);
+    this.fatal = error instanceof ConnectionError ? error : new ConnectionError(
+      "CLOSED",
+      error instanceof Error
+        ? `connection to ${where} was closed after an error: ${error.message}`
+        : `connection to ${where} is closed`,
+      where,
+      error instanceof Error ? { cause: error } : undefined,
+    );
     this.channel.socket.close();
   }
 

@@ -19,7 +19,12 @@ import {
   encodeOk,
   encodeTextRow,
 } from "../../src/protocol/results.ts";
-import { type FakeConnection, type FakeServer, startFakeServer } from "../support/fake-server.ts";
+import {
+  fakeCapabilities,
+  type FakeConnection,
+  type FakeServer,
+  startFakeServer,
+} from "../support/fake-server.ts";
 
 const PASSWORD = "s3cret-pw!";
 const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -139,9 +144,9 @@ describe("caching_sha2_password", () => {
     assert.deepEqual(server.errors, []);
   });
 
-  test("full auth with a configured server key", async () => {
+  test("full auth with a configured server key (results with EOF packets)", async () => {
     script = async (conn) => {
-      const g = await conn.greet();
+      const g = await conn.greet({ capabilities: fakeCapabilities & ~Capability.DEPRECATE_EOF });
       await conn.read();
       await conn.send(encodeAuthMoreData(new Uint8Array([0x04])));
       assert.equal(decryptPassword(await conn.read(), g.scramble), PASSWORD);
