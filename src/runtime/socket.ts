@@ -79,6 +79,12 @@ export interface Runtime {
   connect(options: ConnectOptions): Promise<Socket>;
   /** Starts a server (not available on Cloudflare Workers). */
   listen(options: ListenOptions): Promise<Listener>;
+  /**
+   * Why `startTls(options)` cannot work on this runtime (e.g. Deno cannot skip verification), or
+   * `undefined` when it can. Lets a session decide before it asks the server for TLS, since
+   * `startTls` itself can only fail once the upgrade has been requested. Absent: everything works.
+   */
+  tlsUnsupported?(options: TlsOptions): string | undefined;
 }
 
 /** The connection could not be made, or broke: refused, unreachable, reset, timed out, TLS failure. */

@@ -62,7 +62,7 @@ function wantedCapabilities(options: SessionOptions): number {
 }
 
 /** TLS settings for the runtime from the session's `ssl` option. */
-function tlsOptions(options: SessionOptions): TlsOptions {
+export function tlsOptions(options: SessionOptions): TlsOptions {
   const { mode, ca, cert, key, servername } = options.ssl;
   return {
     verify: mode === "verify-identity" ? "identity" : mode === "verify-ca" ? "ca" : "none",

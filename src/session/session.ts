@@ -16,10 +16,10 @@ import {
 } from "../protocol/results.ts";
 import type { ColumnDefinition, OkPacket } from "../protocol/results.ts";
 import { textRowParser } from "../protocol/rows.ts";
-import { detectRuntime } from "../runtime/detect.ts";
-import { ConnectionError, formatAddress, type SocketAddress } from "../runtime/socket.ts";
+import { detectRuntime, runtimeByName } from "../runtime/detect.ts";
+import { ConnectionError, formatAddress, type Runtime, type SocketAddress } from "../runtime/socket.ts";
 import { PacketChannel } from "./channel.ts";
-import { performHandshake, type ServerInfo } from "./handshake.ts";
+import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
 import type { SessionOptions } from "./options.ts";
 import { makeResult, type QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
@@ -28,6 +28,25 @@ import { serverError } from "./server-error.ts";
 function keepsSessionUsable(error: unknown): boolean {
   return error instanceof MysqlError
     || (error instanceof Error && (error as { inSync?: boolean }).inSync === true);
+}
+
+/**
+ * The runtime to connect with. When the TLS settings ask for what the runtime's own TLS cannot do
+ * (Deno's `startTls` takes no client certificate and cannot pin a private CA or skip
+ * verification), Deno goes through its `node:tls` instead; elsewhere that is a TLS error raised
+ * before anything is sent.
+ */
+async function runtimeFor(options: SessionOptions): Promise<{ runtime: Runtime; options: SessionOptions }> {
+  const runtime = options.runtime ?? await detectRuntime();
+  if (options.ssl.mode === "disabled") return { runtime, options };
+  const reason = runtime.tlsUnsupported?.(tlsOptions(options));
+  if (reason === undefined) return { runtime, options };
+  if (runtime.name === "deno") return { runtime: await runtimeByName("node"), options };
+  // "preferred" allows plain text, which is all this runtime can do with these settings.
+  if (options.ssl.mode === "preferred") {
+    return { runtime, options: { ...options, ssl: { mode: "disabled" } } };
+  }
+  throw new ConnectionError("TLS", `ssl mode "${options.ssl.mode}" cannot be honoured here: ${reason}`);
 }
 
 /** A connected, authenticated protocol session that runs one command at a time. */
@@ -49,8 +68,8 @@ export class Session {
   }
 
   /** Connects and authenticates within `options.connectTimeout`. */
-  static async open(options: SessionOptions): Promise<Session> {
-    const runtime = options.runtime ?? await detectRuntime();
+  static async open(requested: SessionOptions): Promise<Session> {
+    const { runtime, options } = await runtimeFor(requested);
     const address: SocketAddress = options.socketPath !== undefined
       ? { path: options.socketPath }
       : { host: options.host, port: options.port };

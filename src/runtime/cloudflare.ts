@@ -1,0 +1,261 @@
+/**
+ * The Cloudflare Workers adapter: `connect()` from `cloudflare:sockets`, opened with
+ * `secureTransport: "starttls"` so that `socket.startTls()` can upgrade it in place later.
+ *
+ * `cloudflare:sockets` is imported lazily, through a specifier held in a variable, so loading this
+ * module never fails elsewhere and bundlers and tsc leave the import alone. Reading goes through the
+ * socket's ReadableStream reader: Workers read from the network only as the stream is pulled, so a
+ * consumer that stops calling `read()` applies backpressure. Writing goes through its writer; each
+ * `write()` resolves when the stream has taken the bytes.
+ *
+ * Limits (Workers' TLS is done by the runtime and always verifies the chain against the public
+ * roots and the host name, set by `expectedServerHostname`):
+ * - only verify "identity" works; "none" and "ca" throw a `ConnectionError` "TLS";
+ * - a `ca` cannot be given (a server certificate from a private CA cannot be verified at all), nor a
+ *   client certificate: both throw;
+ * - no Unix sockets, no listening (Workers cannot accept connections);
+ * - Workers do not say why a connection failed: every failure to connect is reported as
+ *   ECONNREFUSED, with the runtime's message.
+ */
+import {
+  ConnectionError,
+  type ConnectOptions,
+  formatAddress,
+  type Listener,
+  type Runtime,
+  type Socket,
+  type TlsOptions,
+} from "./socket.ts";
+
+// The parts of `cloudflare:sockets` used here (see @cloudflare/workers-types).
+interface CfSocket {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly opened: Promise<unknown>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+  startTls(options?: { expectedServerHostname?: string }): CfSocket;
+}
+interface CfSocketsModule {
+  connect(
+    address: { hostname: string; port: number },
+    options?: { secureTransport?: "off" | "on" | "starttls"; allowHalfOpen?: boolean },
+  ): CfSocket;
+}
+
+/** What Workers' TLS cannot do (see the top of this file). */
+function tlsUnsupported(options: TlsOptions): string | undefined {
+  const only = `: Workers always verify the server's certificate against the public roots and its host name `
+    + `(verify "identity", without ca)`;
+  if (options.verify !== "identity") {
+    return `Cloudflare Workers cannot use TLS with verify "${options.verify}"${only}`;
+  }
+  if (options.ca !== undefined) return `Cloudflare Workers cannot verify against a given CA${only}`;
+  if (options.cert !== undefined || options.key !== undefined) {
+    return `Cloudflare Workers cannot present a client certificate${only}`;
+  }
+  return undefined;
+}
+
+let socketsModule: Promise<CfSocketsModule> | undefined;
+
+function sockets(): Promise<CfSocketsModule> {
+  const specifier = "cloudflare:sockets";
+  socketsModule ??= import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<
+    CfSocketsModule
+  >;
+  socketsModule.catch(() => (socketsModule = undefined));
+  return socketsModule;
+}
+
+function messageOf(err: unknown): string {
+  return (err as Error | undefined)?.message ?? String(err);
+}
+
+/** A Workers socket, read through its stream reader on demand. */
+class CloudflareSocket implements Socket {
+  readonly remote: string;
+  private readonly host: string;
+  private readonly socket: CfSocket;
+  private readonly isTls: boolean;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  private reading = false;
+  private abortRead: ((value: null) => void) | null = null;
+  private ended = false;
+  private closed = false;
+  private upgraded = false;
+  private failure: ConnectionError | undefined;
+
+  constructor(socket: CfSocket, remote: string, host: string, isTls: boolean) {
+    this.socket = socket;
+    this.remote = remote;
+    this.host = host;
+    this.isTls = isTls;
+    this.reader = socket.readable.getReader();
+    this.writer = socket.writable.getWriter();
+    socket.closed.catch(() => {}); // failures surface through read() and write()
+  }
+
+  private fail(err: unknown): ConnectionError {
+    this.failure ??= new ConnectionError(
+      this.isTls ? "TLS" : "ECONNRESET",
+      `connection to ${this.remote} failed: ${messageOf(err)}`,
+      this.remote,
+      { cause: err },
+    );
+    return this.failure;
+  }
+
+  private closedError(): ConnectionError {
+    return new ConnectionError("CLOSED", `connection to ${this.remote} is closed`, this.remote);
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    if (this.upgraded) throw new Error("mywire: socket was upgraded to TLS; use the new one");
+    if (this.reading) throw new Error("mywire: a read is already pending on this socket");
+    if (this.failure) throw this.failure;
+    if (this.closed || this.ended) return null;
+    this.reading = true;
+    try {
+      const closedFirst = new Promise<null>((resolve) => (this.abortRead = resolve));
+      for (;;) {
+        let result: ReadableStreamReadResult<Uint8Array> | null;
+        try {
+          result = await Promise.race([this.reader.read(), closedFirst]);
+        } catch (err) {
+          if (this.closed) return null;
+          throw this.fail(err);
+        }
+        if (result === null || this.closed) return null;
+        if (result.done) {
+          this.ended = true;
+          return null;
+        }
+        if (result.value.length > 0) return result.value;
+      }
+    } finally {
+      this.reading = false;
+      this.abortRead = null;
+    }
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (this.upgraded) throw new Error("mywire: socket was upgraded to TLS; use the new one");
+    if (this.failure) throw this.failure;
+    if (this.closed) throw this.closedError();
+    try {
+      await this.writer.write(data);
+    } catch (err) {
+      throw this.closed ? this.closedError() : this.fail(err);
+    }
+  }
+
+  async startTls(options: TlsOptions): Promise<Socket> {
+    if (this.upgraded || this.closed) throw this.closedError();
+    if (this.isTls) {
+      throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
+    }
+    if (this.reading) throw new Error("mywire: startTls called while a read is pending");
+    if (this.failure) throw this.failure;
+    const unsupported = tlsUnsupported(options);
+    if (unsupported !== undefined) {
+      throw new ConnectionError("TLS", `${unsupported} (connecting to ${this.remote})`, this.remote);
+    }
+    this.upgraded = true;
+    // startTls flushes pending writes itself, then detaches these streams: let go of them first.
+    this.reader.releaseLock();
+    this.writer.releaseLock();
+    let secure: CfSocket | undefined;
+    try {
+      secure = this.socket.startTls({ expectedServerHostname: options.servername ?? this.host });
+      await secure.opened; // settles once the handshake is done
+    } catch (err) {
+      secure?.close().catch(() => {});
+      this.socket.close().catch(() => {});
+      throw new ConnectionError(
+        "TLS",
+        `TLS handshake with ${this.remote} failed: ${messageOf(err)}`,
+        this.remote,
+        {
+          cause: err,
+        },
+      );
+    }
+    return new CloudflareSocket(secure, this.remote, this.host, true);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abortRead?.(null);
+    if (this.upgraded) return;
+    // Socket.close() flushes what was written, then closes both directions.
+    this.socket.close().catch(() => {});
+  }
+}
+
+async function connect(options: ConnectOptions): Promise<Socket> {
+  const address = formatAddress(options);
+  if ("path" in options) {
+    throw new ConnectionError(
+      "ENOTSUP",
+      `Cloudflare Workers cannot connect to a Unix socket (${address})`,
+      address,
+    );
+  }
+  const { connect: cfConnect } = await sockets();
+  let socket: CfSocket;
+  try {
+    socket = cfConnect({ hostname: options.host, port: options.port }, { secureTransport: "starttls" });
+  } catch (err) {
+    // Thrown synchronously for an address Workers refuse outright (malformed, or not allowed).
+    throw new ConnectionError("ECONNREFUSED", `could not connect to ${address}: ${messageOf(err)}`, address, {
+      cause: err,
+    });
+  }
+  socket.closed.catch(() => {}); // a failed connection also rejects `closed`: reported below instead
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await (options.timeout
+      ? Promise.race([
+        socket.opened,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new ConnectionError(
+                  "ETIMEDOUT",
+                  `could not connect to ${address}: timed out after ${options.timeout} ms`,
+                  address,
+                ),
+              ),
+            options.timeout,
+          );
+        }),
+      ])
+      : socket.opened);
+  } catch (err) {
+    socket.close().catch(() => {});
+    if (err instanceof ConnectionError) throw err;
+    throw new ConnectionError("ECONNREFUSED", `could not connect to ${address}: ${messageOf(err)}`, address, {
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  return new CloudflareSocket(socket, address, options.host, false);
+}
+
+function listen(): Promise<Listener> {
+  return Promise.reject(
+    new ConnectionError(
+      "ENOTSUP",
+      "Cloudflare Workers cannot listen for connections (outbound sockets only)",
+      undefined,
+    ),
+  );
+}
+
+/** The Cloudflare Workers runtime: outbound TCP through `cloudflare:sockets`. */
+export const cloudflareRuntime: Runtime = { name: "cloudflare", connect, listen, tlsUnsupported };
