@@ -2,12 +2,16 @@
  * The public connection: `connect()` and the `Connection` it returns (text queries with client-side
  * placeholders, ping, changing database, closing). Promises only; the Effect API sits beside it.
  */
+import { encodeParam } from "../protocol/binary-params.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
 import { formatQuery } from "../protocol/escape.ts";
+import type { ColumnDefinition } from "../protocol/results.ts";
+import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
 import type { QueryResult } from "../session/result.ts";
-import { Session } from "../session/session.ts";
+import { type PreparedStatement, Session } from "../session/session.ts";
 import { type ConnectionOptions, parseUrl, resolveOptions } from "./options.ts";
+import { StatementCache } from "./statement-cache.ts";
 
 /** Placeholder values: a list for `?` / `??`, or an object for `:name`. */
 export type QueryParams = readonly unknown[] | Readonly<Record<string, unknown>>;
@@ -16,10 +20,12 @@ export type QueryParams = readonly unknown[] | Readonly<Record<string, unknown>>
 export class Connection implements AsyncDisposable {
   private readonly session: Session;
   private readonly timezone: number | "local";
+  private readonly statements: StatementCache;
 
   private constructor(session: Session) {
     this.session = session;
     this.timezone = parseTimezone(session.options.values.timezone);
+    this.statements = new StatementCache(session.options.statementCacheSize, session);
   }
 
   /** Opens a connection (used by `connect`). */
@@ -73,6 +79,93 @@ export class Connection implements AsyncDisposable {
     return this.session.query(text) as Promise<QueryResult<Row>>;
   }
 
+  /**
+   * Runs a prepared statement (binary protocol): prepared once per connection and kept in a bounded
+   * cache, then executed with `params` bound by type (integral numbers as integers, so `LIMIT ?`
+   * works; bigint, Date, Uint8Array, boolean, null, strings; objects as JSON).
+   */
+  async execute<Row = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<QueryResult<Row>> {
+    const bound = this.bind(sql, params);
+    const lease = this.statements.acquire(sql);
+    try {
+      const statement = await lease.statement;
+      checkParamCount(statement, bound);
+      return await (this.session.execute(statement, bound) as Promise<QueryResult<Row>>);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * Streams the rows of a query as they arrive. While the loop body runs, the socket is not read, so
+   * a slow consumer holds the server back instead of buffering rows. Leaving the loop early (break,
+   * an exception) reads and discards the rest, and the connection stays usable. `prepared: true`
+   * runs it as a prepared statement (binary protocol). Other commands wait until the stream ends.
+   */
+  async *stream<Row = Record<string, unknown>>(
+    sql: string,
+    params?: QueryParams,
+    options: { prepared?: boolean } = {},
+  ): AsyncGenerator<Row, void, undefined> {
+    if (options.prepared) {
+      if (params !== undefined && !Array.isArray(params)) {
+        throw new TypeError("stream(..., { prepared: true }) takes its parameters as an array");
+      }
+      const bound = this.bind(sql, (params ?? []) as readonly unknown[]);
+      const lease = this.statements.acquire(sql);
+      try {
+        const statement = await lease.statement;
+        checkParamCount(statement, bound);
+        yield* this.session.stream(sql, { statement, params: bound }) as AsyncGenerator<Row, void, undefined>;
+      } finally {
+        lease.release();
+      }
+      return;
+    }
+    const text = params === undefined ? sql : formatQuery(sql, params, {
+      timezone: this.timezone,
+      noBackslashEscapes: this.session.noBackslashEscapes,
+    });
+    yield* this.session.stream(text) as AsyncGenerator<Row, void, undefined>;
+  }
+
+  /** Prepares a statement explicitly; it stays open until `close()` on it (not in the cache). */
+  async prepare(sql: string): Promise<Statement> {
+    if (typeof sql !== "string") throw new TypeError("prepare() expects the SQL as a string");
+    const statement = await this.session.prepare(sql);
+    const session = this.session;
+    const bind = (params: readonly unknown[]) => this.bind(sql, params);
+    let closed = false;
+    return {
+      paramCount: statement.params.length,
+      columns: statement.columns,
+      execute<Row = Record<string, unknown>>(params: readonly unknown[] = []) {
+        if (closed) return Promise.reject(new TypeError("statement is closed"));
+        try {
+          const bound = bind(params);
+          checkParamCount(statement, bound);
+          return session.execute(statement, bound) as Promise<QueryResult<Row>>;
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+      close() {
+        if (closed) return Promise.resolve();
+        closed = true;
+        return session.closeStatement(statement.id);
+      },
+    };
+  }
+
+  private bind(sql: string, params: readonly unknown[]): BoundParam[] {
+    if (typeof sql !== "string") throw new TypeError("the SQL must be a string");
+    if (!Array.isArray(params)) throw new TypeError("prepared statement parameters must be an array");
+    return params.map((value, i) => encodeParam(value, this.timezone, i));
+  }
+
   /** Checks that the server answers (COM_PING). */
   ping(): Promise<void> {
     return this.session.ping();
@@ -99,6 +192,28 @@ export class Connection implements AsyncDisposable {
   /** `await using conn = await connect(...)` closes the connection at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** A statement prepared with `Connection.prepare`. */
+export interface Statement {
+  /** How many `?` parameters it takes. */
+  readonly paramCount: number;
+  /** The columns of its result set (empty when it returns none). */
+  readonly columns: readonly ColumnDefinition[];
+  /** Executes it with these parameters. */
+  execute<Row = Record<string, unknown>>(params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Closes it on the server. */
+  close(): Promise<void>;
+}
+
+function checkParamCount(statement: PreparedStatement, bound: readonly BoundParam[]): void {
+  if (statement.params.length !== bound.length) {
+    throw new TypeError(
+      `the statement takes ${statement.params.length} parameter(s) but ${bound.length} were given: ${
+        statement.sql.slice(0, 200)
+      }`,
+    );
   }
 }
 

@@ -56,6 +56,8 @@ export interface ConnectionOptions {
   allowPublicKeyRetrieval?: boolean;
   /** Allow mysql_clear_password to send the password over unencrypted TCP. Default false. */
   allowCleartextPassword?: boolean;
+  /** How many prepared statements `execute` keeps open per connection (least recently used are closed). Default 256. */
+  statementCacheSize?: number;
   /** The runtime's socket implementation; detected when absent. */
   runtime?: Runtime;
 }
@@ -165,6 +167,9 @@ export function resolveOptions(options: ConnectionOptions): SessionOptions {
     runtime: options.runtime,
     values,
     rowsAsArray: booleanOption("rowsAsArray", options.rowsAsArray, false),
+    statementCacheSize: options.statementCacheSize === undefined
+      ? 256
+      : integerIn("statementCacheSize", options.statementCacheSize, 1, 65536),
   };
 }
 
@@ -176,7 +181,7 @@ const booleanParams = new Set([
   "allowPublicKeyRetrieval",
   "allowCleartextPassword",
 ]);
-const numberParams = new Set(["connectTimeout", "maxPacketSize", "port"]);
+const numberParams = new Set(["connectTimeout", "maxPacketSize", "port", "statementCacheSize"]);
 const stringParams = new Set(["timezone", "charset", "bigint", "decimal", "socketPath", "serverPublicKey"]);
 
 /**

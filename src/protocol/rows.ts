@@ -3,6 +3,7 @@
  * definitions: an array of value decoders, one per column, so decoding a row is a loop with no
  * per-value type dispatch (and no eval: Cloudflare Workers forbid it).
  */
+import { binaryColumnReader } from "./binary-values.ts";
 import { ProtocolError } from "./errors.ts";
 import type { ColumnDefinition } from "./results.ts";
 import { textDecoder, type TextValueDecoder, type ValueOptions } from "./values.ts";
@@ -12,6 +13,54 @@ export type RowParser = (payload: Uint8Array) => unknown;
 
 function truncated(index: number, name: string): ProtocolError {
   return new ProtocolError("truncated", `text row truncated in column ${index} (${name})`);
+}
+
+/** Puts a value in a row: by index, or by name (a column called "__proto__" stays a plain key). */
+function store(
+  row: Record<string, unknown> | unknown[],
+  i: number,
+  name: string,
+  value: unknown,
+  rowsAsArray: boolean,
+  unsafeName: boolean,
+): void {
+  if (rowsAsArray) (row as unknown[])[i] = value;
+  else if (unsafeName && name === "__proto__") {
+    Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+  } else (row as Record<string, unknown>)[name] = value;
+}
+
+/** Position after the length read by the last `lengthAt` call. */
+let afterLength = 0;
+
+/**
+ * Reads a length-encoded value length at `pos` (bounds-checked): the length, or -1 for the NULL
+ * marker. Sets `afterLength` to where the value starts.
+ */
+function lengthAt(p: Uint8Array, pos: number, end: number, column: number, name: string): number {
+  if (pos >= end) throw truncated(column, name);
+  const first = p[pos];
+  if (first < 0xfb) {
+    afterLength = pos + 1;
+    return first;
+  }
+  if (first === 0xfb) {
+    afterLength = pos + 1;
+    return -1;
+  }
+  const width = first === 0xfc ? 2 : first === 0xfd ? 3 : first === 0xfe ? 8 : 0;
+  if (width === 0) {
+    throw new ProtocolError("malformed", `invalid value length prefix 0xff in column ${column}`);
+  }
+  if (pos + 1 + width > end) throw truncated(column, name);
+  let len = p[pos + 1] | (p[pos + 2] << 8);
+  if (width >= 3) len += p[pos + 3] * 0x10000;
+  if (width === 8) {
+    len += p[pos + 4] * 0x1000000 + p[pos + 5] * 0x100000000;
+    if (p[pos + 6] !== 0 || p[pos + 7] !== 0 || p[pos + 8] !== 0) throw truncated(column, name);
+  }
+  afterLength = pos + 1 + width;
+  return len;
 }
 
 /**
@@ -34,42 +83,72 @@ export function textRowParser(
     let pos = 0;
     for (let i = 0; i < n; i++) {
       if (pos >= end) throw truncated(i, names[i]);
-      let len = p[pos++];
+      const len = lengthAt(p, pos, end, i, names[i]);
       let value: unknown = null;
-      if (len !== 0xfb) {
-        if (len >= 0xfc) {
-          if (len === 0xfc) {
-            if (pos + 2 > end) throw truncated(i, names[i]);
-            len = p[pos] | (p[pos + 1] << 8);
-            pos += 2;
-          } else if (len === 0xfd) {
-            if (pos + 3 > end) throw truncated(i, names[i]);
-            len = p[pos] | (p[pos + 1] << 8) | (p[pos + 2] << 16);
-            pos += 3;
-          } else if (len === 0xfe) {
-            if (pos + 8 > end) throw truncated(i, names[i]);
-            len = p[pos] + p[pos + 1] * 0x100 + p[pos + 2] * 0x10000 + p[pos + 3] * 0x1000000
-              + p[pos + 4] * 0x100000000;
-            if (p[pos + 5] !== 0 || p[pos + 6] !== 0 || p[pos + 7] !== 0) throw truncated(i, names[i]);
-            pos += 8;
-          } else throw new ProtocolError("malformed", `invalid value length prefix 0xff in column ${i}`);
+      pos = afterLength;
+      if (len >= 0) {
+        if (pos + len > end) throw truncated(i, names[i]);
+        value = decoders[i](p, pos, pos + len);
+        pos += len;
+      }
+      store(row, i, names[i], value, rowsAsArray, unsafeName);
+    }
+    if (pos !== end) {
+      throw new ProtocolError("malformed", `text row has ${end - pos} bytes after its ${n} values`);
+    }
+    return row;
+  };
+}
+
+/**
+ * Builds the parser for binary-protocol rows (prepared statements): a 0x00 header, a NULL bitmap
+ * with a 2-bit offset, then the non-NULL values. Same row shape and same values as `textRowParser`.
+ */
+export function binaryRowParser(
+  columns: readonly ColumnDefinition[],
+  options: ValueOptions,
+  rowsAsArray: boolean,
+): RowParser {
+  const n = columns.length;
+  const readers = columns.map((c) => binaryColumnReader(c, options));
+  const layouts = readers.map((r) => r.layout);
+  const sizes = readers.map((r) => r.size);
+  const decoders = readers.map((r) => r.decode);
+  const names = columns.map((c) => c.name);
+  const unsafeName = names.includes("__proto__");
+  const valuesStart = 1 + ((n + 9) >> 3);
+  return (p: Uint8Array) => {
+    const end = p.length;
+    if (p[0] !== 0x00 || end < valuesStart) {
+      throw new ProtocolError("malformed", "binary row without its header and NULL bitmap");
+    }
+    const row: Record<string, unknown> | unknown[] = rowsAsArray ? new Array(n) : {};
+    let pos = valuesStart;
+    for (let i = 0; i < n; i++) {
+      const bit = i + 2;
+      let value: unknown = null;
+      if ((p[1 + (bit >> 3)] & (1 << (bit & 7))) === 0) {
+        let len: number;
+        const layout = layouts[i];
+        if (layout === 0) len = sizes[i];
+        else if (layout === 2) {
+          if (pos >= end) throw truncated(i, names[i]);
+          len = p[pos++];
+        } else {
+          len = lengthAt(p, pos, end, i, names[i]);
+          if (len < 0) {
+            throw new ProtocolError("malformed", `NULL marker in a binary row value (column ${i})`);
+          }
+          pos = afterLength;
         }
         if (pos + len > end) throw truncated(i, names[i]);
         value = decoders[i](p, pos, pos + len);
         pos += len;
       }
-      if (rowsAsArray) (row as unknown[])[i] = value;
-      else if (unsafeName && names[i] === "__proto__") {
-        Object.defineProperty(row, "__proto__", {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else (row as Record<string, unknown>)[names[i]] = value;
+      store(row, i, names[i], value, rowsAsArray, unsafeName);
     }
     if (pos !== end) {
-      throw new ProtocolError("malformed", `text row has ${end - pos} bytes after its ${n} values`);
+      throw new ProtocolError("malformed", `binary row has ${end - pos} bytes after its ${n} values`);
     }
     return row;
   };

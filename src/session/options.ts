@@ -52,4 +52,6 @@ export interface SessionOptions {
   readonly values: ValueOptions;
   /** Return rows as arrays instead of objects keyed by column name. */
   readonly rowsAsArray: boolean;
+  /** Prepared statements kept open per connection by `execute`. */
+  readonly statementCacheSize: number;
 }

@@ -5,23 +5,23 @@
  * packet) closes the session and fails the running command and every queued one, each exactly once.
  */
 import { encodeUtf8 } from "../protocol/bytes.ts";
-import { Capability, Command, ServerStatus } from "../protocol/constants.ts";
+import { Command, ServerStatus } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
+import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
 import {
-  decodeColumnCount,
-  decodeColumnDefinition,
-  decodeEof,
-  decodeErr,
-  decodeOk,
-} from "../protocol/results.ts";
-import type { ColumnDefinition, OkPacket } from "../protocol/results.ts";
-import { textRowParser } from "../protocol/rows.ts";
+  type BoundParam,
+  decodePrepareOk,
+  encodeExecute,
+  encodePrepare,
+  encodeStatementCommand,
+} from "../protocol/statements.ts";
 import { detectRuntime, runtimeByName } from "../runtime/detect.ts";
 import { ConnectionError, formatAddress, type Runtime, type SocketAddress } from "../runtime/socket.ts";
 import { PacketChannel } from "./channel.ts";
 import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
 import type { SessionOptions } from "./options.ts";
-import { makeResult, type QueryResult } from "./result.ts";
+import { readColumns, readResponse, type ResponseContext, RowCursor } from "./response.ts";
+import type { QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
 
 /** An error that leaves the conversation in step: the session stays usable after it. */
@@ -57,6 +57,7 @@ export class Session {
   private tail: Promise<unknown> = Promise.resolve();
   private pending = 0;
   private fatal: Error | undefined;
+  private context: ResponseContext | undefined;
   /** Status flags from the last OK or EOF packet. */
   statusFlags: number;
 
@@ -154,15 +155,25 @@ export class Session {
     this.channel.socket.close();
   }
 
+  /**
+   * Runs `task` with the packet channel to itself, in turn with the other commands: for
+   * conversations the session has no method for (binlog dump, prepared statements, raw proxying).
+   * A `MysqlError` (or an error marked `inSync`) leaves the session usable; any other error closes it.
+   */
+  exclusive<T>(task: (channel: PacketChannel) => Promise<T>): Promise<T> {
+    return this.enqueue(() => task(this.channel));
+  }
+
+  /** Decodes an ERR packet as a `MysqlError` for this server's flavour. */
+  errorFrom(packet: Uint8Array, sql?: string): MysqlError {
+    return serverError(decodeErr(packet), this.info.flavor, sql);
+  }
+
   /** Sends COM_QUERY and reads every result it produces. */
   query(sql: string): Promise<QueryResult<unknown>> {
     return this.enqueue(async () => {
-      const payload = encodeUtf8(sql);
-      const packet = new Uint8Array(payload.length + 1);
-      packet[0] = Command.COM_QUERY;
-      packet.set(payload, 1);
-      await this.channel.writeCommand(packet);
-      return this.readResults(sql);
+      await this.channel.writeCommand(queryPacket(sql));
+      return readResponse(this.responseContext, sql, false);
     });
   }
 
@@ -211,71 +222,119 @@ export class Session {
     throw new ProtocolError("unexpected", `expected OK, got a packet starting 0x${packet[0].toString(16)}`);
   }
 
-  /** Reads the results of a COM_QUERY: OK, ERR, or result sets, following MORE_RESULTS_EXISTS. */
-  private async readResults(sql: string): Promise<QueryResult<unknown>> {
-    const results: QueryResult<unknown>[] = [];
-    for (;;) {
+  /** Sends COM_STMT_PREPARE and reads the statement's id, parameter and column definitions. */
+  prepare(sql: string): Promise<PreparedStatement> {
+    return this.enqueue(async () => {
+      await this.channel.writeCommand(encodePrepare(sql));
       const first = await this.channel.read();
-      let result: QueryResult<unknown>;
-      if (first[0] === 0x00) {
-        const ok = decodeOk(first, this.info.capabilities);
-        result = makeResult([], [], ok);
-      } else if (first[0] === 0xff) {
-        // An error ends the whole response, even after earlier results of a multi-statement query.
-        throw serverError(decodeErr(first), this.info.flavor, sql);
-      } else if (first[0] === 0xfb) {
-        await this.refuseLocalInfile();
-        const error = new Error(
-          "the server asked for a LOAD DATA LOCAL INFILE file, which this connection does not allow",
-        );
-        (error as { inSync?: boolean }).inSync = true;
-        throw error;
-      } else {
-        result = await this.readResultSet(decodeColumnCount(first), sql);
+      if (first[0] === 0xff) throw serverError(decodeErr(first), this.info.flavor, sql);
+      const ok = decodePrepareOk(first);
+      const params = await readColumns(this.responseContext, ok.paramCount);
+      const columns = await readColumns(this.responseContext, ok.columnCount);
+      return { id: ok.statementId, sql, params, columns };
+    });
+  }
+
+  /** Sends COM_STMT_EXECUTE with bound parameters and reads every result (binary rows). */
+  execute(statement: PreparedStatement, params: readonly BoundParam[]): Promise<QueryResult<unknown>> {
+    return this.enqueue(async () => {
+      await this.channel.writeCommand(encodeExecute(statement.id, params));
+      return readResponse(this.responseContext, statement.sql, true);
+    });
+  }
+
+  /** Sends COM_STMT_CLOSE (the server does not answer it). */
+  closeStatement(statementId: number): Promise<void> {
+    return this.enqueue(() =>
+      this.channel.writeCommand(encodeStatementCommand(Command.COM_STMT_CLOSE, statementId))
+    );
+  }
+
+  /**
+   * Sends a query (text, or an EXECUTE when `statement` is given) and yields its rows one at a time,
+   * reading the socket only as rows are asked for. The session is held until the iteration ends;
+   * leaving early reads and discards the rest, so the session stays usable.
+   */
+  async *stream(
+    sql: string,
+    statement?: { statement: PreparedStatement; params: readonly BoundParam[] },
+  ): AsyncGenerator<unknown, void, undefined> {
+    const held = await this.hold();
+    let cursor: RowCursor | undefined;
+    try {
+      if (statement) await this.channel.writeCommand(encodeExecute(statement.statement.id, statement.params));
+      else await this.channel.writeCommand(queryPacket(sql));
+      cursor = await RowCursor.open(this.responseContext, sql, statement !== undefined);
+      for (;;) {
+        const row = await cursor.next();
+        if (row === undefined) break;
+        yield row;
       }
-      this.statusFlags = result.serverStatus;
-      results.push(result);
-      if ((result.serverStatus & ServerStatus.MORE_RESULTS_EXISTS) === 0) break;
-    }
-    const head = results[0];
-    head.results = results;
-    return head;
-  }
-
-  /** Answers a LOCAL INFILE request with an empty file and reads the server's reply. */
-  private async refuseLocalInfile(): Promise<void> {
-    await this.channel.write(new Uint8Array(0));
-    const reply = await this.channel.read();
-    if (reply[0] === 0x00) this.statusFlags = decodeOk(reply, this.info.capabilities).statusFlags;
-  }
-
-  /** Reads column definitions and text rows up to the terminating EOF or OK. */
-  private async readResultSet(columnCount: number, sql: string): Promise<QueryResult<unknown>> {
-    const channel = this.channel;
-    const caps = this.info.capabilities;
-    const extended = this.info.mariadbCapabilities !== 0;
-    const fields: ColumnDefinition[] = new Array(columnCount);
-    for (let i = 0; i < columnCount; i++) fields[i] = decodeColumnDefinition(await channel.read(), extended);
-    if ((caps & Capability.DEPRECATE_EOF) === 0) {
-      const eof = await channel.read();
-      if (eof[0] !== 0xfe) throw new ProtocolError("unexpected", "expected EOF after column definitions");
-    }
-    const parse = textRowParser(fields, this.options.values, this.options.rowsAsArray);
-    const rows: unknown[] = [];
-    for (;;) {
-      let p: Uint8Array | undefined;
-      while ((p = channel.tryRead()) !== undefined) {
-        if (p[0] === 0xfe && p.length < 0xffffff) {
-          if (caps & Capability.DEPRECATE_EOF) return makeResult(rows, fields, decodeOk(p, caps));
-          const eof = decodeEof(p);
-          return makeResult(rows, fields, { ...eof, affectedRows: 0, insertId: 0, info: "" });
+    } catch (error) {
+      held.release(error);
+      throw error;
+    } finally {
+      if (!held.released) {
+        try {
+          await cursor?.drain();
+          held.release();
+        } catch (error) {
+          held.release(error);
         }
-        if (p[0] === 0xff) throw serverError(decodeErr(p), this.info.flavor, sql);
-        rows.push(parse(p));
       }
-      await channel.fill();
     }
   }
+
+  /** Waits for this session's turn and holds it until `release` (with an error: as a failed command). */
+  private hold(): Promise<{ release: (error?: unknown) => void; released: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(() =>
+        new Promise<void>((done, fail) => {
+          const held = {
+            released: false,
+            release(error?: unknown) {
+              if (held.released) return;
+              held.released = true;
+              if (error === undefined) done();
+              else fail(error);
+            },
+          };
+          resolve(held);
+        })
+      ).catch((error) => reject(error));
+    });
+  }
+
+  private get responseContext(): ResponseContext {
+    return this.context ??= {
+      channel: this.channel,
+      capabilities: this.info.capabilities,
+      extendedTypes: this.info.mariadbCapabilities !== 0,
+      flavor: this.info.flavor,
+      values: this.options.values,
+      rowsAsArray: this.options.rowsAsArray,
+      onStatus: (flags) => {
+        this.statusFlags = flags;
+      },
+    };
+  }
+}
+
+/** A statement prepared on the server. */
+export interface PreparedStatement {
+  readonly id: number;
+  readonly sql: string;
+  readonly params: readonly ColumnDefinition[];
+  readonly columns: readonly ColumnDefinition[];
+}
+
+/** The COM_QUERY packet for `sql`. */
+function queryPacket(sql: string): Uint8Array {
+  const payload = encodeUtf8(sql);
+  const packet = new Uint8Array(payload.length + 1);
+  packet[0] = Command.COM_QUERY;
+  packet.set(payload, 1);
+  return packet;
 }
 
 function noop(): void {}

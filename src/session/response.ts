@@ -1,0 +1,223 @@
+/**
+ * Reading a command's response: OK, ERR, LOCAL INFILE requests, and result sets (column definitions,
+ * then text or binary rows up to the terminating EOF/OK), following MORE_RESULTS_EXISTS. Used for
+ * COM_QUERY and COM_STMT_EXECUTE, whole (`readResponse`) or a row at a time (`RowCursor`).
+ */
+import { Capability, ServerStatus } from "../protocol/constants.ts";
+import type { ServerFlavor } from "../protocol/errors.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import {
+  type ColumnDefinition,
+  decodeColumnCount,
+  decodeColumnDefinition,
+  decodeEof,
+  decodeErr,
+  decodeOk,
+} from "../protocol/results.ts";
+import { binaryRowParser, type RowParser, textRowParser } from "../protocol/rows.ts";
+import type { ValueOptions } from "../protocol/values.ts";
+import type { PacketChannel } from "./channel.ts";
+import { makeResult, type QueryResult } from "./result.ts";
+import { serverError } from "./server-error.ts";
+
+/** What reading a response needs to know about the session. */
+export interface ResponseContext {
+  readonly channel: PacketChannel;
+  readonly capabilities: number;
+  /** MariaDB extended type info in column definitions. */
+  readonly extendedTypes: boolean;
+  readonly flavor: ServerFlavor;
+  readonly values: ValueOptions;
+  readonly rowsAsArray: boolean;
+  /** Called with the status flags of every OK/EOF read. */
+  readonly onStatus: (flags: number) => void;
+}
+
+/** The outcome in a result set's terminator (OK under CLIENT_DEPRECATE_EOF, else EOF). */
+function terminatorOutcome(p: Uint8Array, caps: number) {
+  if (caps & Capability.DEPRECATE_EOF) return decodeOk(p, caps);
+  return { ...decodeEof(p), affectedRows: 0, insertId: 0, info: "" };
+}
+
+/** True for the packet that ends a row stream (EOF, or OK with a 0xFE header). */
+function isTerminator(p: Uint8Array): boolean {
+  return p[0] === 0xfe && p.length < 0xffffff;
+}
+
+/** Reads `count` column definitions and, before CLIENT_DEPRECATE_EOF, the EOF after them. */
+export async function readColumns(ctx: ResponseContext, count: number): Promise<ColumnDefinition[]> {
+  const fields: ColumnDefinition[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    fields[i] = decodeColumnDefinition(await ctx.channel.read(), ctx.extendedTypes);
+  }
+  if ((ctx.capabilities & Capability.DEPRECATE_EOF) === 0 && count > 0) {
+    const eof = await ctx.channel.read();
+    if (eof[0] !== 0xfe) throw new ProtocolError("unexpected", "expected EOF after column definitions");
+  }
+  return fields;
+}
+
+/** An error the session survives: the conversation is still in step. */
+export function inSyncError(message: string): Error {
+  const error = new Error(message);
+  (error as { inSync?: boolean }).inSync = true;
+  return error;
+}
+
+/** Answers a LOCAL INFILE request with an empty file (a refusal) and reads the server's reply. */
+async function refuseLocalInfile(ctx: ResponseContext, name: string, sql: string): Promise<never> {
+  await ctx.channel.write(new Uint8Array(0));
+  const reply = await ctx.channel.read();
+  if (reply[0] === 0x00) ctx.onStatus(decodeOk(reply, ctx.capabilities).statusFlags);
+  throw inSyncError(
+    `the server asked for the local file "${name}" (LOAD DATA LOCAL INFILE), which this connection does not `
+      + `allow; nothing was sent (query: ${sql.slice(0, 200)})`,
+  );
+}
+
+/**
+ * The first packet of a response: an OK result, an error, a LOCAL INFILE request, or the start of a
+ * result set (whose column definitions are then read). Returns the finished result or the fields.
+ */
+async function readHead(
+  ctx: ResponseContext,
+  sql: string,
+): Promise<{ done: QueryResult<unknown> } | { fields: ColumnDefinition[] }> {
+  const first = await ctx.channel.read();
+  if (first[0] === 0x00) {
+    const ok = decodeOk(first, ctx.capabilities);
+    ctx.onStatus(ok.statusFlags);
+    return { done: makeResult([], [], ok) };
+  }
+  if (first[0] === 0xff) throw serverError(decodeErr(first), ctx.flavor, sql);
+  if (first[0] === 0xfb) {
+    return refuseLocalInfile(ctx, new TextDecoder().decode(first.subarray(1)), sql);
+  }
+  return { fields: await readColumns(ctx, decodeColumnCount(first)) };
+}
+
+function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RowParser {
+  return binary
+    ? binaryRowParser(fields, ctx.values, ctx.rowsAsArray)
+    : textRowParser(fields, ctx.values, ctx.rowsAsArray);
+}
+
+/** Reads rows up to the terminator; the payloads are parsed as they are taken from the buffer. */
+async function readRows(
+  ctx: ResponseContext,
+  fields: ColumnDefinition[],
+  binary: boolean,
+  sql: string,
+): Promise<QueryResult<unknown>> {
+  const channel = ctx.channel;
+  const parse = rowParser(ctx, fields, binary);
+  const rows: unknown[] = [];
+  for (;;) {
+    let p: Uint8Array | undefined;
+    while ((p = channel.tryRead()) !== undefined) {
+      if (isTerminator(p)) {
+        const outcome = terminatorOutcome(p, ctx.capabilities);
+        ctx.onStatus(outcome.statusFlags);
+        return makeResult(rows, fields, outcome);
+      }
+      if (p[0] === 0xff) throw serverError(decodeErr(p), ctx.flavor, sql);
+      rows.push(parse(p));
+    }
+    await channel.fill();
+  }
+}
+
+/** Reads a whole response: every result, in order; the first is returned with all in `results`. */
+export async function readResponse(
+  ctx: ResponseContext,
+  sql: string,
+  binary: boolean,
+): Promise<QueryResult<unknown>> {
+  const results: QueryResult<unknown>[] = [];
+  for (;;) {
+    const head = await readHead(ctx, sql);
+    const result = "done" in head ? head.done : await readRows(ctx, head.fields, binary, sql);
+    results.push(result);
+    if ((result.serverStatus & ServerStatus.MORE_RESULTS_EXISTS) === 0) break;
+  }
+  const first = results[0];
+  first.results = results;
+  return first;
+}
+
+/**
+ * Rows of a response one at a time, read from the socket only as they are asked for. `next()` gives
+ * the next row of the first result set, or `undefined` at its end, after which any further results
+ * have been read and discarded. `drain()` reads and discards what is left, so the session can go on.
+ */
+export class RowCursor {
+  private readonly ctx: ResponseContext;
+  private readonly sql: string;
+  private readonly binary: boolean;
+  private parse: RowParser | undefined;
+  /** Column definitions of the first result set (empty for a statement without rows). */
+  fields: ColumnDefinition[] = [];
+  /** True once the whole response has been read. */
+  finished = false;
+  /** Set by `drain`: rows are read but not decoded. */
+  private skipping = false;
+
+  private constructor(ctx: ResponseContext, sql: string, binary: boolean) {
+    this.ctx = ctx;
+    this.sql = sql;
+    this.binary = binary;
+  }
+
+  /** Reads the head of the response (after the command was sent). */
+  static async open(ctx: ResponseContext, sql: string, binary: boolean): Promise<RowCursor> {
+    const cursor = new RowCursor(ctx, sql, binary);
+    const head = await readHead(ctx, sql);
+    if ("done" in head) await cursor.finishWith(head.done.serverStatus);
+    else {
+      cursor.fields = head.fields;
+      cursor.parse = rowParser(ctx, head.fields, binary);
+    }
+    return cursor;
+  }
+
+  /** After the first result: reads and discards the rest of a multi-result response. */
+  private async finishWith(status: number): Promise<void> {
+    while (status & ServerStatus.MORE_RESULTS_EXISTS) {
+      const head = await readHead(this.ctx, this.sql);
+      status = "done" in head
+        ? head.done.serverStatus
+        : (await readRows(this.ctx, head.fields, this.binary, this.sql)).serverStatus;
+    }
+    this.finished = true;
+  }
+
+  /** The next row, or `undefined` when the result set is done. */
+  async next(): Promise<unknown> {
+    if (this.finished || this.parse === undefined) return undefined;
+    const channel = this.ctx.channel;
+    for (;;) {
+      const p = channel.tryRead();
+      if (p === undefined) {
+        await channel.fill();
+        continue;
+      }
+      if (isTerminator(p)) {
+        const outcome = terminatorOutcome(p, this.ctx.capabilities);
+        this.ctx.onStatus(outcome.statusFlags);
+        await this.finishWith(outcome.statusFlags);
+        return undefined;
+      }
+      if (p[0] === 0xff) {
+        this.finished = true;
+        throw serverError(decodeErr(p), this.ctx.flavor, this.sql);
+      }
+      return this.skipping ? true : this.parse(p);
+    }
+  }
+
+  /** Reads and discards the rest of the response. */
+  async drain(): Promise<void> {
+    this.skipping = true;
+    while (!this.finished) await this.next();
+  }
+}
