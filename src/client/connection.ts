@@ -54,6 +54,11 @@ export class Connection implements AsyncDisposable {
     return this.session.info.tls;
   }
 
+  /** Whether the compressed protocol is in use. */
+  get compressed(): boolean {
+    return this.session.info.compressed;
+  }
+
   /** True once the connection is closed or broken. */
   get closed(): boolean {
     return this.session.closed;

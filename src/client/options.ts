@@ -5,6 +5,7 @@
 import { CharsetDefaultCollation, CollationIds } from "../protocol/constants.ts";
 import { defaultValueOptions, parseTimezone, type ValueOptions } from "../protocol/values.ts";
 import type { Runtime } from "../runtime/socket.ts";
+import type { InfileHandler } from "../session/infile.ts";
 import type { SessionOptions, SslMode, SslOptions } from "../session/options.ts";
 
 /** Options of `connect()`. Every field is optional; defaults are listed with each. */
@@ -56,6 +57,13 @@ export interface ConnectionOptions {
   allowPublicKeyRetrieval?: boolean;
   /** Allow mysql_clear_password to send the password over unencrypted TCP. Default false. */
   allowCleartextPassword?: boolean;
+  /** Use the compressed protocol (zlib) when the server offers it. Default false. */
+  compress?: boolean;
+  /**
+   * Enables LOAD DATA LOCAL INFILE: called with the file name the server asks for; returns the bytes
+   * (or a stream of them) to send, or null to refuse. Off (every request refused) by default.
+   */
+  infile?: InfileHandler;
   /** How many prepared statements `execute` keeps open per connection (least recently used are closed). Default 256. */
   statementCacheSize?: number;
   /** The runtime's socket implementation; detected when absent. */
@@ -107,6 +115,14 @@ function oneOf<T extends string>(option: string, value: unknown, allowed: readon
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) fail(option, `${String(value)} is not one of ${allowed.join(", ")}`);
   return value as T;
+}
+
+function infileOption(handler: unknown): InfileHandler | undefined {
+  if (handler === undefined) return undefined;
+  if (typeof handler !== "function") {
+    fail("infile", "expected a function (name, sql) => bytes | stream | null");
+  }
+  return handler as InfileHandler;
 }
 
 /** Validates user options and fills in the defaults. */
@@ -167,6 +183,8 @@ export function resolveOptions(options: ConnectionOptions): SessionOptions {
     runtime: options.runtime,
     values,
     rowsAsArray: booleanOption("rowsAsArray", options.rowsAsArray, false),
+    infile: infileOption(options.infile),
+    compress: booleanOption("compress", options.compress, false),
     statementCacheSize: options.statementCacheSize === undefined
       ? 256
       : integerIn("statementCacheSize", options.statementCacheSize, 1, 65536),
@@ -174,6 +192,7 @@ export function resolveOptions(options: ConnectionOptions): SessionOptions {
 }
 
 const booleanParams = new Set([
+  "compress",
   "multipleStatements",
   "foundRows",
   "jsonParse",

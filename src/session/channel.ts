@@ -80,7 +80,16 @@ export class PacketChannel {
 
   /** Sends a payload as the first packet of a new command (sequence id 0). */
   writeCommand(payload: Uint8Array): Promise<void> {
+    if (payload.length > this.decoder.maxPacketSize) {
+      // Refused before anything is sent: the conversation is still in step.
+      const error = new RangeError(
+        `command of ${payload.length} bytes exceeds maxPacketSize ${this.decoder.maxPacketSize}; nothing was sent`,
+      );
+      (error as { inSync?: boolean }).inSync = true;
+      return Promise.reject(error);
+    }
     this.seq = 0;
+    (this.socket as { resetSequence?: () => void }).resetSequence?.();
     return this.write(payload);
   }
 

@@ -19,6 +19,7 @@ import {
 import { decodeErr, decodeOk } from "../protocol/results.ts";
 import { ConnectionError, type TlsOptions } from "../runtime/socket.ts";
 import type { PacketChannel } from "./channel.ts";
+import { CompressedSocket } from "./compressed-socket.ts";
 import type { SessionOptions } from "./options.ts";
 import { serverError } from "./server-error.ts";
 
@@ -37,6 +38,8 @@ export interface ServerInfo {
   readonly statusFlags: number;
   /** Whether the channel is encrypted. */
   readonly tls: boolean;
+  /** Whether the compressed protocol is in use. */
+  readonly compressed: boolean;
   /** The plugin that authenticated the user. */
   readonly authPlugin: string;
 }
@@ -58,6 +61,8 @@ function wantedCapabilities(options: SessionOptions): number {
   if (options.database) caps |= Capability.CONNECT_WITH_DB;
   if (options.multipleStatements) caps |= Capability.MULTI_STATEMENTS;
   if (options.foundRows) caps |= Capability.FOUND_ROWS;
+  if (options.infile) caps |= Capability.LOCAL_FILES;
+  if (options.compress) caps |= Capability.COMPRESS;
   return caps;
 }
 
@@ -165,6 +170,7 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
     switch (packet[0]) {
       case 0x00: {
         const ok = decodeOk(packet, capabilities);
+        if (capabilities & Capability.COMPRESS) channel.socket = new CompressedSocket(channel.socket);
         return {
           greeting,
           version: displayVersion(greeting.serverVersion),
@@ -174,6 +180,7 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
           mariadbCapabilities,
           statusFlags: ok.statusFlags,
           tls,
+          compressed: (capabilities & Capability.COMPRESS) !== 0,
           authPlugin: pluginName,
         };
       }

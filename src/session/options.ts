@@ -4,6 +4,7 @@
  */
 import type { ValueOptions } from "../protocol/values.ts";
 import type { Runtime } from "../runtime/socket.ts";
+import type { InfileHandler } from "./infile.ts";
 
 /** TLS modes, as in the MySQL command-line client's `--ssl-mode`. */
 export type SslMode = "disabled" | "preferred" | "required" | "verify-ca" | "verify-identity";
@@ -52,6 +53,10 @@ export interface SessionOptions {
   readonly values: ValueOptions;
   /** Return rows as arrays instead of objects keyed by column name. */
   readonly rowsAsArray: boolean;
+  /** Use the compressed protocol (zlib) when the server offers it. */
+  readonly compress: boolean;
+  /** Answers LOAD DATA LOCAL INFILE requests; absent: LOCAL INFILE is off. */
+  readonly infile?: InfileHandler;
   /** Prepared statements kept open per connection by `execute`. */
   readonly statementCacheSize: number;
 }

@@ -17,6 +17,7 @@ import {
 import { binaryRowParser, type RowParser, textRowParser } from "../protocol/rows.ts";
 import type { ValueOptions } from "../protocol/values.ts";
 import type { PacketChannel } from "./channel.ts";
+import { answerLocalInfile, type InfileHandler } from "./infile.ts";
 import { makeResult, type QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
 
@@ -29,6 +30,8 @@ export interface ResponseContext {
   readonly flavor: ServerFlavor;
   readonly values: ValueOptions;
   readonly rowsAsArray: boolean;
+  /** Answers LOAD DATA LOCAL INFILE requests (none: every request is refused). */
+  readonly infile?: InfileHandler;
   /** Called with the status flags of every OK/EOF read. */
   readonly onStatus: (flags: number) => void;
 }
@@ -64,17 +67,6 @@ export function inSyncError(message: string): Error {
   return error;
 }
 
-/** Answers a LOCAL INFILE request with an empty file (a refusal) and reads the server's reply. */
-async function refuseLocalInfile(ctx: ResponseContext, name: string, sql: string): Promise<never> {
-  await ctx.channel.write(new Uint8Array(0));
-  const reply = await ctx.channel.read();
-  if (reply[0] === 0x00) ctx.onStatus(decodeOk(reply, ctx.capabilities).statusFlags);
-  throw inSyncError(
-    `the server asked for the local file "${name}" (LOAD DATA LOCAL INFILE), which this connection does not `
-      + `allow; nothing was sent (query: ${sql.slice(0, 200)})`,
-  );
-}
-
 /**
  * The first packet of a response: an OK result, an error, a LOCAL INFILE request, or the start of a
  * result set (whose column definitions are then read). Returns the finished result or the fields.
@@ -83,16 +75,26 @@ async function readHead(
   ctx: ResponseContext,
   sql: string,
 ): Promise<{ done: QueryResult<unknown> } | { fields: ColumnDefinition[] }> {
-  const first = await ctx.channel.read();
+  let first = await ctx.channel.read();
+  if (first[0] === 0xfb) {
+    const name = new TextDecoder().decode(first.subarray(1));
+    const answer = await answerLocalInfile(ctx.channel, name, sql, ctx.infile);
+    first = await ctx.channel.read();
+    if (!answer.sent) {
+      if (first[0] === 0x00) ctx.onStatus(decodeOk(first, ctx.capabilities).statusFlags);
+      throw inSyncError(
+        `the server asked for the local file "${name}" and got nothing: ${answer.reason} (query: ${
+          sql.slice(0, 200)
+        })`,
+      );
+    }
+  }
   if (first[0] === 0x00) {
     const ok = decodeOk(first, ctx.capabilities);
     ctx.onStatus(ok.statusFlags);
     return { done: makeResult([], [], ok) };
   }
   if (first[0] === 0xff) throw serverError(decodeErr(first), ctx.flavor, sql);
-  if (first[0] === 0xfb) {
-    return refuseLocalInfile(ctx, new TextDecoder().decode(first.subarray(1)), sql);
-  }
   return { fields: await readColumns(ctx, decodeColumnCount(first)) };
 }
 

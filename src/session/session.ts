@@ -313,6 +313,7 @@ export class Session {
       flavor: this.info.flavor,
       values: this.options.values,
       rowsAsArray: this.options.rowsAsArray,
+      infile: this.options.infile,
       onStatus: (flags) => {
         this.statusFlags = flags;
       },
