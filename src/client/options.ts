@@ -41,6 +41,8 @@ export interface ConnectionOptions {
   decimal?: ValueOptions["decimal"];
   /** Parse JSON columns. Default true. */
   jsonParse?: boolean;
+  /** Per-column override of decoded values: `(column, value) => newValue` (not called for NULL). */
+  typeCast?: ValueOptions["typeCast"];
   /** Rows as arrays instead of objects. Default false. */
   rowsAsArray?: boolean;
   /** Largest packet accepted from the server, in bytes. Default 64 MiB. */
@@ -117,6 +119,12 @@ function oneOf<T extends string>(option: string, value: unknown, allowed: readon
   return value as T;
 }
 
+function typeCastOption(cast: unknown): ValueOptions["typeCast"] {
+  if (cast === undefined) return undefined;
+  if (typeof cast !== "function") fail("typeCast", "expected a function (column, value) => value");
+  return cast as ValueOptions["typeCast"];
+}
+
 function infileOption(handler: unknown): InfileHandler | undefined {
   if (handler === undefined) return undefined;
   if (typeof handler !== "function") {
@@ -158,6 +166,7 @@ export function resolveOptions(options: ConnectionOptions): SessionOptions {
     ),
     decimal: oneOf("decimal", options.decimal, ["string", "number"], defaultValueOptions.decimal),
     jsonParse: booleanOption("jsonParse", options.jsonParse, defaultValueOptions.jsonParse),
+    typeCast: typeCastOption(options.typeCast),
   };
   for (const key of ["host", "user", "password", "database", "socketPath"] as const) {
     const v = options[key];

@@ -15,6 +15,17 @@ function truncated(index: number, name: string): ProtocolError {
   return new ProtocolError("truncated", `text row truncated in column ${index} (${name})`);
 }
 
+/** Wraps a decoder with the user's `typeCast`, when there is one. */
+function withTypeCast(
+  column: ColumnDefinition,
+  decode: TextValueDecoder,
+  options: ValueOptions,
+): TextValueDecoder {
+  const cast = options.typeCast;
+  if (cast === undefined) return decode;
+  return (bytes, start, end) => cast(column, decode(bytes, start, end));
+}
+
 /** Puts a value in a row: by index, or by name (a column called "__proto__" stays a plain key). */
 function store(
   row: Record<string, unknown> | unknown[],
@@ -74,7 +85,7 @@ export function textRowParser(
   rowsAsArray: boolean,
 ): RowParser {
   const n = columns.length;
-  const decoders: TextValueDecoder[] = columns.map((c) => textDecoder(c, options));
+  const decoders: TextValueDecoder[] = columns.map((c) => withTypeCast(c, textDecoder(c, options), options));
   const names = columns.map((c) => c.name);
   const unsafeName = names.includes("__proto__");
   return (p: Uint8Array) => {
@@ -113,7 +124,7 @@ export function binaryRowParser(
   const readers = columns.map((c) => binaryColumnReader(c, options));
   const layouts = readers.map((r) => r.layout);
   const sizes = readers.map((r) => r.size);
-  const decoders = readers.map((r) => r.decode);
+  const decoders = readers.map((r, i) => withTypeCast(columns[i], r.decode, options));
   const names = columns.map((c) => c.name);
   const unsafeName = names.includes("__proto__");
   const valuesStart = 1 + ((n + 9) >> 3);

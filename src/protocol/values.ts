@@ -36,7 +36,15 @@ export interface ValueOptions {
   readonly decimal: "string" | "number";
   /** JSON columns: parsed (default true) or the text. */
   readonly jsonParse: boolean;
+  /**
+   * Per-column override: called with each non-NULL value as decoded by default and its column, returns
+   * the value to use. The same in both protocols, since the default values are.
+   */
+  readonly typeCast?: TypeCast;
 }
+
+/** A per-column override of decoded values (see `ValueOptions.typeCast`). */
+export type TypeCast = (column: ColumnDefinition, value: unknown) => unknown;
 
 /** The defaults: local time zone, Dates, BIGINT "auto", DECIMAL as strings, JSON parsed. */
 export const defaultValueOptions: ValueOptions = Object.freeze({

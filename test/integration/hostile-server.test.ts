@@ -14,6 +14,7 @@ import {
   encodeOk,
   encodeTextRow,
 } from "../../src/protocol/results.ts";
+import { encodePrepareOk } from "../../src/protocol/statements.ts";
 import { type FakeConnection, type FakeServer, startFakeServer } from "../support/fake-server.ts";
 
 let server: FakeServer;
@@ -167,6 +168,28 @@ describe("during a query", () => {
     assert.ok(err instanceof ProtocolError, String(err));
     assert.equal(c.closed, true);
     await assert.rejects(c.query("SELECT 1"), ConnectionError);
+  });
+
+  test("a binary row with fewer values than its columns: ProtocolError", async () => {
+    script = async (conn) => {
+      await accept(conn);
+      await conn.read(); // COM_STMT_PREPARE
+      await conn.send(encodePrepareOk({ statementId: 1, columnCount: 2, paramCount: 0, warningCount: 0 }));
+      await conn.send(column("a"));
+      await conn.send(column("b"));
+      await conn.read(); // COM_STMT_EXECUTE
+      await conn.send(encodeColumnCount(2));
+      await conn.send(column("a"));
+      await conn.send(column("b"));
+      // header, NULL bitmap (no NULLs), one length-prefixed value where two are due
+      await conn.send(new Uint8Array([0x00, 0x00, 0x01, 0x41]));
+      await conn.send(ok(0xfe));
+      await conn.read().catch(() => {});
+    };
+    const c = await connect(options());
+    const err = await failure(c.execute("SELECT a, b FROM t"));
+    assert.ok(err instanceof ProtocolError, String(err));
+    assert.equal(c.closed, true);
   });
 
   test("a value longer than its packet: ProtocolError", async () => {

@@ -102,6 +102,21 @@ describe("execute", () => {
     assert.equal(await status() - before, 7);
   });
 
+  test("typeCast overrides values per column, in both protocols, never for NULL", async () => {
+    const seen: string[] = [];
+    const c = await open({
+      typeCast: (column, value) => {
+        seen.push(column.name);
+        return column.name === "flag" ? value === 1 : value;
+      },
+    });
+    const sql = "SELECT 1 AS flag, 0 + ? AS n, NULL AS z";
+    for (const rows of [await c.query(sql, [5]), await c.execute(sql, [5])]) {
+      assert.deepEqual({ ...rows[0] }, { flag: true, n: 5, z: null });
+    }
+    assert.deepEqual(seen, ["flag", "n", "flag", "n"]);
+  });
+
   test("explicit prepare, execute several times, close", async () => {
     const stmt = await conn.prepare("SELECT ? * 2 AS twice");
     assert.equal(stmt.paramCount, 1);
@@ -156,6 +171,9 @@ describe("the same values in both protocols", () => {
       bigint: "string",
       rowsAsArray: true,
       jsonParse: false,
+    },
+    "typeCast": {
+      typeCast: (column, value) => (typeof value === "number" ? [column.name, value * 2] : value),
     },
   };
   for (const [name, options] of Object.entries(variants)) {
