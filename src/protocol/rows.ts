@@ -26,19 +26,24 @@ function withTypeCast(
   return (bytes, start, end) => cast(column, decode(bytes, start, end));
 }
 
-/** Puts a value in a row: by index, or by name (a column called "__proto__" stays a plain key). */
-function store(
-  row: Record<string, unknown> | unknown[],
-  i: number,
-  name: string,
-  value: unknown,
-  rowsAsArray: boolean,
-  unsafeName: boolean,
-): void {
-  if (rowsAsArray) (row as unknown[])[i] = value;
-  else if (unsafeName && name === "__proto__") {
-    Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
-  } else (row as Record<string, unknown>)[name] = value;
+/**
+ * Object rows keyed by column name, unless a column is called "__proto__": then the row is decoded
+ * as an array and copied into an object with own properties, so no name can reach the prototype.
+ */
+function objectRows(parseArray: RowParser, names: readonly string[]): RowParser {
+  return (p) => {
+    const values = parseArray(p) as unknown[];
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) {
+      Object.defineProperty(row, names[i], {
+        value: values[i],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return row;
+  };
 }
 
 /** Position after the length read by the last `lengthAt` call. */
@@ -87,7 +92,9 @@ export function textRowParser(
   const n = columns.length;
   const decoders: TextValueDecoder[] = columns.map((c) => withTypeCast(c, textDecoder(c, options), options));
   const names = columns.map((c) => c.name);
-  const unsafeName = names.includes("__proto__");
+  if (!rowsAsArray && names.includes("__proto__")) {
+    return objectRows(textRowParser(columns, options, true), names);
+  }
   return (p: Uint8Array) => {
     const end = p.length;
     const row: Record<string, unknown> | unknown[] = rowsAsArray ? new Array(n) : {};
@@ -102,7 +109,8 @@ export function textRowParser(
         value = decoders[i](p, pos, pos + len);
         pos += len;
       }
-      store(row, i, names[i], value, rowsAsArray, unsafeName);
+      if (rowsAsArray) (row as unknown[])[i] = value;
+      else (row as Record<string, unknown>)[names[i]] = value;
     }
     if (pos !== end) {
       throw new ProtocolError("malformed", `text row has ${end - pos} bytes after its ${n} values`);
@@ -126,7 +134,9 @@ export function binaryRowParser(
   const sizes = readers.map((r) => r.size);
   const decoders = readers.map((r, i) => withTypeCast(columns[i], r.decode, options));
   const names = columns.map((c) => c.name);
-  const unsafeName = names.includes("__proto__");
+  if (!rowsAsArray && names.includes("__proto__")) {
+    return objectRows(binaryRowParser(columns, options, true), names);
+  }
   const valuesStart = 1 + ((n + 9) >> 3);
   return (p: Uint8Array) => {
     const end = p.length;
@@ -156,7 +166,8 @@ export function binaryRowParser(
         value = decoders[i](p, pos, pos + len);
         pos += len;
       }
-      store(row, i, names[i], value, rowsAsArray, unsafeName);
+      if (rowsAsArray) (row as unknown[])[i] = value;
+      else (row as Record<string, unknown>)[names[i]] = value;
     }
     if (pos !== end) {
       throw new ProtocolError("malformed", `binary row has ${end - pos} bytes after its ${n} values`);

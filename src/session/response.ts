@@ -51,7 +51,8 @@ function isTerminator(p: Uint8Array): boolean {
 export async function readColumns(ctx: ResponseContext, count: number): Promise<ColumnDefinition[]> {
   const fields: ColumnDefinition[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    fields[i] = decodeColumnDefinition(await ctx.channel.read(), ctx.extendedTypes);
+    // Column definitions usually arrive together: take them from the buffer without a promise each.
+    fields[i] = decodeColumnDefinition(ctx.channel.tryRead() ?? await ctx.channel.read(), ctx.extendedTypes);
   }
   if ((ctx.capabilities & Capability.DEPRECATE_EOF) === 0 && count > 0) {
     const eof = await ctx.channel.read();
@@ -75,7 +76,7 @@ async function readHead(
   ctx: ResponseContext,
   sql: string,
 ): Promise<{ done: QueryResult<unknown> } | { fields: ColumnDefinition[] }> {
-  let first = await ctx.channel.read();
+  let first = ctx.channel.tryRead() ?? await ctx.channel.read();
   if (first[0] === 0xfb) {
     const name = new TextDecoder().decode(first.subarray(1));
     const answer = await answerLocalInfile(ctx.channel, name, sql, ctx.infile);
