@@ -58,6 +58,18 @@ describe("connect and authenticate", () => {
     assert.match(row.u, new RegExp(`^${user}@`));
   });
 
+  test("over a Unix socket (the throwaway server's)", async () => {
+    // A server given by MYWIRE_TEST_URL has no socket path here; the throwaway server always has one.
+    if (env.socketPath === undefined) return assert.ok(process.env.MYWIRE_TEST_URL, "socketPath is missing");
+    await using conn = await connect({
+      socketPath: env.socketPath,
+      user: env.root.user,
+      password: env.root.password,
+    });
+    const [row] = await conn.query<{ one: number }>("SELECT 1 AS one");
+    assert.equal(row.one, 1);
+  });
+
   test("a URL works as well as an object", async () => {
     const { user, password } = env.users.native;
     const url = `mysql://${user}:${encodeURIComponent(password)}@${env.host}:${env.port}/${env.database}`;
