@@ -55,13 +55,29 @@ function le32(b: Uint8Array, i: number): number {
 
 /** FLOAT: the server prints 6 significant digits (%g); give the number that text reads as. */
 function binaryFloat(bytes: Uint8Array, start: number): number {
-  const v = new DataView(bytes.buffer, bytes.byteOffset + start, 4).getFloat32(0, true);
+  if (!littleEndianHost) {
+    return roundFloat(new DataView(bytes.buffer, bytes.byteOffset + start, 4).getFloat32(0, true));
+  }
+  for (let i = 0; i < 4; i++) scratchBytes[i] = bytes[start + i];
+  return roundFloat(scratchFloat[0]);
+}
+
+function roundFloat(v: number): number {
   return Number.isFinite(v) ? Number(v.toPrecision(6)) : v;
 }
 
 function binaryDouble(bytes: Uint8Array, start: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset + start, 8).getFloat64(0, true);
+  if (!littleEndianHost) return new DataView(bytes.buffer, bytes.byteOffset + start, 8).getFloat64(0, true);
+  for (let i = 0; i < 8; i++) scratchBytes[i] = bytes[start + i];
+  return scratchDouble[0];
 }
+
+/** Scratch space to read floats without a DataView per value, on little-endian hosts (nearly all). */
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const scratch = new ArrayBuffer(8);
+const scratchBytes = new Uint8Array(scratch);
+const scratchFloat = new Float32Array(scratch, 0, 1);
+const scratchDouble = new Float64Array(scratch, 0, 1);
 
 function integerReader(column: ColumnDefinition, options: ValueOptions): BinaryColumnReader | undefined {
   const unsigned = (column.flags & ColumnFlag.UNSIGNED) !== 0;

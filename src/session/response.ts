@@ -17,6 +17,7 @@ import {
 import { binaryRowParser, type RowParser, textRowParser } from "../protocol/rows.ts";
 import type { ValueOptions } from "../protocol/values.ts";
 import type { PacketChannel } from "./channel.ts";
+import { ColumnCache } from "./column-cache.ts";
 import { answerLocalInfile, type InfileHandler } from "./infile.ts";
 import { makeResult, type QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
@@ -30,6 +31,8 @@ export interface ResponseContext {
   readonly flavor: ServerFlavor;
   readonly values: ValueOptions;
   readonly rowsAsArray: boolean;
+  /** Recently seen column definitions and their row parsers. */
+  readonly columns: ColumnCache;
   /** Answers LOAD DATA LOCAL INFILE requests (none: every request is refused). */
   readonly infile?: InfileHandler;
   /** Called with the status flags of every OK/EOF read. */
@@ -49,11 +52,13 @@ function isTerminator(p: Uint8Array): boolean {
 
 /** Reads `count` column definitions and, before CLIENT_DEPRECATE_EOF, the EOF after them. */
 export async function readColumns(ctx: ResponseContext, count: number): Promise<ColumnDefinition[]> {
-  const fields: ColumnDefinition[] = new Array(count);
+  const packets: Uint8Array[] = new Array(count);
   for (let i = 0; i < count; i++) {
     // Column definitions usually arrive together: take them from the buffer without a promise each.
-    fields[i] = decodeColumnDefinition(ctx.channel.tryRead() ?? await ctx.channel.read(), ctx.extendedTypes);
+    // Each is copied: a buffered payload is only valid until the next read from the socket.
+    packets[i] = (ctx.channel.tryRead() ?? await ctx.channel.read()).slice();
   }
+  const fields = ctx.columns.fields(packets, (p) => decodeColumnDefinition(p, ctx.extendedTypes));
   if ((ctx.capabilities & Capability.DEPRECATE_EOF) === 0 && count > 0) {
     const eof = await ctx.channel.read();
     if (eof[0] !== 0xfe) throw new ProtocolError("unexpected", "expected EOF after column definitions");
@@ -100,9 +105,14 @@ async function readHead(
 }
 
 function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RowParser {
-  return binary
-    ? binaryRowParser(fields, ctx.values, ctx.rowsAsArray)
-    : textRowParser(fields, ctx.values, ctx.rowsAsArray);
+  return ctx.columns.parser(
+    fields,
+    binary,
+    () =>
+      binary
+        ? binaryRowParser(fields, ctx.values, ctx.rowsAsArray)
+        : textRowParser(fields, ctx.values, ctx.rowsAsArray),
+  );
 }
 
 /** Reads rows up to the terminator; the payloads are parsed as they are taken from the buffer. */

@@ -18,6 +18,7 @@ import {
 import { detectRuntime, runtimeByName } from "../runtime/detect.ts";
 import { ConnectionError, formatAddress, type Runtime, type SocketAddress } from "../runtime/socket.ts";
 import { PacketChannel } from "./channel.ts";
+import { ColumnCache } from "./column-cache.ts";
 import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
 import type { SessionOptions } from "./options.ts";
 import { readColumns, readResponse, type ResponseContext, RowCursor } from "./response.ts";
@@ -314,6 +315,7 @@ export class Session {
       values: this.options.values,
       rowsAsArray: this.options.rowsAsArray,
       infile: this.options.infile,
+      columns: new ColumnCache(),
       onStatus: (flags) => {
         this.statusFlags = flags;
       },

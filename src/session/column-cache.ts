@@ -1,0 +1,64 @@
+/**
+ * Reuse of decoded column definitions and row parsers across result sets. An application runs the
+ * same few statements over and over, and the server sends the same column-definition packets each
+ * time: when every packet of a result matches one seen recently, byte for byte, the decoded
+ * definitions and the row parsers built for them are used again instead of being rebuilt.
+ */
+import { equalBytes } from "../protocol/bytes.ts";
+import type { ColumnDefinition } from "../protocol/results.ts";
+import type { RowParser } from "../protocol/rows.ts";
+
+interface Entry {
+  readonly packets: readonly Uint8Array[];
+  readonly fields: readonly ColumnDefinition[];
+  text?: RowParser;
+  binary?: RowParser;
+}
+
+/** Recently seen column sets of one session (at most `size`, least recently used dropped first). */
+export class ColumnCache {
+  private readonly size: number;
+  private entries: Entry[] = [];
+  /** Which entry a `fields` array handed out belongs to, for its parsers. */
+  private readonly owners = new WeakMap<ColumnDefinition[], Entry>();
+
+  constructor(size = 32) {
+    this.size = size;
+  }
+
+  /** The fields for these column-definition packets (copies), decoding them only when not seen recently. */
+  fields(packets: Uint8Array[], decode: (packet: Uint8Array) => ColumnDefinition): ColumnDefinition[] {
+    let entry = this.find(packets);
+    if (entry === undefined) {
+      entry = { packets: packets.map((p) => p.slice()), fields: packets.map(decode) };
+      this.entries.unshift(entry);
+      if (this.entries.length > this.size) this.entries.pop();
+    }
+    const fields = entry.fields.slice();
+    this.owners.set(fields, entry);
+    return fields;
+  }
+
+  /** The row parser for fields returned by `fields`, built once per column set and protocol. */
+  parser(fields: ColumnDefinition[], binary: boolean, build: () => RowParser): RowParser {
+    const entry = this.owners.get(fields);
+    if (entry === undefined) return build();
+    return binary ? (entry.binary ??= build()) : (entry.text ??= build());
+  }
+
+  private find(packets: Uint8Array[]): Entry | undefined {
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (e.packets.length !== packets.length) continue;
+      let same = true;
+      for (let j = 0; j < packets.length && same; j++) same = equalBytes(e.packets[j], packets[j]);
+      if (!same) continue;
+      if (i > 0) {
+        this.entries.splice(i, 1);
+        this.entries.unshift(e);
+      }
+      return e;
+    }
+    return undefined;
+  }
+}
