@@ -57,8 +57,10 @@ export interface BoundParam {
   /** `ColumnType` of the value as sent. */
   readonly type: number;
   readonly unsigned: boolean;
-  /** The value in its binary-protocol encoding, or null for NULL (or a value sent as long data). */
+  /** The value in its binary-protocol encoding, or null for NULL. */
   readonly value: Uint8Array | null;
+  /** The value was sent before EXECUTE with COM_STMT_SEND_LONG_DATA: EXECUTE carries only its type. */
+  readonly longData?: boolean;
 }
 
 /** A decoded COM_STMT_EXECUTE (the proxy reads these; the types must come from the statement). */
@@ -72,7 +74,7 @@ export interface ExecuteRequest {
 /** Encodes COM_STMT_EXECUTE with every parameter's type sent (new-params-bound = 1). */
 export function encodeExecute(statementId: number, params: readonly BoundParam[], flags = 0): Uint8Array {
   let size = 12 + params.length * 3;
-  for (const p of params) if (p.value) size += p.value.length;
+  for (const p of params) if (p.value && !p.longData) size += p.value.length;
   const w = new Writer(size).u8(Command.COM_STMT_EXECUTE).u32(statementId).u8(flags).u32(1);
   if (params.length > 0) {
     const bitmap = new Uint8Array((params.length + 7) >> 3);
@@ -81,7 +83,7 @@ export function encodeExecute(statementId: number, params: readonly BoundParam[]
     });
     w.bytes(bitmap).u8(1);
     for (const p of params) w.u8(p.type).u8(p.unsigned ? 0x80 : 0);
-    for (const p of params) if (p.value !== null) w.bytes(p.value);
+    for (const p of params) if (p.value !== null && !p.longData) w.bytes(p.value);
   }
   return w.finish();
 }

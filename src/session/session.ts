@@ -4,15 +4,17 @@
  * command; anything that leaves the conversation out of step (a lost connection, a malformed
  * packet) closes the session and fails the running command and every queued one, each exactly once.
  */
-import { encodeUtf8 } from "../protocol/bytes.ts";
+import { encodeUtf8, Reader } from "../protocol/bytes.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
 import {
+  binaryFixedLength,
   type BoundParam,
   decodePrepareOk,
   encodeExecute,
   encodePrepare,
+  encodeSendLongData,
   encodeStatementCommand,
 } from "../protocol/statements.ts";
 import { detectRuntime, runtimeByName } from "../runtime/detect.ts";
@@ -239,8 +241,45 @@ export class Session {
   /** Sends COM_STMT_EXECUTE with bound parameters and reads every result (binary rows). */
   execute(statement: PreparedStatement, params: readonly BoundParam[]): Promise<QueryResult<unknown>> {
     return this.enqueue(async () => {
-      await this.channel.writeCommand(encodeExecute(statement.id, params));
+      const bound = await this.sendLongData(statement.id, params);
+      await this.channel.writeCommand(encodeExecute(statement.id, bound));
       return readResponse(this.responseContext, statement.sql, true);
+    });
+  }
+
+  /**
+   * Sends string and byte parameters of `LONG_DATA_THRESHOLD` bytes or more ahead of EXECUTE with
+   * COM_STMT_SEND_LONG_DATA, in chunks (the server answers none of them), and marks them so.
+   */
+  private async sendLongData(
+    statementId: number,
+    params: readonly BoundParam[],
+  ): Promise<readonly BoundParam[]> {
+    let out: BoundParam[] | undefined;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      if (p.value === null || p.value.length < LONG_DATA_THRESHOLD || binaryFixedLength(p.type) >= 0) {
+        continue;
+      }
+      const r = new Reader(p.value);
+      const bytes = r.bytesView(r.lenenc());
+      const chunk = Math.min(LONG_DATA_CHUNK, this.options.maxPacketSize - 16);
+      for (let at = 0; at < bytes.length; at += chunk) {
+        await this.channel.writeCommand(
+          encodeSendLongData(statementId, i, bytes.subarray(at, at + chunk)),
+        );
+      }
+      out ??= [...params];
+      out[i] = { ...p, longData: true };
+    }
+    return out ?? params;
+  }
+
+  /** Sends COM_STMT_RESET: discards long data sent for a statement and closes its cursor. */
+  resetStatement(statementId: number): Promise<void> {
+    return this.enqueue(async () => {
+      await this.channel.writeCommand(encodeStatementCommand(Command.COM_STMT_RESET, statementId));
+      await this.readOk(undefined);
     });
   }
 
@@ -322,6 +361,11 @@ export class Session {
     };
   }
 }
+
+/** Parameters this large (bytes) are sent ahead of EXECUTE as long data. */
+const LONG_DATA_THRESHOLD = 8 * 1024 * 1024;
+/** Size of each COM_STMT_SEND_LONG_DATA chunk. */
+const LONG_DATA_CHUNK = 4 * 1024 * 1024;
 
 /** A statement prepared on the server. */
 export interface PreparedStatement {

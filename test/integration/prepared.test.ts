@@ -283,7 +283,13 @@ describe("large values", () => {
     const big = new Uint8Array(size);
     for (let i = 0; i < size; i += 997) big[i] = i & 0xff;
     await conn.query("CREATE OR REPLACE TABLE large_values (id INT PRIMARY KEY, b LONGBLOB)");
+    const longData = async () => {
+      const [row] = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Com_stmt_send_long_data'");
+      return Number(row.Value);
+    };
+    const before = await longData();
     await conn.execute("INSERT INTO large_values VALUES (1, ?)", [big]);
+    assert.equal(await longData() - before, 5, "20 MiB went as five 4 MiB chunks of long data");
     const [viaText] = await conn.query<{ b: Uint8Array }>("SELECT b FROM large_values WHERE id = 1");
     assert.equal(viaText.b.length, size);
     assert.deepEqual(viaText.b, big);
@@ -297,6 +303,18 @@ describe("large values", () => {
     const s = "x".repeat(17 * 1024 * 1024);
     const [row] = await conn.query<{ n: number }>("SELECT LENGTH(?) AS n", [s]);
     assert.equal(row.n, s.length);
+  });
+
+  test("a command over maxPacketSize is refused before anything is sent; the connection goes on", async () => {
+    const c = await open({ maxPacketSize: 1024 * 1024 });
+    const err = await c.query("SELECT LENGTH(?) AS n", ["x".repeat(2 * 1024 * 1024)]).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(err instanceof RangeError, String(err));
+    assert.match(err.message, /maxPacketSize/);
+    const [row] = await c.query<{ ok: number }>("SELECT 1 AS ok");
+    assert.equal(row.ok, 1);
   });
 
   test("maxPacketSize refuses a larger packet from the server and closes the connection", async () => {
