@@ -2,7 +2,12 @@
  * Connection options as users write them (an object or a `mysql://` URL), their defaults, and their
  * validation into the session's resolved settings. Bad input is a TypeError naming the option.
  */
+import type { Layer } from "effect";
+import type { BackendSpec } from "../pipeline/backends.ts";
+import { createPipeline, type Pipeline } from "../pipeline/pipeline.ts";
+import type { Plugin, PluginSpec } from "../pipeline/plugin.ts";
 import { CharsetDefaultCollation, CollationIds } from "../protocol/constants.ts";
+import { binaryRowParser, textRowParser } from "../protocol/rows.ts";
 import { defaultValueOptions, parseTimezone, type ValueOptions } from "../protocol/values.ts";
 import type { Runtime } from "../runtime/socket.ts";
 import type { InfileHandler } from "../session/infile.ts";
@@ -70,6 +75,12 @@ export interface ConnectionOptions {
   statementCacheSize?: number;
   /** The runtime's socket implementation; detected when absent. */
   runtime?: Runtime;
+  /** Plugins (`definePlugin` values or plain hook objects), run in order on every command. */
+  plugins?: readonly (Plugin<any> | PluginSpec<any, any, any>)[];
+  /** The Layer that provides the services the plugins' Effects need. */
+  pluginLayer?: Layer.Layer<any, any, never>;
+  /** The servers a plugin's connectServer may choose among (`ctx.backends`). */
+  backends?: readonly BackendSpec[];
 }
 
 const sslModes: readonly SslMode[] = ["disabled", "preferred", "required", "verify-ca", "verify-identity"];
@@ -133,6 +144,19 @@ function infileOption(handler: unknown): InfileHandler | undefined {
   return handler as InfileHandler;
 }
 
+/** The plugin pipeline for `plugins`, or undefined when there are none (then nothing runs for it). */
+function pipelineOption(options: ConnectionOptions, values: ValueOptions): Pipeline<any, any> | undefined {
+  if (options.plugins === undefined) return undefined;
+  const rowsAsArray = options.rowsAsArray ?? false;
+  return createPipeline(options.plugins as never, {
+    layer: options.pluginLayer,
+    backends: options.backends,
+    timezone: values.timezone,
+    rowParser: (fields, binary) =>
+      binary ? binaryRowParser(fields, values, rowsAsArray) : textRowParser(fields, values, rowsAsArray),
+  });
+}
+
 /** Validates user options and fills in the defaults. */
 export function resolveOptions(options: ConnectionOptions): SessionOptions {
   if (typeof options !== "object" || options === null) {
@@ -192,6 +216,7 @@ export function resolveOptions(options: ConnectionOptions): SessionOptions {
     runtime: options.runtime,
     values,
     rowsAsArray: booleanOption("rowsAsArray", options.rowsAsArray, false),
+    pipeline: pipelineOption(options, values),
     infile: infileOption(options.infile),
     compress: booleanOption("compress", options.compress, false),
     statementCacheSize: options.statementCacheSize === undefined

@@ -2,11 +2,13 @@
  * The connection phase of a client session: read the greeting, upgrade to TLS when asked, send the
  * credentials, and follow auth switches and AuthMoreData until the server says OK or ERR.
  */
+import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { authPlugin } from "../protocol/auth/plugin.ts";
 import { AuthError } from "../protocol/auth/plugin.ts";
 import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
+import type { MysqlError } from "../protocol/errors.ts";
 import {
   decodeAuthMoreData,
   decodeAuthSwitchRequest,
@@ -16,7 +18,7 @@ import {
   type Greeting,
   isMariadb,
 } from "../protocol/handshake.ts";
-import { decodeErr, decodeOk } from "../protocol/results.ts";
+import { decodeErr, decodeOk, type ErrPacket } from "../protocol/results.ts";
 import { ConnectionError, type TlsOptions } from "../runtime/socket.ts";
 import type { PacketChannel } from "./channel.ts";
 import { CompressedSocket } from "./compressed-socket.ts";
@@ -52,6 +54,15 @@ export function displayVersion(version: string): string {
   return /^5\.5\.5-.*mariadb/i.test(version) ? version.slice(6) : version;
 }
 
+/** The error for a connection a plugin refused with its own answer. */
+function refusal(err: ErrPacket | undefined, greeting: Greeting): MysqlError {
+  return serverError(
+    err ?? { errno: 1045, sqlState: "28000", message: "refused by a plugin" },
+    isMariadb(greeting) ? "mariadb" : "mysql",
+    undefined,
+  );
+}
+
 /** The capabilities this client asks for (before masking with the server's). */
 function wantedCapabilities(options: SessionOptions): number {
   let caps = Capability.LONG_PASSWORD | Capability.LONG_FLAG | Capability.PROTOCOL_41
@@ -82,13 +93,22 @@ export function tlsOptions(options: SessionOptions): TlsOptions {
  * Runs the connection phase on a fresh channel. On success the channel is ready for commands
  * (possibly on a TLS socket that replaced the original one).
  */
-export async function performHandshake(channel: PacketChannel, options: SessionOptions): Promise<ServerInfo> {
+export async function performHandshake(
+  channel: PacketChannel,
+  options: SessionOptions,
+  ps?: PipelineSession,
+): Promise<ServerInfo> {
   const first = await channel.read();
   if (first[0] === 0xff) {
     const err = decodeErr(first);
     throw serverError(err, "mariadb", undefined);
   }
-  const greeting = decodeGreeting(first);
+  let greeting = decodeGreeting(first);
+  if (ps) {
+    const plan = await ps.onHandshake(greeting);
+    if (plan._tag === "SendResult") throw refusal(plan.error, greeting);
+    greeting = plan.greeting;
+  }
   const flavor: ServerFlavor = isMariadb(greeting) ? "mariadb" : "mysql";
   if ((greeting.capabilities & Capability.PROTOCOL_41) === 0) {
     throw new ProtocolError("unsupported", `server ${greeting.serverVersion} does not speak protocol 4.1`);
@@ -130,6 +150,27 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
   }
 
   let pluginName = greeting.authPluginName || "mysql_native_password";
+  let user = options.user;
+  let password = options.password;
+  let database = options.database ?? "";
+  let attributes = options.connectAttributes;
+  if (ps) {
+    const plan = await ps.onAuth({
+      user,
+      database: options.database,
+      attributes,
+      capabilities,
+      charset: options.charset,
+      authPluginName: pluginName,
+    });
+    if (plan._tag === "SendResult") throw refusal(plan.error, greeting);
+    user = plan.auth.user;
+    password = plan.auth.password ?? password;
+    database = plan.auth.database ?? "";
+    attributes = plan.auth.attributes;
+    capabilities = plan.auth.capabilities & greeting.capabilities;
+    if (database !== "") capabilities |= Capability.CONNECT_WITH_DB & greeting.capabilities;
+  }
   const secure = tls || options.socketPath !== undefined;
   const startExchange = (name: string, scramble: Uint8Array) => {
     const plugin = authPlugin(name);
@@ -140,8 +181,8 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
       );
     }
     return plugin.create({
-      user: options.user,
-      password: options.password,
+      user,
+      password,
       scramble,
       secure,
       serverPublicKey: options.serverPublicKey,
@@ -158,15 +199,23 @@ export async function performHandshake(channel: PacketChannel, options: SessionO
     mariadbCapabilities,
     maxPacketSize: options.maxPacketSize,
     charset: options.charset,
-    user: options.user,
+    user,
     authResponse,
-    database: options.database ?? "",
+    database,
     authPluginName: pluginName,
-    attributes: options.connectAttributes,
+    attributes,
   }));
 
   for (let rounds = 0; rounds < 16; rounds++) {
-    const packet = await channel.read();
+    let packet = await channel.read();
+    if (ps && (packet[0] === 0x00 || packet[0] === 0xff)) {
+      packet = await ps.onAuthResult(packet, {
+        capabilities,
+        mariadbCapabilities,
+        tls,
+        authPlugin: pluginName,
+      });
+    }
     switch (packet[0]) {
       case 0x00: {
         const ok = decodeOk(packet, capabilities);

@@ -2,6 +2,7 @@
  * The resolved settings of one protocol session (the client layer validates user input and fills
  * defaults before it builds these).
  */
+import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { ValueOptions } from "../protocol/values.ts";
 import type { Runtime } from "../runtime/socket.ts";
 import type { InfileHandler } from "./infile.ts";
@@ -57,6 +58,8 @@ export interface SessionOptions {
   readonly compress: boolean;
   /** Answers LOAD DATA LOCAL INFILE requests; absent: LOCAL INFILE is off. */
   readonly infile?: InfileHandler;
+  /** The plugins, when any are installed (one pipeline per client or pool). */
+  readonly pipeline?: Pipeline<any, any>;
   /** Prepared statements kept open per connection by `execute`. */
   readonly statementCacheSize: number;
 }

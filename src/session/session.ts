@@ -4,6 +4,7 @@
  * command; anything that leaves the conversation out of step (a lost connection, a malformed
  * packet) closes the session and fails the running command and every queued one, each exactly once.
  */
+import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { encodeUtf8, Reader } from "../protocol/bytes.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
@@ -22,8 +23,10 @@ import { ConnectionError, formatAddress, type Runtime, type SocketAddress } from
 import { PacketChannel } from "./channel.ts";
 import { ColumnCache } from "./column-cache.ts";
 import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
+import { interceptCommand, type ResponseReader } from "./intercept.ts";
 import type { SessionOptions } from "./options.ts";
-import { readColumns, readResponse, type ResponseContext, RowCursor } from "./response.ts";
+import { readResponse, type ResponseContext, RowCursor } from "./response.ts";
+import { readColumns } from "./response.ts";
 import type { QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
 
@@ -61,22 +64,56 @@ export class Session {
   private pending = 0;
   private fatal: Error | undefined;
   private context: ResponseContext | undefined;
+  /** The plugins' view of this connection, when plugins are installed. */
+  private readonly pipeline: PipelineSession | undefined;
+  /** The backend connectServer chose (-1: the configured server). */
+  private readonly backendIndex: number;
   /** Status flags from the last OK or EOF packet. */
   statusFlags: number;
 
-  private constructor(channel: PacketChannel, info: ServerInfo, options: SessionOptions) {
+  private constructor(
+    channel: PacketChannel,
+    info: ServerInfo,
+    options: SessionOptions,
+    pipeline: PipelineSession | undefined,
+    backendIndex: number,
+  ) {
     this.channel = channel;
     this.info = info;
     this.options = options;
     this.statusFlags = info.statusFlags;
+    this.pipeline = pipeline;
+    this.backendIndex = backendIndex;
   }
 
   /** Connects and authenticates within `options.connectTimeout`. */
   static async open(requested: SessionOptions): Promise<Session> {
     const { runtime, options } = await runtimeFor(requested);
-    const address: SocketAddress = options.socketPath !== undefined
+    let session: Session | undefined;
+    const ps = options.pipeline?.open({
+      user: options.user,
+      database: options.database,
+      attributes: options.connectAttributes,
+      statusFlags: () => session?.statusFlags ?? 0,
+    });
+    let address: SocketAddress = options.socketPath !== undefined
       ? { path: options.socketPath }
       : { host: options.host, port: options.port };
+    let backendIndex = -1;
+    if (ps) {
+      const plan = await ps.onConnect();
+      if (plan._tag === "SendResult") {
+        throw serverError(
+          plan.error ?? { errno: 2003, sqlState: "HY000", message: "refused by a plugin" },
+          "mysql",
+          undefined,
+        );
+      }
+      backendIndex = plan.backendIndex;
+      const b = plan.backend;
+      if (b?.socketPath !== undefined) address = { path: b.socketPath };
+      else if (b?.host !== undefined) address = { host: b.host, port: b.port ?? 3306 };
+    }
     const where = formatAddress(address);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let channel: PacketChannel | undefined;
@@ -85,8 +122,8 @@ export class Session {
       const socket = await runtime.connect({ ...address, timeout: options.connectTimeout });
       channel = new PacketChannel(socket, options.maxPacketSize);
       if (timedOut) socket.close();
-      const info = await performHandshake(channel, options);
-      return new Session(channel, info, options);
+      const info = await performHandshake(channel, options, ps);
+      return session = new Session(channel, info, options, ps, backendIndex);
     })();
     if (!(options.connectTimeout > 0)) return attempt;
     const timeout = new Promise<never>((_, reject) => {
@@ -156,6 +193,7 @@ export class Session {
       error instanceof Error ? { cause: error } : undefined,
     );
     this.channel.socket.close();
+    this.pipeline?.onDisconnect().catch(() => {});
   }
 
   /**
@@ -172,32 +210,38 @@ export class Session {
     return serverError(decodeErr(packet), this.info.flavor, sql);
   }
 
+  /** Sends a command in turn and reads its response with `read` (through the plugins, if any hook commands). */
+  private command<T>(payload: Uint8Array, sql: string, read: ResponseReader<T>): Promise<T> {
+    return this.enqueue(() => this.run(payload, sql, read));
+  }
+
+  /** Sends a command now (the caller holds the session's turn) and reads its response. */
+  private async run<T>(payload: Uint8Array, sql: string, read: ResponseReader<T>): Promise<T> {
+    const ps = this.pipeline;
+    if (ps === undefined || !ps.interceptsQueries) {
+      await this.channel.writeCommand(payload);
+      return read(this.responseContext, sql);
+    }
+    return interceptCommand(ps, this.responseContext, this.backendIndex, payload, sql, read);
+  }
+
   /** Sends COM_QUERY and reads every result it produces. */
   query(sql: string): Promise<QueryResult<unknown>> {
-    return this.enqueue(async () => {
-      await this.channel.writeCommand(queryPacket(sql));
-      return readResponse(this.responseContext, sql, false);
-    });
+    return this.command(queryPacket(sql), sql, readText);
   }
 
   /** Sends COM_PING. */
   ping(): Promise<void> {
-    return this.enqueue(async () => {
-      await this.channel.writeCommand(new Uint8Array([Command.COM_PING]));
-      await this.readOk(undefined);
-    });
+    return this.command(new Uint8Array([Command.COM_PING]), "COM_PING", readText).then(noop);
   }
 
   /** Sends COM_INIT_DB: makes `database` the default database. */
   initDb(database: string): Promise<void> {
-    return this.enqueue(async () => {
-      const name = encodeUtf8(database);
-      const packet = new Uint8Array(name.length + 1);
-      packet[0] = Command.COM_INIT_DB;
-      packet.set(name, 1);
-      await this.channel.writeCommand(packet);
-      await this.readOk(`USE ${database}`);
-    });
+    const name = encodeUtf8(database);
+    const packet = new Uint8Array(name.length + 1);
+    packet[0] = Command.COM_INIT_DB;
+    packet.set(name, 1);
+    return this.command(packet, `USE ${database}`, readText).then(noop);
   }
 
   /** Sends COM_QUIT after the queued commands and closes the socket. */
@@ -227,23 +271,14 @@ export class Session {
 
   /** Sends COM_STMT_PREPARE and reads the statement's id, parameter and column definitions. */
   prepare(sql: string): Promise<PreparedStatement> {
-    return this.enqueue(async () => {
-      await this.channel.writeCommand(encodePrepare(sql));
-      const first = await this.channel.read();
-      if (first[0] === 0xff) throw serverError(decodeErr(first), this.info.flavor, sql);
-      const ok = decodePrepareOk(first);
-      const params = await readColumns(this.responseContext, ok.paramCount);
-      const columns = await readColumns(this.responseContext, ok.columnCount);
-      return { id: ok.statementId, sql, params, columns };
-    });
+    return this.command(encodePrepare(sql), sql, readPrepared);
   }
 
   /** Sends COM_STMT_EXECUTE with bound parameters and reads every result (binary rows). */
   execute(statement: PreparedStatement, params: readonly BoundParam[]): Promise<QueryResult<unknown>> {
     return this.enqueue(async () => {
       const bound = await this.sendLongData(statement.id, params);
-      await this.channel.writeCommand(encodeExecute(statement.id, bound));
-      return readResponse(this.responseContext, statement.sql, true);
+      return this.run(encodeExecute(statement.id, bound), statement.sql, readBinary);
     });
   }
 
@@ -299,6 +334,14 @@ export class Session {
     sql: string,
     statement?: { statement: PreparedStatement; params: readonly BoundParam[] },
   ): AsyncGenerator<unknown, void, undefined> {
+    if (this.pipeline?.interceptsQueries) {
+      // Plugins see whole results: run the command through them, then hand out its rows.
+      const result = statement
+        ? await this.execute(statement.statement, statement.params)
+        : await this.query(sql);
+      yield* result;
+      return;
+    }
     const held = await this.hold();
     let cursor: RowCursor | undefined;
     try {
@@ -373,6 +416,26 @@ export interface PreparedStatement {
   readonly sql: string;
   readonly params: readonly ColumnDefinition[];
   readonly columns: readonly ColumnDefinition[];
+}
+
+/** Reads a response with text rows. */
+function readText(ctx: ResponseContext, sql: string): Promise<QueryResult<unknown>> {
+  return readResponse(ctx, sql, false);
+}
+
+/** Reads a response with binary rows (COM_STMT_EXECUTE). */
+function readBinary(ctx: ResponseContext, sql: string): Promise<QueryResult<unknown>> {
+  return readResponse(ctx, sql, true);
+}
+
+/** Reads the answer to COM_STMT_PREPARE: the statement id, parameter and column definitions. */
+async function readPrepared(ctx: ResponseContext, sql: string): Promise<PreparedStatement> {
+  const first = await ctx.channel.read();
+  if (first[0] === 0xff) throw serverError(decodeErr(first), ctx.flavor, sql);
+  const ok = decodePrepareOk(first);
+  const params = await readColumns(ctx, ok.paramCount);
+  const columns = await readColumns(ctx, ok.columnCount);
+  return { id: ok.statementId, sql, params, columns };
 }
 
 /** The COM_QUERY packet for `sql`. */
