@@ -1,14 +1,20 @@
 /**
  * `npm start`: the demo. Starts a throwaway MariaDB, runs the example from the original txMySQL
  * README (create database `foo` and table `bar`, insert ten 'Hello world' rows, print the insert's
- * outcome and the rows), then stops the server. Set MYWIRE_DEMO_URL to use an existing server instead.
+ * outcome and the rows), then stops the server. A query-log plugin prints every command the client
+ * sends, with its timing, to show the plugin pipeline at work. Set MYWIRE_DEMO_URL to use an
+ * existing server instead.
  */
-import { connect } from "../../mod.ts";
+import { connect, parseUrl } from "../../mod.ts";
+import { queryLog } from "../../plugins/query-log.ts";
 import { startThrowawayServer, type ThrowawayServer } from "./throwaway-server.ts";
 
 /** Runs the demo against `url` and prints what it does. */
 export async function runDemo(url: string, print: (line: string) => void = console.log): Promise<void> {
-  await using conn = await connect(url);
+  const log = queryLog({
+    sink: (e) => print(`  [query-log] ${e.command} ${e.sql ?? ""} (${e.rows} rows, ${e.responseTimeUs} µs)`),
+  });
+  await using conn = await connect({ ...parseUrl(url), plugins: [log] });
   print(`connected to ${conn.serverVersion} (thread ${conn.threadId})`);
   await conn.query("CREATE DATABASE IF NOT EXISTS foo");
   await conn.useDatabase("foo");
