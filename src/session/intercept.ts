@@ -14,6 +14,16 @@ import { ConnectionError } from "../runtime/socket.ts";
 import type { PacketChannel } from "./channel.ts";
 import { inSyncError, readResponse, type ResponseContext } from "./response.ts";
 
+/** The session a command runs in: its own connection, and connections to other backends on demand. */
+export interface InterceptHost {
+  /** This connection's response context. */
+  readonly context: ResponseContext;
+  /** The backend this connection is to (-1: the configured server). */
+  readonly ownBackend: number;
+  /** The response context of this session's connection to backend `index`, opened on first use. */
+  backend(index: number): Promise<ResponseContext>;
+}
+
 /** Reads the response to a command from `ctx` (the server's, or a replayed one). */
 export type ResponseReader<T> = (ctx: ResponseContext, sql: string) => Promise<T>;
 
@@ -53,25 +63,21 @@ function observable(outcome: unknown): never {
  */
 export async function interceptCommand<T>(
   ps: PipelineSession,
-  ctx: ResponseContext,
-  ownBackend: number,
+  host: InterceptHost,
   payload: Uint8Array,
   sql: string,
   readOriginal: ResponseReader<T>,
 ): Promise<T> {
-  const channel = ctx.channel;
   const plan = await ps.onQuery(payload);
+  const here = host.context;
   if (plan._tag === "Disconnect") {
     throw new ConnectionError("CLOSED", `plugin "${plan.plugin}" closed the connection: ${plan.reason}`);
   }
-  if (plan._tag === "SendResult") return readOriginal(replayContext(ctx, plan.packets), sql);
-  if (plan.backendIndex !== -1 && plan.backendIndex !== ownBackend) {
-    throw inSyncError(
-      `a plugin sent this command to backend ${plan.backendIndex}, but this connection talks to `
-        + (ownBackend === -1 ? "one server" : `backend ${ownBackend}`)
-        + "; per-command routing needs one connection per backend (the proxy or a pool)",
-    );
-  }
+  if (plan._tag === "SendResult") return readOriginal(replayContext(here, plan.packets), sql);
+  const ctx = plan.backendIndex === -1 || plan.backendIndex === host.ownBackend
+    ? here
+    : await host.backend(plan.backendIndex);
+  const channel = ctx.channel;
   const forwarded: unknown[] = [];
   const read = (from: ResponseContext, entry: Injection) =>
     entry.original ? readOriginal(from, entry.command.sql ?? sql) : readInjected(from, entry);

@@ -23,9 +23,9 @@ import { ConnectionError, formatAddress, type Runtime, type SocketAddress } from
 import { PacketChannel } from "./channel.ts";
 import { ColumnCache } from "./column-cache.ts";
 import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
-import { interceptCommand, type ResponseReader } from "./intercept.ts";
+import { interceptCommand, type InterceptHost, type ResponseReader } from "./intercept.ts";
 import type { SessionOptions } from "./options.ts";
-import { readResponse, type ResponseContext, RowCursor } from "./response.ts";
+import { inSyncError, readResponse, type ResponseContext, RowCursor } from "./response.ts";
 import { readColumns } from "./response.ts";
 import type { QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
@@ -68,6 +68,9 @@ export class Session {
   private readonly pipeline: PipelineSession | undefined;
   /** The backend connectServer chose (-1: the configured server). */
   private readonly backendIndex: number;
+  /** Connections to other backends that plugins routed commands to, by backend index. */
+  private readonly links = new Map<number, Promise<Session>>();
+  private host: InterceptHost | undefined;
   /** Status flags from the last OK or EOF packet. */
   statusFlags: number;
 
@@ -193,6 +196,8 @@ export class Session {
       error instanceof Error ? { cause: error } : undefined,
     );
     this.channel.socket.close();
+    for (const link of this.links.values()) link.then((s) => s.close(), () => {});
+    this.links.clear();
     this.pipeline?.onDisconnect().catch(() => {});
   }
 
@@ -222,7 +227,7 @@ export class Session {
       await this.channel.writeCommand(payload);
       return read(this.responseContext, sql);
     }
-    return interceptCommand(ps, this.responseContext, this.backendIndex, payload, sql, read);
+    return interceptCommand(ps, this.interceptHost, payload, sql, read);
   }
 
   /** Sends COM_QUERY and reads every result it produces. */
@@ -368,6 +373,43 @@ export class Session {
     }
   }
 
+  /** What the pipeline runs commands on: this connection, and the others' on demand. */
+  private get interceptHost(): InterceptHost {
+    return this.host ??= {
+      context: this.responseContext,
+      ownBackend: this.backendIndex,
+      backend: (index) => this.backendLink(index),
+    };
+  }
+
+  /**
+   * This session's connection to another backend, opened on first use with the same settings (and
+   * no plugins of its own: it runs what this session's plugins decided). Plugins keep the session
+   * state of the backends in step (read-write-split sends USE and SET where needed).
+   */
+  private async backendLink(index: number): Promise<ResponseContext> {
+    const backend = this.pipeline?.connection.backends[index];
+    if (backend === undefined) throw inSyncError(`a plugin chose backend ${index}, which is not configured`);
+    let link = this.links.get(index);
+    if (link === undefined) {
+      const address = backend.socketPath !== undefined
+        ? { socketPath: backend.socketPath }
+        : { host: backend.host ?? this.options.host, port: backend.port ?? 3306, socketPath: undefined };
+      link = Session.open({ ...this.options, ...address, pipeline: undefined });
+      this.links.set(index, link);
+      link.catch(() => {
+        this.links.delete(index);
+        this.pipeline?.markBackend(index, "down");
+      });
+    }
+    const session = await link;
+    if (session.closed) {
+      this.links.delete(index);
+      throw inSyncError(`the connection to backend ${index} (${backend.address}) is closed`);
+    }
+    return session.responseContext;
+  }
+
   /** Waits for this session's turn and holds it until `release` (with an error: as a failed command). */
   private hold(): Promise<{ release: (error?: unknown) => void; released: boolean }> {
     return new Promise((resolve, reject) => {
@@ -388,7 +430,8 @@ export class Session {
     });
   }
 
-  private get responseContext(): ResponseContext {
+  /** How this session reads responses (for the pipeline's routing between backend connections). */
+  get responseContext(): ResponseContext {
     return this.context ??= {
       channel: this.channel,
       capabilities: this.info.capabilities,

@@ -18,6 +18,7 @@ import {
   sendResult,
   useBackend,
 } from "../../mod.ts";
+import { readWriteSplit } from "../../plugins/read-write-split.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 
 let env: TestEnv;
@@ -149,6 +150,38 @@ describe("readQuery", () => {
     assert.match(err.message, /readQuery/);
     assert.match(err.message, /kaboom/);
     assert.deepEqual({ ...(await c.query("SELECT 1 AS ok"))[0] }, { ok: 1 });
+  });
+});
+
+describe("routing between backends", () => {
+  test("read-write-split sends reads to the replica's connection and writes and transactions to the primary", async () => {
+    // Both backends are the test server: the connection ids tell the two connections apart.
+    const backends = [
+      { host: env.host, port: env.port, type: "rw" as const },
+      { host: env.host, port: env.port, type: "ro" as const },
+    ];
+    const c = await open({ plugins: [readWriteSplit()], backends });
+    await c.query("CREATE OR REPLACE TABLE rw_split (id INT PRIMARY KEY, v INT)");
+    await c.query("INSERT INTO rw_split VALUES (1, 10)");
+    // The processlist row whose statement is this very query names the connection running it.
+    const whoRuns = "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE '%who-runs-me%'";
+    const [read] = await c.query<{ id: number }>(whoRuns);
+    assert.notEqual(read.id, c.threadId, "a plain read ran on the replica's connection");
+    await c.query("BEGIN");
+    const [inTx] = await c.query<{ id: number }>(whoRuns);
+    assert.equal(inTx.id, c.threadId, "reads inside a transaction stay on the primary");
+    await c.query("COMMIT");
+    await c.useDatabase(env.database);
+    const [db] = await c.query<{ d: string; v: number }>(
+      "SELECT DATABASE() AS d, (SELECT v FROM rw_split) AS v",
+    );
+    assert.deepEqual({ ...db }, { d: env.database, v: 10 });
+  });
+
+  test("a plugin routing to a backend that is not configured gets a clear error", async () => {
+    const wild = definePlugin({ name: "wild", readQuery: () => sendQuery(undefined, { backend: 5 }) });
+    const c = await open({ plugins: [wild], backends: [{ host: env.host, port: env.port }] });
+    await assert.rejects(c.query("SELECT 1"), /backend 5/);
   });
 });
 
