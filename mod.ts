@@ -110,3 +110,21 @@ export type { QueryResultData, ResultKind, ResultPart } from "./src/pipeline/res
 export { type Token, tokenize, type TokenKind } from "./src/pipeline/tokenizer.ts";
 export type { Greeting } from "./src/protocol/handshake.ts";
 export type { BoundParam } from "./src/protocol/statements.ts";
+// binlog
+export { BinlogError, type BinlogErrorReason } from "./src/binlog/errors.ts";
+export type { BinlogCheckpoint, BinlogOptions } from "./src/binlog/options.ts";
+export { binlog, type BinlogStream } from "./src/binlog/stream.ts";
+export { ChecksumAlgorithm } from "./src/protocol/binlog/checksum.ts";
+export { BinlogDecoder, type BinlogDecoderOptions } from "./src/protocol/binlog/decoder.ts";
+export { EventType, type EventTypeName, eventTypeNames } from "./src/protocol/binlog/event-types.ts";
+export type * from "./src/protocol/binlog/events.ts";
+export { type BinlogFileOptions, isBinlogFile, readBinlogFile } from "./src/protocol/binlog/file.ts";
+export {
+  addGtid,
+  formatGtidSet,
+  formatMariadbGtids,
+  parseGtidSet,
+  parseMariadbGtids,
+} from "./src/protocol/binlog/gtid-set.ts";
+export type { JsonDiff } from "./src/protocol/binlog/json-diff.ts";
+export type { ColumnInfo, TableColumn } from "./src/protocol/binlog/table-map.ts";

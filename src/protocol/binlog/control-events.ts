@@ -1,0 +1,91 @@
+/**
+ * Events about the binlog itself rather than the data: ROTATE, STOP, HEARTBEAT (v1 and v2),
+ * MariaDB's BINLOG_CHECKPOINT, and the transaction ends XID and XA_PREPARE. Each decoder reads an
+ * event body (a Reader over the bytes after the header, checksum excluded); each encoder writes one.
+ */
+import { Reader, Writer } from "../bytes.ts";
+import type {
+  EventBody,
+  HeartbeatEvent,
+  MariadbBinlogCheckpointEvent,
+  RotateEvent,
+  XaPrepareEvent,
+  XidEvent,
+} from "./events.ts";
+import { LOG_EVENT_ARTIFICIAL_F } from "./header.ts";
+
+/** ROTATE: position (8 bytes, when the post-header has it) and the next file's name. */
+export function decodeRotate(
+  r: Reader,
+  postHeaderLength: number,
+  headerFlags: number,
+  logPos: number,
+): EventBody<RotateEvent> {
+  const nextFilePosition = postHeaderLength >= 8 ? Number(r.u64()) : 4;
+  return {
+    type: "Rotate",
+    nextFilePosition,
+    nextFile: r.restString(),
+    artificial: (headerFlags & LOG_EVENT_ARTIFICIAL_F) !== 0 || logPos === 0,
+  };
+}
+
+/** The body of a ROTATE event. */
+export function encodeRotate(nextFile: string, nextFilePosition: number): Uint8Array {
+  return new Writer(32).u64(nextFilePosition).string(nextFile).finish();
+}
+
+/** HEARTBEAT (v1): the body is the file name; the position is the header's. */
+export function decodeHeartbeatV1(r: Reader, logPos: number): EventBody<HeartbeatEvent> {
+  return { type: "Heartbeat", version: 1, logFile: r.restString(), logPosition: logPos };
+}
+
+/** HEARTBEAT_V2: fields as (type, length, value) with length-encoded integers, ended by type 0. */
+export function decodeHeartbeatV2(r: Reader, logPos: number): EventBody<HeartbeatEvent> {
+  let logFile = "";
+  let logPosition = logPos;
+  while (r.remaining > 0) {
+    const field = r.lenenc();
+    if (field === 0) break;
+    const length = r.lenenc();
+    const end = r.pos + length;
+    r.need(length);
+    if (field === 1) logFile = r.string(length);
+    else if (field === 2) logPosition = new Reader(r.bytes, r.pos, end).lenenc();
+    r.pos = end;
+  }
+  return { type: "Heartbeat", version: 2, logFile, logPosition };
+}
+
+/** The body of a HEARTBEAT_V2 event. */
+export function encodeHeartbeatV2(logFile: string, logPosition: number): Uint8Array {
+  const position = new Writer(9).lenenc(logPosition).finish();
+  return new Writer(32).lenenc(1).lenencString(logFile).lenenc(2).lenencBytes(position).lenenc(0).finish();
+}
+
+/** MariaDB BINLOG_CHECKPOINT: the length of the file name (4 bytes), then the name. */
+export function decodeBinlogCheckpoint(r: Reader): EventBody<MariadbBinlogCheckpointEvent> {
+  const length = r.u32();
+  return { type: "MariadbBinlogCheckpoint", checkpointFile: r.string(length) };
+}
+
+/** XID: the transaction's XA id (8 bytes). */
+export function decodeXid(r: Reader): EventBody<XidEvent> {
+  return { type: "Xid", xid: r.u64Number() };
+}
+
+/** The body of an XID event. */
+export function encodeXid(xid: number | bigint): Uint8Array {
+  return new Writer(8).u64(xid).finish();
+}
+
+/** XA_PREPARE: one-phase flag, format id, gtrid and bqual lengths (4 bytes each), then their bytes. */
+export function decodeXaPrepare(r: Reader): EventBody<XaPrepareEvent> {
+  const onePhase = r.u8() !== 0;
+  const formatId = r.i32();
+  const gtridLength = r.u32();
+  const bqualLength = r.u32();
+  const gtrid = r.bytesCopy(gtridLength);
+  const bqual = r.bytesCopy(bqualLength);
+  return { type: "XaPrepare", onePhase, formatId, gtrid, bqual };
+}

@@ -1,0 +1,170 @@
+/**
+ * FORMAT_DESCRIPTION_EVENT: the first event of every binlog (and of every dump), saying which
+ * server wrote it, the length of the post-header of each event type, and (from MySQL 5.6.1 and
+ * MariaDB 5.3 on) the checksum algorithm of the events after it. The FORMAT_DESCRIPTION itself
+ * ends with the algorithm byte and a checksum (when the algorithm is CRC32). Encoder and decoder.
+ */
+import { Reader, Writer } from "../bytes.ts";
+import { ProtocolError } from "../errors.ts";
+import { CHECKSUM_LENGTH, ChecksumAlgorithm, crc32 } from "./checksum.ts";
+import { EventType } from "./event-types.ts";
+import type { EventBody, FormatDescriptionEvent } from "./events.ts";
+import { encodeEventHeader, EVENT_HEADER_LENGTH } from "./header.ts";
+
+/** The format description fields the decoder works with. */
+export interface BinlogFormat {
+  readonly binlogVersion: number;
+  readonly serverVersion: string;
+  readonly headerLength: number;
+  readonly postHeaderLengths: Uint8Array;
+  readonly checksumAlgorithm: number;
+}
+
+/** True for servers whose FORMAT_DESCRIPTION carries a checksum algorithm (MySQL 5.6.1+, MariaDB 5.3+). */
+export function hasChecksumAlgorithm(serverVersion: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
+  if (m === null) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (/mariadb/i.test(serverVersion)) return major > 5 || (major === 5 && minor >= 3);
+  return major > 5 || (major === 5 && (minor > 6 || (minor === 6 && patch >= 1)));
+}
+
+/**
+ * The format assumed before a FORMAT_DESCRIPTION is read: binlog v4 with MySQL 5.7's post-header
+ * lengths and no checksums.
+ */
+export const defaultBinlogFormat: BinlogFormat = {
+  binlogVersion: 4,
+  serverVersion: "",
+  headerLength: EVENT_HEADER_LENGTH,
+  postHeaderLengths: new Uint8Array([
+    56,
+    13,
+    0,
+    8,
+    0,
+    18,
+    0,
+    4,
+    4,
+    4,
+    4,
+    18,
+    0,
+    0,
+    95,
+    0,
+    4,
+    26,
+    8,
+    0,
+    0,
+    0,
+    8,
+    8,
+    8,
+    2,
+    0,
+    0,
+    0,
+    10,
+    10,
+    10,
+    42,
+    42,
+    0,
+    18,
+    52,
+    0,
+    10,
+    40,
+    0,
+    0,
+  ]),
+  checksumAlgorithm: ChecksumAlgorithm.OFF,
+};
+
+/** The post-header length of an event type under a format (0 when the format does not list it). */
+export function postHeaderLength(format: BinlogFormat, eventType: number): number {
+  return format.postHeaderLengths[eventType - 1] ?? 0;
+}
+
+/** Decodes the body of a FORMAT_DESCRIPTION event: bytes [start, end) after the header, checksum included. */
+export function decodeFormatDescription(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): EventBody<FormatDescriptionEvent> {
+  const r = new Reader(bytes, start, end);
+  const binlogVersion = r.u16();
+  const versionBytes = r.bytesView(50);
+  const nul = versionBytes.indexOf(0);
+  const serverVersion = new TextDecoder().decode(nul < 0 ? versionBytes : versionBytes.subarray(0, nul));
+  const createTimestamp = r.u32();
+  const headerLength = r.u8();
+  if (binlogVersion !== 4 || headerLength < EVENT_HEADER_LENGTH) {
+    throw new ProtocolError(
+      "unsupported",
+      `binlog version ${binlogVersion} with ${headerLength}-byte headers: only version 4 (MySQL 5.0+) is supported`,
+    );
+  }
+  let checksumAlgorithm: number = ChecksumAlgorithm.UNDEFINED;
+  let postEnd = end;
+  if (hasChecksumAlgorithm(serverVersion) && end - r.pos >= 1 + CHECKSUM_LENGTH) {
+    postEnd = end - 1 - CHECKSUM_LENGTH;
+    checksumAlgorithm = bytes[postEnd];
+  }
+  const postHeaderLengths = bytes.slice(r.pos, postEnd);
+  return {
+    type: "FormatDescription",
+    binlogVersion,
+    serverVersion,
+    createTimestamp,
+    headerLength,
+    postHeaderLengths,
+    checksumAlgorithm,
+  };
+}
+
+/** Encodes a whole FORMAT_DESCRIPTION event (header, body, algorithm and its checksum). */
+export function encodeFormatDescription(
+  fields: {
+    readonly serverVersion: string;
+    readonly createTimestamp?: number;
+    readonly postHeaderLengths?: Uint8Array;
+    readonly checksumAlgorithm?: number;
+  },
+  header: {
+    readonly timestamp?: number;
+    readonly serverId?: number;
+    readonly logPos?: number;
+    readonly flags?: number;
+  } = {},
+): Uint8Array {
+  const body = new Writer(128).u16(4);
+  const version = new Uint8Array(50);
+  version.set(new TextEncoder().encode(fields.serverVersion).subarray(0, 49));
+  body.bytes(version).u32(fields.createTimestamp ?? 0).u8(EVENT_HEADER_LENGTH);
+  body.bytes(fields.postHeaderLengths ?? defaultBinlogFormat.postHeaderLengths);
+  const algorithm = fields.checksumAlgorithm ?? ChecksumAlgorithm.OFF;
+  body.u8(algorithm);
+  const payload = body.finish();
+  const size = EVENT_HEADER_LENGTH + payload.length + CHECKSUM_LENGTH;
+  const out = new Uint8Array(size);
+  out.set(
+    encodeEventHeader({
+      timestamp: header.timestamp ?? 0,
+      eventType: EventType.FORMAT_DESCRIPTION,
+      serverId: header.serverId ?? 1,
+      eventSize: size,
+      logPos: header.logPos ?? 4 + size,
+      flags: header.flags ?? 0,
+    }),
+  );
+  out.set(payload, EVENT_HEADER_LENGTH);
+  if (algorithm === ChecksumAlgorithm.CRC32) {
+    const crc = crc32(out, 0, size - CHECKSUM_LENGTH);
+    new DataView(out.buffer).setUint32(size - CHECKSUM_LENGTH, crc, true);
+  }
+  return out;
+}

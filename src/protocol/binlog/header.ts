@@ -1,0 +1,69 @@
+/**
+ * The binlog v4 event header (19 bytes, "Binlog Event header" of the MySQL replication protocol) and
+ * the 4-byte magic that starts a binlog file. Encoder and decoder.
+ */
+import { Writer } from "../bytes.ts";
+import { ProtocolError } from "../errors.ts";
+
+/** Length of a v4 event header. */
+export const EVENT_HEADER_LENGTH = 19;
+
+/** `\xfebin`: the first four bytes of every binlog file. */
+export const BINLOG_MAGIC: Uint8Array = new Uint8Array([0xfe, 0x62, 0x69, 0x6e]);
+
+/** Header flag: the event was made up by the server for this stream (not in the file), e.g. a fake Rotate. */
+export const LOG_EVENT_ARTIFICIAL_F = 0x20;
+
+/** The fields of an event header. */
+export interface EventHeader {
+  /** Seconds since the epoch when the statement began. */
+  readonly timestamp: number;
+  /** The event type code (`EventType`). */
+  readonly eventType: number;
+  /** The server id of the server that wrote the event first. */
+  readonly serverId: number;
+  /** Size of the whole event: header, body and checksum. */
+  readonly eventSize: number;
+  /** Position of the next event in the binlog file (0 for artificial events). */
+  readonly logPos: number;
+  readonly flags: number;
+}
+
+/** Decodes the 19-byte header at `offset`. */
+export function decodeEventHeader(bytes: Uint8Array, offset = 0): EventHeader {
+  if (bytes.length - offset < EVENT_HEADER_LENGTH) {
+    throw new ProtocolError(
+      "truncated",
+      `binlog event truncated: ${bytes.length - offset} bytes, a header alone needs ${EVENT_HEADER_LENGTH}`,
+    );
+  }
+  const b = bytes, p = offset;
+  const u32 = (i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16)) + b[i + 3] * 0x1000000;
+  const header: EventHeader = {
+    timestamp: u32(p),
+    eventType: b[p + 4],
+    serverId: u32(p + 5),
+    eventSize: u32(p + 9),
+    logPos: u32(p + 13),
+    flags: b[p + 17] | (b[p + 18] << 8),
+  };
+  if (header.eventSize < EVENT_HEADER_LENGTH) {
+    throw new ProtocolError(
+      "malformed",
+      `binlog event of type ${header.eventType} declares a size of ${header.eventSize} bytes, less than its header`,
+    );
+  }
+  return header;
+}
+
+/** Encodes an event header. */
+export function encodeEventHeader(header: EventHeader): Uint8Array {
+  return new Writer(EVENT_HEADER_LENGTH)
+    .u32(header.timestamp)
+    .u8(header.eventType)
+    .u32(header.serverId)
+    .u32(header.eventSize)
+    .u32(header.logPos)
+    .u16(header.flags)
+    .finish();
+}

@@ -1,0 +1,86 @@
+/**
+ * Events that carry the context of a statement: INTVAR (LAST_INSERT_ID / INSERT_ID), RAND (seeds),
+ * USER_VAR (a user variable's value), and the statement text logged beside row events: MySQL's
+ * ROWS_QUERY and MariaDB's ANNOTATE_ROWS. Decoders read an event body (checksum excluded).
+ */
+import { type Reader, utf8 } from "../bytes.ts";
+import { ProtocolError } from "../errors.ts";
+import { charsetDecoder } from "../values.ts";
+import { decodeDecimalBinary } from "./decimal.ts";
+import type {
+  EventBody,
+  IntvarEvent,
+  MariadbAnnotateRowsEvent,
+  RandEvent,
+  RowsQueryEvent,
+  UserVarEvent,
+} from "./events.ts";
+
+/** INTVAR: the variable (1 byte) and its value (8 bytes). */
+export function decodeIntvar(r: Reader): EventBody<IntvarEvent> {
+  const code = r.u8();
+  const variable = code === 1 ? "LAST_INSERT_ID" : code === 2 ? "INSERT_ID" : "UNKNOWN";
+  return { type: "Intvar", variable, value: r.u64Number() };
+}
+
+/** RAND: two 8-byte seeds. */
+export function decodeRand(r: Reader): EventBody<RandEvent> {
+  return { type: "Rand", seed1: r.u64(), seed2: r.u64() };
+}
+
+const UserVarType = { STRING: 0, REAL: 1, INT: 2, ROW: 3, DECIMAL: 4 } as const;
+const UNSIGNED_FLAG = 1;
+
+/**
+ * USER_VAR: name length and name, a NULL flag, then the value's type, charset, length and bytes,
+ * and (from MySQL 5.6 / MariaDB 10.0 on) a flags byte (1 = unsigned).
+ */
+export function decodeUserVar(r: Reader): EventBody<UserVarEvent> {
+  const name = r.string(r.u32());
+  const isNull = r.u8() !== 0;
+  if (isNull) return { type: "UserVar", name, value: null, charset: 63 };
+  const valueType = r.u8();
+  const charset = r.u32();
+  const length = r.u32();
+  const start = r.pos;
+  r.skip(length);
+  const flags = r.remaining > 0 ? r.u8() : 0;
+  const b = r.bytes;
+  let value: unknown;
+  switch (valueType) {
+    case UserVarType.STRING: {
+      const decode = charsetDecoder(charset);
+      value = decode === undefined ? b.slice(start, start + length) : decode(b, start, start + length);
+      break;
+    }
+    case UserVarType.REAL:
+      if (length !== 8) throw new ProtocolError("malformed", `USER_VAR REAL value of ${length} bytes`);
+      value = new DataView(b.buffer, b.byteOffset + start, 8).getFloat64(0, true);
+      break;
+    case UserVarType.INT: {
+      if (length !== 8) throw new ProtocolError("malformed", `USER_VAR INT value of ${length} bytes`);
+      const view = new DataView(b.buffer, b.byteOffset + start, 8);
+      const v = flags & UNSIGNED_FLAG ? view.getBigUint64(0, true) : view.getBigInt64(0, true);
+      value = v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+      break;
+    }
+    case UserVarType.DECIMAL:
+      if (length < 2) throw new ProtocolError("malformed", "USER_VAR DECIMAL value without precision");
+      value = decodeDecimalBinary(b.subarray(0, start + length), start + 2, b[start], b[start + 1]);
+      break;
+    default:
+      value = b.slice(start, start + length);
+  }
+  return { type: "UserVar", name, value, charset };
+}
+
+/** ROWS_QUERY: a length byte (of a possibly truncated count), then the statement to the end. */
+export function decodeRowsQuery(r: Reader): EventBody<RowsQueryEvent> {
+  r.skip(1);
+  return { type: "RowsQuery", query: utf8(r.bytes, r.pos, r.end) };
+}
+
+/** MariaDB ANNOTATE_ROWS: the statement, the whole body. */
+export function decodeAnnotateRows(r: Reader): EventBody<MariadbAnnotateRowsEvent> {
+  return { type: "MariadbAnnotateRows", query: utf8(r.bytes, r.pos, r.end) };
+}
