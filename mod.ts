@@ -128,3 +128,13 @@ export {
 } from "./src/protocol/binlog/gtid-set.ts";
 export type { JsonDiff } from "./src/protocol/binlog/json-diff.ts";
 export type { ColumnInfo, TableColumn } from "./src/protocol/binlog/table-map.ts";
+
+// resilience
+export type { RetryPolicy } from "./src/client/backoff.ts";
+export type { Statement, StreamOptions } from "./src/client/connection.ts";
+export { AbortError, PoolError, TimeoutError } from "./src/client/errors.ts";
+export type { CommandOptions } from "./src/client/job.ts";
+export type { PoolOptions } from "./src/client/pool-options.ts";
+export { type AcquireOptions, createPool, Pool, type PoolStats } from "./src/client/pool.ts";
+export type { ResetMethod } from "./src/client/reset.ts";
+export type { IsolationLevel, TransactionOptions } from "./src/client/transaction.ts";

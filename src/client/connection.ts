@@ -1,6 +1,8 @@
 /**
  * The public connection: `connect()` and the `Connection` it returns (text queries with client-side
- * placeholders, ping, changing database, closing). Promises only; the Effect API sits beside it.
+ * placeholders, prepared statements, streaming, ping, changing database, transactions, closing).
+ * Promises only; the Effect API sits beside it. The connection's life across server sessions (lazy
+ * connect, idle close, reconnect, replay, timeouts) is the `Link` underneath.
  */
 import { encodeParam } from "../protocol/binary-params.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
@@ -9,79 +11,152 @@ import type { ColumnDefinition } from "../protocol/results.ts";
 import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
 import type { QueryResult } from "../session/result.ts";
-import { type PreparedStatement, Session } from "../session/session.ts";
-import { type ConnectionOptions, parseUrl, resolveOptions } from "./options.ts";
-import { StatementCache } from "./statement-cache.ts";
+import type { PreparedStatement } from "../session/session.ts";
+import { checkCommandOptions, type CommandOptions, type Live } from "./job.ts";
+import { Link } from "./link.ts";
+import { type ConnectionOptions, parseUrl, resolveClientOptions } from "./options.ts";
+import { isReadOnlySql } from "./sql-kind.ts";
+import { runSavepoint, runTransaction, transactionLender, type TransactionOptions } from "./transaction.ts";
 
 /** Placeholder values: a list for `?` / `??`, or an object for `:name`. */
 export type QueryParams = readonly unknown[] | Readonly<Record<string, unknown>>;
 
+/** Options of `stream()`: the per-command options, and `prepared` for the binary protocol. */
+export interface StreamOptions extends CommandOptions {
+  /** Run it as a prepared statement (binary protocol); `params` must then be an array. */
+  readonly prepared?: boolean;
+}
+
+/** What a pool does when a borrowed connection is closed or destroyed (see `Pool`). */
+export interface Lender {
+  /** `close()` on a borrowed connection: gives it back. */
+  release(): Promise<void>;
+  /** `destroy()` on a borrowed connection: the pool drops it. */
+  discard(): void;
+  /** The error for a call after the connection went back to the pool. */
+  released(): Error;
+}
+
 /** A connection to a MySQL or MariaDB server. Commands run one at a time in the order called. */
 export class Connection implements AsyncDisposable {
-  private readonly session: Session;
-  private readonly timezone: number | "local";
-  private readonly statements: StatementCache;
+  #link: Link | undefined;
+  readonly #timezone: number | "local";
+  readonly #lender: Lender | undefined;
+  /** Set on the connection a transaction's function gets: its commands carry this token. */
+  readonly #owner: symbol | undefined;
 
-  private constructor(session: Session) {
-    this.session = session;
-    this.timezone = parseTimezone(session.options.values.timezone);
-    this.statements = new StatementCache(session.options.statementCacheSize, session);
+  private constructor(link: Link, lender?: Lender, owner?: symbol) {
+    this.#link = link;
+    this.#timezone = parseTimezone(link.options.session.values.timezone);
+    this.#lender = lender;
+    this.#owner = owner;
   }
 
-  /** Opens a connection (used by `connect`). */
+  /** Opens a connection (used by `connect`); a `lazy` one connects on its first command. */
   static async open(options: ConnectionOptions | string): Promise<Connection> {
-    const resolved = resolveOptions(typeof options === "string" ? parseUrl(options) : options);
-    return new Connection(await Session.open(resolved));
+    const resolved = resolveClientOptions(typeof options === "string" ? parseUrl(options) : options);
+    const link = new Link(resolved);
+    if (!resolved.lazy) await link.start();
+    return new Connection(link);
   }
 
-  /** The server's thread id for this connection (what `KILL` takes). */
+  /**
+   * A connection over an existing link, for the pool: `close()` and `destroy()` go to `lender`, and
+   * once it is released every call fails with `lender.released()`. Not for applications.
+   */
+  static lend(link: Link, lender: Lender, owner?: symbol): Connection {
+    return new Connection(link, lender, owner);
+  }
+
+  /** Cuts a lent connection off its link: from now on every call fails (the pool took it back). */
+  static detach(conn: Connection): void {
+    conn.#link = undefined;
+  }
+
+  /** The link, or the error for a connection that went back to its pool. */
+  #use(): Link {
+    const link = this.#link;
+    if (link === undefined) throw this.#lender!.released();
+    return link;
+  }
+
+  /** The server's thread id for this connection (what `KILL` takes); 0 before it connected. */
   get threadId(): number {
-    return this.session.info.connectionId;
+    const link = this.#link;
+    return link?.session?.info.connectionId ?? link?.info?.connectionId ?? 0;
   }
 
-  /** The server's version string, e.g. "10.11.6-MariaDB". */
+  /** The server's version string, e.g. "10.11.6-MariaDB" ("" before it connected). */
   get serverVersion(): string {
-    return this.session.info.version;
+    return this.#link?.info?.version ?? "";
   }
 
-  /** `"mariadb"` or `"mysql"`. */
+  /** `"mariadb"` or `"mysql"` (`"mysql"` before it connected). */
   get flavor(): ServerFlavor {
-    return this.session.info.flavor;
+    return this.#link?.info?.flavor ?? "mysql";
   }
 
   /** Whether the connection is encrypted with TLS. */
   get tls(): boolean {
-    return this.session.info.tls;
+    return this.#link?.info?.tls ?? false;
   }
 
   /** Whether the compressed protocol is in use. */
   get compressed(): boolean {
-    return this.session.info.compressed;
+    return this.#link?.info?.compressed ?? false;
   }
 
-  /** True once the connection is closed or broken. */
+  /**
+   * True once the connection is closed, destroyed, or (without `reconnect`) broken. A connection
+   * closed for being idle is not: its next command reconnects.
+   */
   get closed(): boolean {
-    return this.session.closed;
+    return this.#link === undefined || this.#link.closed;
+  }
+
+  #format(sql: string, params: QueryParams, noBackslashEscapes: boolean): string {
+    return formatQuery(sql, params, { timezone: this.#timezone, noBackslashEscapes });
   }
 
   /**
    * Runs a text query. `?` placeholders take values from `params` (escaped client-side; arrays
    * expand for `IN (?)`), `??` take identifiers. Resolves to the rows with the outcome as properties.
+   * `options` sets a timeout, an AbortSignal, and whether it may be sent again after a lost connection.
    */
-  query<Row = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<QueryResult<Row>> {
-    if (typeof sql !== "string") return Promise.reject(new TypeError("query() expects the SQL as a string"));
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: QueryParams,
+    options?: CommandOptions,
+  ): Promise<QueryResult<Row>> {
+    let link: Link;
     let text = sql;
-    if (params !== undefined) {
-      try {
-        text = formatQuery(sql, params, {
-          timezone: this.timezone,
-          noBackslashEscapes: this.session.noBackslashEscapes,
-        });
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    let escapesOff: boolean;
+    try {
+      link = this.#use();
+      if (typeof sql !== "string") throw new TypeError("query() expects the SQL as a string");
+      checkCommandOptions(options);
+      escapesOff = link.noBackslashEscapes;
+      if (params !== undefined) text = this.#format(sql, params, escapesOff);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.session.query(text) as Promise<QueryResult<Row>>;
+    return link.run({
+      owner: this.#owner,
+      sql: text,
+      timeout: options?.timeout,
+      signal: options?.signal,
+      retryable: options?.retryable ?? (() => isReadOnlySql(text)),
+      work: (live) => {
+        // Formatted again if this session escapes differently from what was assumed at the call.
+        const run = params !== undefined && live.session.noBackslashEscapes !== escapesOff
+          ? this.#format(sql, params, live.session.noBackslashEscapes)
+          : text;
+        return live.session.query(run).then((result) => {
+          link.settings.observe(run);
+          return result;
+        });
+      },
+    }) as Promise<QueryResult<Row>>;
   }
 
   /**
@@ -92,16 +167,28 @@ export class Connection implements AsyncDisposable {
   async execute<Row = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
+    options?: CommandOptions,
   ): Promise<QueryResult<Row>> {
-    const bound = this.bind(sql, params);
-    const lease = this.statements.acquire(sql);
-    try {
-      const statement = await lease.statement;
-      checkParamCount(statement, bound);
-      return await (this.session.execute(statement, bound) as Promise<QueryResult<Row>>);
-    } finally {
-      lease.release();
-    }
+    const link = this.#use();
+    const bound = this.#bind(sql, params);
+    checkCommandOptions(options);
+    return await (link.run({
+      owner: this.#owner,
+      sql,
+      timeout: options?.timeout,
+      signal: options?.signal,
+      retryable: options?.retryable ?? (() => isReadOnlySql(sql)),
+      work: async (live) => {
+        const lease = live.statements.acquire(sql);
+        try {
+          const statement = await lease.statement;
+          checkParamCount(statement, bound);
+          return await live.session.execute(statement, bound);
+        } finally {
+          lease.release();
+        }
+      },
+    }) as Promise<QueryResult<Row>>);
   }
 
   /**
@@ -109,50 +196,110 @@ export class Connection implements AsyncDisposable {
    * a slow consumer holds the server back instead of buffering rows. Leaving the loop early (break,
    * an exception) reads and discards the rest, and the connection stays usable. `prepared: true`
    * runs it as a prepared statement (binary protocol). Other commands wait until the stream ends.
+   * A `timeout` or `signal` interrupts the query (KILL QUERY) and the loop throws.
    */
   async *stream<Row = Record<string, unknown>>(
     sql: string,
     params?: QueryParams,
-    options: { prepared?: boolean } = {},
+    options: StreamOptions = {},
   ): AsyncGenerator<Row, void, undefined> {
+    const link = this.#use();
+    if (typeof sql !== "string") throw new TypeError("stream() expects the SQL as a string");
+    checkCommandOptions(options);
+    let bound: BoundParam[] | undefined;
+    let text = sql;
     if (options.prepared) {
       if (params !== undefined && !Array.isArray(params)) {
         throw new TypeError("stream(..., { prepared: true }) takes its parameters as an array");
       }
-      const bound = this.bind(sql, (params ?? []) as readonly unknown[]);
-      const lease = this.statements.acquire(sql);
-      try {
-        const statement = await lease.statement;
-        checkParamCount(statement, bound);
-        yield* this.session.stream(sql, { statement, params: bound }) as AsyncGenerator<Row, void, undefined>;
-      } finally {
-        lease.release();
-      }
-      return;
+      bound = this.#bind(sql, (params ?? []) as readonly unknown[]);
+    } else if (params !== undefined) {
+      text = this.#format(sql, params, link.noBackslashEscapes);
     }
-    const text = params === undefined ? sql : formatQuery(sql, params, {
-      timezone: this.timezone,
-      noBackslashEscapes: this.session.noBackslashEscapes,
+    const lease = await link.lease({
+      owner: this.#owner,
+      sql: text,
+      timeout: options.timeout,
+      signal: options.signal,
     });
-    yield* this.session.stream(text) as AsyncGenerator<Row, void, undefined>;
+    const { session, statements } = lease.live;
+    const cached = bound === undefined ? undefined : statements.acquire(sql);
+    try {
+      let rows: AsyncGenerator<unknown, void, undefined>;
+      if (cached !== undefined) {
+        const statement = await cached.statement;
+        checkParamCount(statement, bound!);
+        rows = session.stream(sql, { statement, params: bound! });
+      } else {
+        if (params !== undefined && session.noBackslashEscapes !== link.noBackslashEscapes) {
+          text = this.#format(sql, params, session.noBackslashEscapes);
+        }
+        rows = session.stream(text);
+      }
+      for await (const row of rows) {
+        if (lease.interruption) throw lease.interruption;
+        yield row as Row;
+      }
+      if (lease.interruption) throw lease.interruption;
+    } catch (error) {
+      throw lease.interruption ?? error;
+    } finally {
+      cached?.release();
+      lease.release();
+    }
   }
 
-  /** Prepares a statement explicitly; it stays open until `close()` on it (not in the cache). */
-  async prepare(sql: string): Promise<Statement> {
+  /**
+   * Prepares a statement explicitly; it stays open until `close()` on it (not in the cache). After a
+   * reconnect it is prepared again on the new session when next executed.
+   */
+  async prepare(sql: string, options?: CommandOptions): Promise<Statement> {
+    const link = this.#use();
     if (typeof sql !== "string") throw new TypeError("prepare() expects the SQL as a string");
-    const statement = await this.session.prepare(sql);
-    const session = this.session;
-    const bind = (params: readonly unknown[]) => this.bind(sql, params);
+    checkCommandOptions(options);
+    const prepared = new WeakMap<Live, PreparedStatement>();
+    const prepareOn = async (live: Live): Promise<PreparedStatement> => {
+      let statement = prepared.get(live);
+      if (statement === undefined) {
+        statement = await live.session.prepare(sql);
+        prepared.set(live, statement);
+      }
+      return statement;
+    };
+    const owner = this.#owner;
+    const first = await link.run({
+      owner,
+      sql,
+      timeout: options?.timeout,
+      signal: options?.signal,
+      retryable: true,
+      dirties: true,
+      work: prepareOn,
+    });
+    const bind = (params: readonly unknown[]) => this.#bind(sql, params);
+    const use = () => this.#use();
     let closed = false;
     return {
-      paramCount: statement.params.length,
-      columns: statement.columns,
-      execute<Row = Record<string, unknown>>(params: readonly unknown[] = []) {
+      paramCount: first.params.length,
+      columns: first.columns,
+      execute<Row = Record<string, unknown>>(params: readonly unknown[] = [], options?: CommandOptions) {
         if (closed) return Promise.reject(new TypeError("statement is closed"));
         try {
+          const link = use();
           const bound = bind(params);
-          checkParamCount(statement, bound);
-          return session.execute(statement, bound) as Promise<QueryResult<Row>>;
+          checkCommandOptions(options);
+          return link.run({
+            owner,
+            sql,
+            timeout: options?.timeout,
+            signal: options?.signal,
+            retryable: options?.retryable ?? (() => isReadOnlySql(sql)),
+            work: async (live) => {
+              const statement = await prepareOn(live);
+              checkParamCount(statement, bound);
+              return await live.session.execute(statement, bound);
+            },
+          }) as Promise<QueryResult<Row>>;
         } catch (error) {
           return Promise.reject(error);
         }
@@ -160,38 +307,109 @@ export class Connection implements AsyncDisposable {
       close() {
         if (closed) return Promise.resolve();
         closed = true;
-        return session.closeStatement(statement.id);
+        let link: Link;
+        try {
+          link = use();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return link.run({
+          owner,
+          sql,
+          retryable: false,
+          work: async (live) => {
+            const statement = prepared.get(live);
+            if (statement !== undefined) await live.session.closeStatement(statement.id);
+          },
+        });
       },
     };
   }
 
-  private bind(sql: string, params: readonly unknown[]): BoundParam[] {
+  #bind(sql: string, params: readonly unknown[]): BoundParam[] {
     if (typeof sql !== "string") throw new TypeError("the SQL must be a string");
     if (!Array.isArray(params)) throw new TypeError("prepared statement parameters must be an array");
-    return params.map((value, i) => encodeParam(value, this.timezone, i));
+    return params.map((value, i) => encodeParam(value, this.#timezone, i));
   }
 
   /** Checks that the server answers (COM_PING). */
-  ping(): Promise<void> {
-    return this.session.ping();
+  ping(options?: CommandOptions): Promise<void> {
+    try {
+      const link = this.#use();
+      checkCommandOptions(options);
+      return link.run({
+        owner: this.#owner,
+        timeout: options?.timeout,
+        signal: options?.signal,
+        retryable: true,
+        work: (live) => live.session.ping(),
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** Changes the default database (COM_INIT_DB). */
+  /** Changes the default database (COM_INIT_DB); a new session after a reconnect uses it too. */
   useDatabase(name: string): Promise<void> {
+    let link: Link;
+    try {
+      link = this.#use();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (typeof name !== "string" || name === "") {
       return Promise.reject(new TypeError("useDatabase() expects a database name"));
     }
-    return this.session.initDb(name);
+    return link.run({
+      owner: this.#owner,
+      sql: `USE ${name}`,
+      retryable: true,
+      work: async (live) => {
+        await live.session.initDb(name);
+        link.settings.database = name;
+      },
+    });
   }
 
-  /** Waits for queued commands, says goodbye (COM_QUIT) and closes the socket. */
+  /**
+   * Runs `fn` in a transaction: BEGIN (with the isolation level and access mode asked for), then
+   * COMMIT when `fn` resolves or ROLLBACK when it throws. The connection is `fn`'s alone meanwhile:
+   * run the transaction's statements through the `tx` argument (other calls on this connection wait
+   * until the transaction ends). `tx.transaction()` nests with a savepoint. With `retries`, the whole
+   * transaction runs again after a deadlock (1213) or lock wait timeout (1205).
+   */
+  transaction<T>(fn: (tx: Connection) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    let link: Link;
+    try {
+      link = this.#use();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const facade = (owner: symbol) => Connection.lend(link, transactionLender(link), owner);
+    return this.#owner === undefined
+      ? runTransaction(link, fn, options, facade, Connection.detach)
+      : runSavepoint(link, this.#owner, fn, options, facade, Connection.detach);
+  }
+
+  /**
+   * Waits for queued commands, says goodbye (COM_QUIT) and closes the socket. On a connection
+   * borrowed from a pool: gives it back instead.
+   */
   close(): Promise<void> {
-    return this.session.close();
+    if (this.#lender !== undefined) {
+      if (this.#link === undefined) return Promise.resolve();
+      return this.#lender.release();
+    }
+    return this.#link!.close();
   }
 
   /** Closes the connection at once: queued and running commands fail. */
   destroy(): void {
-    this.session.destroy();
+    if (this.#lender !== undefined) {
+      if (this.#link !== undefined) this.#lender.discard();
+      return;
+    }
+    this.#link!.destroy();
   }
 
   /** `await using conn = await connect(...)` closes the connection at the end of the scope. */
@@ -207,7 +425,10 @@ export interface Statement {
   /** The columns of its result set (empty when it returns none). */
   readonly columns: readonly ColumnDefinition[];
   /** Executes it with these parameters. */
-  execute<Row = Record<string, unknown>>(params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  execute<Row = Record<string, unknown>>(
+    params?: readonly unknown[],
+    options?: CommandOptions,
+  ): Promise<QueryResult<Row>>;
   /** Closes it on the server. */
   close(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { defaultValueOptions, parseTimezone, type ValueOptions } from "../protoc
 import type { Runtime } from "../runtime/socket.ts";
 import type { InfileHandler } from "../session/infile.ts";
 import type { SessionOptions, SslMode, SslOptions } from "../session/options.ts";
+import type { RetryPolicy } from "./backoff.ts";
 
 /** Options of `connect()`. Every field is optional; defaults are listed with each. */
 export interface ConnectionOptions {
@@ -81,6 +82,102 @@ export interface ConnectionOptions {
   pluginLayer?: Layer.Layer<any, any, never>;
   /** The servers a plugin's connectServer may choose among (`ctx.backends`). */
   backends?: readonly BackendSpec[];
+  /** Connect on the first command instead of in `connect()`. Default false. */
+  lazy?: boolean;
+  /**
+   * Close the connection after this many milliseconds without a command; the next command opens a
+   * new one (with the current database and settings replayed). Default 0: never.
+   */
+  idleTimeout?: number;
+  /**
+   * When the connection is lost, open a new one: commands not yet sent go to it, reads that were
+   * running are sent again, writes that were running fail (they may have run). `true` for the
+   * default policy (3 retries from 100 ms up to 2 s), or a policy. Default false: a lost connection
+   * stays closed and every command fails, as with `destroy()`.
+   */
+  reconnect?: boolean | Partial<RetryPolicy>;
+  /**
+   * Server errors worth trying again (with `retry`'s backoff): errnos (`1040`), codes
+   * (`"ER_LOCK_WAIT_TIMEOUT"`), or patterns of the message. A command is retried only outside a
+   * transaction; connecting is retried too. Default none.
+   */
+  temporaryErrors?: readonly (number | string | RegExp)[];
+  /** How `temporaryErrors` are retried. Default 3 retries, from 50 ms up to 1 s. */
+  retry?: Partial<RetryPolicy>;
+  /** Statements run on every new connection before any command (`SET SESSION sql_mode = ...`). */
+  init?: readonly string[];
+}
+
+/** Connection options resolved: the session's settings and the client's own. */
+export interface ClientOptions {
+  readonly session: SessionOptions;
+  readonly lazy: boolean;
+  /** Milliseconds; 0: never. */
+  readonly idleTimeout: number;
+  /** Undefined: no reconnecting. */
+  readonly reconnect: RetryPolicy | undefined;
+  readonly retry: RetryPolicy;
+  readonly temporaryErrors: readonly (number | string | RegExp)[];
+  readonly init: readonly string[];
+}
+
+const MAX_MS = 2 ** 31 - 1;
+
+/** A retry policy from user input, with defaults for what is missing. */
+export function resolveRetryPolicy(option: string, value: unknown, defaults: RetryPolicy): RetryPolicy {
+  if (value === undefined || value === true) return defaults;
+  if (typeof value !== "object" || value === null) {
+    fail(option, "expected true or { retries, delay, maxDelay }");
+  }
+  const v = value as Partial<RetryPolicy>;
+  const retries = v.retries === undefined
+    ? defaults.retries
+    : integerIn(`${option}.retries`, v.retries, 0, 1000);
+  const delay = v.delay === undefined ? defaults.delay : integerIn(`${option}.delay`, v.delay, 0, MAX_MS);
+  const maxDelay = v.maxDelay === undefined
+    ? Math.max(delay, defaults.maxDelay)
+    : integerIn(`${option}.maxDelay`, v.maxDelay, 0, MAX_MS);
+  if (maxDelay < delay) fail(`${option}.maxDelay`, `${maxDelay} is less than delay ${delay}`);
+  return { retries, delay, maxDelay };
+}
+
+/** Validates user options, the session's and the client's, and fills in the defaults. */
+export function resolveClientOptions(options: ConnectionOptions): ClientOptions {
+  const session = resolveOptions(options);
+  const idleTimeout = options.idleTimeout === undefined
+    ? 0
+    : integerIn("idleTimeout", options.idleTimeout, 0, MAX_MS);
+  let reconnect: RetryPolicy | undefined;
+  if (options.reconnect !== undefined && options.reconnect !== false) {
+    reconnect = resolveRetryPolicy("reconnect", options.reconnect, {
+      retries: 3,
+      delay: 100,
+      maxDelay: 2000,
+    });
+  }
+  const retry = resolveRetryPolicy("retry", options.retry, { retries: 3, delay: 50, maxDelay: 1000 });
+  const temporaryErrors = options.temporaryErrors ?? [];
+  if (!Array.isArray(temporaryErrors)) {
+    fail("temporaryErrors", "expected a list of errnos, codes or patterns");
+  }
+  for (const t of temporaryErrors) {
+    if (!(typeof t === "number" && Number.isInteger(t)) && typeof t !== "string" && !(t instanceof RegExp)) {
+      fail("temporaryErrors", `${String(t)} is not an errno, a code or a RegExp`);
+    }
+  }
+  const init = options.init ?? [];
+  if (!Array.isArray(init) || init.some((s) => typeof s !== "string" || s.trim() === "")) {
+    fail("init", "expected a list of SQL statements");
+  }
+  return {
+    session,
+    lazy: booleanOption("lazy", options.lazy, false),
+    idleTimeout,
+    reconnect,
+    retry,
+    temporaryErrors: [...temporaryErrors],
+    init: [...init],
+  };
 }
 
 const sslModes: readonly SslMode[] = ["disabled", "preferred", "required", "verify-ca", "verify-identity"];
@@ -226,6 +323,8 @@ export function resolveOptions(options: ConnectionOptions): SessionOptions {
 }
 
 const booleanParams = new Set([
+  "lazy",
+  "reconnect",
   "compress",
   "multipleStatements",
   "foundRows",
@@ -234,7 +333,13 @@ const booleanParams = new Set([
   "allowPublicKeyRetrieval",
   "allowCleartextPassword",
 ]);
-const numberParams = new Set(["connectTimeout", "maxPacketSize", "port", "statementCacheSize"]);
+const numberParams = new Set([
+  "connectTimeout",
+  "maxPacketSize",
+  "port",
+  "statementCacheSize",
+  "idleTimeout",
+]);
 const stringParams = new Set(["timezone", "charset", "bigint", "decimal", "socketPath", "serverPublicKey"]);
 
 /**

@@ -15,3 +15,14 @@ test("import 'mywire' resolves to the right entry for this runtime and exposes t
   assert.equal(typeof mywire.MysqlError, "function");
   assert.equal(mywire.ColumnType.JSON, 0xf5);
 });
+
+test("import 'mywire/plugins/query-log.ts' and 'mywire/effect' resolve the same way", async () => {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  const native = g.Bun !== undefined || g.Deno !== undefined;
+  const plugin = import.meta.resolve("mywire/plugins/query-log.ts");
+  assert.match(plugin, native ? /\/plugins\/query-log\.ts$/ : /\/dist\/plugins\/query-log\.js$/);
+  const { queryLog } = await import("mywire/plugins/query-log.ts");
+  assert.equal(typeof queryLog, "function");
+  const effect = await import("mywire/effect");
+  assert.equal(typeof effect.MysqlClient, "function");
+});

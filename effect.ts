@@ -1,0 +1,35 @@
+/**
+ * mywire/effect: the Effect API. A `MysqlClient` service and Layer that own a pool for the life of a
+ * Scope (typed errors, interruption that cancels the query on the server, Streams, retries with
+ * Schedule), and effect/sql's `SqlClient` backed by mywire (`layerSql`), so that
+ * ``sql`SELECT ${x}` `` works. The Promise API is in `mywire` (mod.ts).
+ */
+export {
+  clientOf,
+  type EffectCommandOptions,
+  type EffectTransactionOptions,
+  makeClient,
+  MysqlClient,
+  type MysqlClientService,
+  type MysqlConnection,
+  type MysqlTransaction,
+} from "./src/effect/client.ts";
+export {
+  fromError,
+  isTransient,
+  MysqlAbortError,
+  type MysqlClientError,
+  MysqlConnectionError,
+  MysqlPoolError,
+  MysqlProtocolError,
+  MysqlServerError,
+  MysqlTimeoutError,
+} from "./src/effect/errors.ts";
+export {
+  classifySqlError,
+  layerSql,
+  makeCompiler,
+  makeSql,
+  makeSqlClient,
+  type MysqlSqlOptions,
+} from "./src/effect/sql.ts";

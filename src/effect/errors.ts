@@ -1,0 +1,131 @@
+/**
+ * The typed errors of the Effect API, one tagged class per way a call can fail, and the mapping
+ * from the Promise API's errors to them. Bad arguments (TypeError) are defects, not typed errors:
+ * they are bugs in the calling code, not conditions to handle.
+ */
+import { Data } from "effect";
+import { AbortError, PoolError, TimeoutError } from "../client/errors.ts";
+import { AuthError } from "../protocol/auth/plugin.ts";
+import { MysqlError, ProtocolError } from "../protocol/errors.ts";
+import { ConnectionError } from "../runtime/socket.ts";
+
+/** The connection could not be made or broke (refused, reset, closed, TLS), or authentication was refused client-side. */
+export class MysqlConnectionError extends Data.TaggedError("MysqlConnectionError")<{
+  /** `"ECONNREFUSED"`, `"ETIMEDOUT"`, `"CLOSED"`, `"TLS"`, an AuthError code, ... */
+  readonly code: string;
+  readonly message: string;
+  readonly cause: unknown;
+}> {}
+
+/** The server sent bytes that break the protocol; the connection was closed. */
+export class MysqlProtocolError extends Data.TaggedError("MysqlProtocolError")<{
+  readonly reason: string;
+  readonly message: string;
+  readonly cause: unknown;
+}> {}
+
+/** The server answered with an error. */
+export class MysqlServerError extends Data.TaggedError("MysqlServerError")<{
+  readonly errno: number;
+  /** The symbolic name, e.g. `"ER_DUP_ENTRY"`. */
+  readonly code: string;
+  readonly sqlState: string;
+  readonly message: string;
+  readonly sql: string | undefined;
+  readonly cause: MysqlError;
+}> {}
+
+/** A command (or waiting for a pool connection) ran out of time. */
+export class MysqlTimeoutError extends Data.TaggedError("MysqlTimeoutError")<{
+  /** `"QUERY_TIMEOUT"` or `"ACQUIRE_TIMEOUT"`. */
+  readonly code: string;
+  readonly timeout: number;
+  readonly message: string;
+  readonly cause: TimeoutError;
+}> {}
+
+/** A command was aborted by an AbortSignal other than the fiber's own interruption. */
+export class MysqlAbortError extends Data.TaggedError("MysqlAbortError")<{
+  readonly message: string;
+  readonly cause: unknown;
+}> {}
+
+/** The pool is closed or its wait queue is full. */
+export class MysqlPoolError extends Data.TaggedError("MysqlPoolError")<{
+  /** `"POOL_CLOSED"`, `"QUEUE_FULL"` or `"RELEASED"`. */
+  readonly code: string;
+  readonly message: string;
+  readonly cause: PoolError;
+}> {}
+
+/** Any typed failure of the Effect API. */
+export type MysqlClientError =
+  | MysqlConnectionError
+  | MysqlProtocolError
+  | MysqlServerError
+  | MysqlTimeoutError
+  | MysqlAbortError
+  | MysqlPoolError;
+
+/**
+ * The typed error for an error of the Promise API. Anything else (a TypeError for bad arguments, a
+ * bug) is thrown again, so that `Effect.tryPromise` turns it into a defect.
+ */
+export function fromError(error: unknown): MysqlClientError {
+  if (error instanceof MysqlError) {
+    return new MysqlServerError({
+      errno: error.errno,
+      code: error.code,
+      sqlState: error.sqlState,
+      message: error.message,
+      sql: error.sql,
+      cause: error,
+    });
+  }
+  if (error instanceof ConnectionError) {
+    return new MysqlConnectionError({ code: error.code, message: error.message, cause: error });
+  }
+  if (error instanceof AuthError) {
+    return new MysqlConnectionError({ code: error.code, message: error.message, cause: error });
+  }
+  if (error instanceof ProtocolError) {
+    return new MysqlProtocolError({ reason: error.reason, message: error.message, cause: error });
+  }
+  if (error instanceof TimeoutError) {
+    return new MysqlTimeoutError({
+      code: error.code,
+      timeout: error.timeout,
+      message: error.message,
+      cause: error,
+    });
+  }
+  if (error instanceof AbortError) return new MysqlAbortError({ message: error.message, cause: error });
+  if (error instanceof PoolError) {
+    return new MysqlPoolError({ code: error.code, message: error.message, cause: error });
+  }
+  throw error;
+}
+
+/** ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, and the server's "too many connections" kind. */
+const TRANSIENT_ERRNOS = new Set([1213, 1205, 1040, 1203]);
+
+/**
+ * Whether trying again may succeed: a lost or refused connection, a timeout, a deadlock or lock
+ * wait timeout, too many connections. Not: server errors about the statement, protocol errors,
+ * aborts, a closed pool. For `Effect.retry({ schedule, while: isTransient })`.
+ */
+export function isTransient(error: MysqlClientError): boolean {
+  switch (error._tag) {
+    case "MysqlConnectionError":
+      return !/^(TLS|UNKNOWN_PLUGIN|INSECURE_CLEAR_PASSWORD|PUBLIC_KEY_NEEDED|BAD_PUBLIC_KEY|PASSWORD_TOO_LONG)$/
+        .test(
+          error.code,
+        );
+    case "MysqlTimeoutError":
+      return true;
+    case "MysqlServerError":
+      return TRANSIENT_ERRNOS.has(error.errno);
+    default:
+      return false;
+  }
+}
