@@ -4,6 +4,7 @@
  * Schedule), and effect/sql's `SqlClient` backed by mywire (`layerSql`), so that
  * ``sql`SELECT ${x}` `` works. The Promise API is in `mywire` (mod.ts).
  */
+export { binlogStream, type BinlogStreamError } from "./src/effect/binlog.ts";
 export {
   clientOf,
   type EffectCommandOptions,
