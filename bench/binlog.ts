@@ -3,14 +3,20 @@
  *   1. the Sakila binlog of ../shared/fixtures/binlog (MySQL 5.5, 1,462 events, 47,273 rows), and
  *   2. a generated binlog of 1,000,000 WRITE_ROWS events (one row each: INT, VARCHAR, DATETIME(0),
  *      DECIMAL(10,2), DOUBLE, a TABLE_MAP per ten rows events, CRC32 checksums verified).
+ *   3. on Node only: mywire vs @vlasky/zongji (a dev dependency) in the same run, reading from a live
+ *      server. A throwaway MariaDB (binlog on, ROW format) gets --live-events single-row INSERTs
+ *      (default 1,000,000: one TABLE_MAP, ANNOTATE_ROWS and WRITE_ROWS event each, in transactions of
+ *      1,000) from a stored procedure; then ZongJi (`nonBlock`, `requestAnnotateRows`) and
+ *      `binlog({ blocking: false })` each read the binlog from the position before the inserts to
+ *      its end, decoding every row (one run each: the ratio is of rows/s).
+ *      MYWIRE_BENCH_URL (a root URL) uses an existing server instead; --no-live skips this part.
  * Runs on whichever runtime runs it (node, deno run -A, bun). Reports figures, asserts nothing.
  *
- *   node bench/binlog.ts [--events N] [--rounds N]
- *
- * @vlasky/zongji is not a dependency of the project, so it is not measured here.
+ *   node bench/binlog.ts [--events N] [--rounds N] [--live-events N] [--no-live]
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { binlog, connect, parseUrl } from "../mod.ts";
 import { ChecksumAlgorithm, crc32 } from "../src/protocol/binlog/checksum.ts";
 import { encodeXid } from "../src/protocol/binlog/control-events.ts";
 import { encodeDecimalBinary } from "../src/protocol/binlog/decimal.ts";
@@ -30,6 +36,8 @@ function argument(name: string, fallback: number): number {
 
 const EVENTS = argument("events", 1_000_000);
 const ROUNDS = argument("rounds", 3);
+const LIVE_EVENTS = argument("live-events", 1_000_000);
+const LIVE = typeof process === "undefined" || !process.argv.includes("--no-live");
 
 /** An event with a CRC32 checksum. */
 function event(type: number, body: Uint8Array, position: number): Uint8Array {
@@ -141,3 +149,136 @@ const sakila = new Uint8Array(
 measure("sakila (MySQL 5.5)", sakila);
 const generated = generate(EVENTS);
 measure(`generated (${EVENTS.toLocaleString("en-US")} WRITE_ROWS)`, generated);
+
+// ---- live: mywire vs @vlasky/zongji on the same server binlog ----
+
+interface LiveFigures {
+  events: number;
+  rows: number;
+  ms: number;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** One row per INSERT statement, so one WRITE_ROWS event (with its TABLE_MAP) per row. */
+async function fillServer(
+  url: string,
+  count: number,
+): Promise<{ file: string; position: number; end: number; bytes: number }> {
+  await using conn = await connect(parseUrl(url));
+  await conn.query("SET GLOBAL innodb_flush_log_at_trx_commit = 0");
+  await conn.query("DROP DATABASE IF EXISTS bench");
+  await conn.query("CREATE DATABASE bench");
+  await conn.query(
+    "CREATE TABLE bench.orders (id INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, created DATETIME NOT NULL,"
+      + " price DECIMAL(10,2) NOT NULL, score DOUBLE NOT NULL) ENGINE=InnoDB",
+  );
+  await conn.query(
+    `CREATE PROCEDURE bench.fill(n INT)
+     BEGIN
+       DECLARE i INT DEFAULT 0;
+       START TRANSACTION;
+       WHILE i < n DO
+         INSERT INTO bench.orders VALUES (i, CONCAT('customer ', i % 1000), '2024-05-06 07:08:09', 1234.56, i / 7);
+         SET i = i + 1;
+         IF i % 1000 = 0 THEN COMMIT; START TRANSACTION; END IF;
+       END WHILE;
+       COMMIT;
+     END`,
+  );
+  const [before] = await conn.query<{ File: string; Position: number | bigint }>("SHOW MASTER STATUS");
+  const started = performance.now();
+  await conn.query("CALL bench.fill(?)", [count]);
+  const [after] = await conn.query<{ File: string; Position: number | bigint }>("SHOW MASTER STATUS");
+  console.log(
+    `  generated ${fmt(count)} single-row INSERTs in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const logs = await conn.query<{ Log_name: string; File_size: number | bigint }>("SHOW BINARY LOGS");
+  let bytes = 0, counting = false;
+  for (const log of logs) {
+    if (log.Log_name === before.File) counting = true;
+    if (!counting) continue;
+    const size = log.Log_name === after.File ? Number(after.Position) : Number(log.File_size);
+    bytes += size - (log.Log_name === before.File ? Number(before.Position) : 4);
+    if (log.Log_name === after.File) break;
+  }
+  return { file: before.File, position: Number(before.Position), end: Number(after.Position), bytes };
+}
+
+async function readMywire(url: string, file: string, position: number): Promise<LiveFigures> {
+  const start = performance.now();
+  let events = 0, rows = 0;
+  const stream = binlog({
+    url,
+    file,
+    position,
+    blocking: false,
+    serverId: 4101,
+  });
+  for await (const e of stream) {
+    events++;
+    if (e.type === "WriteRows") rows += e.rows.length;
+  }
+  return { events, rows, ms: performance.now() - start };
+}
+
+async function readZongji(url: string, file: string, position: number, end: number): Promise<LiveFigures> {
+  const { default: ZongJi } = await import("@vlasky/zongji");
+  const u = parseUrl(url);
+  const zongji = new ZongJi({ host: u.host, port: u.port, user: u.user, password: u.password });
+  const start = performance.now();
+  let events = 0, rows = 0;
+  await new Promise<void>((resolve, reject) => {
+    zongji.on("error", reject);
+    zongji.on("binlog", (e: { getTypeName(): string; rows?: unknown[]; nextPosition: number }) => {
+      events++;
+      if (e.getTypeName() === "WriteRows") rows += e.rows!.length;
+      // nonBlock: the dump ends at the end of the log, which zongji does not report: stop at the last event.
+      if (e.nextPosition === end) resolve();
+    });
+    // requestAnnotateRows: the same events mywire asks for (MariaDB's ANNOTATE_ROWS before each statement).
+    zongji.start({ filename: file, position, serverId: 4102, nonBlock: true, requestAnnotateRows: true });
+  });
+  const ms = performance.now() - start;
+  await new Promise<void>((resolve) => {
+    zongji.once("stopped", () => resolve());
+    zongji.stop();
+  });
+  return { events, rows, ms };
+}
+
+async function live(): Promise<void> {
+  let url = process.env.MYWIRE_BENCH_URL;
+  let stop: (() => Promise<void>) | undefined;
+  if (!url) {
+    const { startThrowawayServer } = await import("../src/cli/throwaway-server.ts");
+    const server = await startThrowawayServer({});
+    url = `mysql://${server.rootUser}:${
+      encodeURIComponent(server.rootPassword)
+    }@${server.host}:${server.port}/`;
+    stop = () => server.stop();
+  }
+  try {
+    console.log(`live binlog, mywire vs @vlasky/zongji on node ${process.version}:`);
+    const { file, position, end, bytes } = await fillServer(url, LIVE_EVENTS);
+    const results: [string, LiveFigures][] = [];
+    results.push(["zongji", await readZongji(url, file, position, end)]);
+    results.push(["mywire", await readMywire(url, file, position)]);
+    for (const [name, r] of results) {
+      const seconds = r.ms / 1000;
+      console.log(
+        `  ${name}: ${fmt(r.events)} events (${fmt(r.rows)} rows, ${(bytes / 1e6).toFixed(1)} MB) in ${
+          r.ms.toFixed(0)
+        } ms: ${fmt(r.events / seconds)} events/s, ${fmt(r.rows / seconds)} rows/s, ${
+          (bytes / 1e6 / seconds).toFixed(1)
+        } MB/s`,
+      );
+    }
+    const [z, m] = [results[0][1], results[1][1]];
+    console.log(`  mywire / zongji: ${((m.rows / m.ms) / (z.rows / z.ms)).toFixed(2)}x (rows/s)`);
+  } finally {
+    await stop?.();
+  }
+}
+
+if (LIVE && runtime === "node") await live();

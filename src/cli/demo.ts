@@ -2,10 +2,12 @@
  * `npm start`: the demo. Starts a throwaway MariaDB, runs the example from the original txMySQL
  * README (create database `foo` and table `bar`, insert ten 'Hello world' rows, print the insert's
  * outcome and the rows), then stops the server. A query-log plugin prints every command the client
- * sends, with its timing, to show the plugin pipeline at work. Set MYWIRE_DEMO_URL to use an
- * existing server instead.
+ * sends, with its timing, to show the plugin pipeline at work. Last it reads the binlog from where
+ * it stood before the demo's statements and prints the demo's own changes as binlog events. Set
+ * MYWIRE_DEMO_URL to use an existing server instead (its user then needs REPLICATION SLAVE and
+ * REPLICATION CLIENT / BINLOG MONITOR for the last part).
  */
-import { connect, parseUrl } from "../../mod.ts";
+import { binlog, connect, parseUrl } from "../../mod.ts";
 import { queryLog } from "../../plugins/query-log.ts";
 import { startThrowawayServer, type ThrowawayServer } from "./throwaway-server.ts";
 
@@ -14,6 +16,14 @@ export async function runDemo(url: string, print: (line: string) => void = conso
   const log = queryLog({
     sink: (e) => print(`  [query-log] ${e.command} ${e.sql ?? ""} (${e.rows} rows, ${e.responseTimeUs} µs)`),
   });
+  // Where the binlog stands before the demo's statements (on a connection of its own, so that the
+  // query log shows the demo's statements only).
+  let start: { file: string; position: number } | undefined;
+  {
+    await using admin = await connect(parseUrl(url));
+    const [status] = await admin.query<{ File: string; Position: number | bigint }>("SHOW MASTER STATUS");
+    if (status) start = { file: status.File, position: Number(status.Position) };
+  }
   await using conn = await connect({ ...parseUrl(url), plugins: [log] });
   print(`connected to ${conn.serverVersion} (thread ${conn.threadId})`);
   await conn.query("CREATE DATABASE IF NOT EXISTS foo");
@@ -31,6 +41,18 @@ export async function runDemo(url: string, print: (line: string) => void = conso
   );
   print(`select: ${selected.length} rows`);
   for (const row of selected) print("  " + JSON.stringify(row));
+
+  if (start === undefined) {
+    print("binlog: the server writes no binlog (SHOW MASTER STATUS is empty)");
+    return;
+  }
+  print(`binlog: the demo's changes, read from ${start.file}:${start.position}`);
+  const events = binlog({ url, blocking: false, ...start, onlySchemas: ["foo"] });
+  for await (const event of events) {
+    if (event.type === "WriteRows" || event.type === "UpdateRows" || event.type === "DeleteRows") {
+      print(event.dump());
+    }
+  }
 }
 
 async function main(): Promise<void> {
