@@ -304,6 +304,24 @@ export class Connection implements AsyncDisposable {
           return Promise.reject(error);
         }
       },
+      reset() {
+        if (closed) return Promise.reject(new TypeError("statement is closed"));
+        let link: Link;
+        try {
+          link = use();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return link.run({
+          owner,
+          sql,
+          retryable: true,
+          work: async (live) => {
+            const statement = prepared.get(live);
+            if (statement !== undefined) await live.session.resetStatement(statement.id);
+          },
+        });
+      },
       close() {
         if (closed) return Promise.resolve();
         closed = true;
@@ -429,6 +447,8 @@ export interface Statement {
     params?: readonly unknown[],
     options?: CommandOptions,
   ): Promise<QueryResult<Row>>;
+  /** Resets it on the server (COM_STMT_RESET): discards long data sent for it and closes its cursor. */
+  reset(): Promise<void>;
   /** Closes it on the server. */
   close(): Promise<void>;
 }

@@ -122,6 +122,14 @@ describe("execute", () => {
     assert.equal(stmt.paramCount, 1);
     assert.deepEqual((await stmt.execute([21]))[0], { twice: 42 });
     assert.deepEqual((await stmt.execute([5]))[0], { twice: 10 });
+    const resets = async () => {
+      const [row] = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Com_stmt_reset'");
+      return Number(row.Value);
+    };
+    const before = await resets();
+    await stmt.reset();
+    assert.equal(await resets() - before, 1, "COM_STMT_RESET reached the server");
+    assert.deepEqual((await stmt.execute([7]))[0], { twice: 14 });
     await stmt.close();
     await assert.rejects(stmt.execute([1]), TypeError);
   });
