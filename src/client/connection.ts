@@ -279,6 +279,27 @@ export class Connection implements AsyncDisposable {
     const bind = (params: readonly unknown[]) => this.#bind(sql, params);
     const use = () => this.#use();
     let closed = false;
+    /** Runs a command about the statement on the connection it was prepared on (if it still is). */
+    const onStatement = (
+      retryable: boolean,
+      work: (live: Live, statement: PreparedStatement) => Promise<void>,
+    ): Promise<void> => {
+      let link: Link;
+      try {
+        link = use();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return link.run({
+        owner,
+        sql,
+        retryable,
+        work: async (live) => {
+          const statement = prepared.get(live);
+          if (statement !== undefined) await work(live, statement);
+        },
+      });
+    };
     return {
       paramCount: first.params.length,
       columns: first.columns,
@@ -306,40 +327,12 @@ export class Connection implements AsyncDisposable {
       },
       reset() {
         if (closed) return Promise.reject(new TypeError("statement is closed"));
-        let link: Link;
-        try {
-          link = use();
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return link.run({
-          owner,
-          sql,
-          retryable: true,
-          work: async (live) => {
-            const statement = prepared.get(live);
-            if (statement !== undefined) await live.session.resetStatement(statement.id);
-          },
-        });
+        return onStatement(true, (live, statement) => live.session.resetStatement(statement.id));
       },
       close() {
         if (closed) return Promise.resolve();
         closed = true;
-        let link: Link;
-        try {
-          link = use();
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return link.run({
-          owner,
-          sql,
-          retryable: false,
-          work: async (live) => {
-            const statement = prepared.get(live);
-            if (statement !== undefined) await live.session.closeStatement(statement.id);
-          },
-        });
+        return onStatement(false, (live, statement) => live.session.closeStatement(statement.id));
       },
     };
   }
