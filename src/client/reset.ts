@@ -7,8 +7,8 @@
 import { AuthError, authPlugin } from "../protocol/auth/plugin.ts";
 import { encodeChangeUser, encodeResetConnection } from "../protocol/commands.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
-import { decodeAuthMoreData, decodeAuthSwitchRequest } from "../protocol/handshake.ts";
 import { decodeOk } from "../protocol/results.ts";
+import { finishAuthentication } from "../session/auth-exchange.ts";
 import type { PacketChannel } from "../session/channel.ts";
 import type { Session } from "../session/session.ts";
 
@@ -95,8 +95,8 @@ function changeUser(session: Session, database: string | undefined): Promise<voi
     });
   };
   return session.exclusive(async (channel: PacketChannel) => {
-    let pluginName = authPlugin(info.authPlugin) ? info.authPlugin : "mysql_native_password";
-    let exchange = start(pluginName, info.greeting.scramble);
+    const pluginName = authPlugin(info.authPlugin) ? info.authPlugin : "mysql_native_password";
+    const exchange = start(pluginName, info.greeting.scramble);
     await channel.writeCommand(encodeChangeUser({
       user: options.user,
       authResponse: await exchange.start(),
@@ -105,40 +105,14 @@ function changeUser(session: Session, database: string | undefined): Promise<voi
       authPluginName: pluginName,
       attributes: options.connectAttributes,
     }, info.capabilities));
-    for (let rounds = 0; rounds < 16; rounds++) {
-      const packet = await channel.read();
-      switch (packet[0]) {
-        case 0x00:
-          session.statusFlags = decodeOk(packet, info.capabilities).statusFlags;
-          return;
-        case 0xff: {
-          const refused = session.errorFrom(packet);
-          // Not a MysqlError: the session is closed, since the server may have logged it out.
-          throw new ProtocolError("unexpected", `COM_CHANGE_USER was refused: ${refused.message}`, {
-            cause: refused,
-          });
-        }
-        case 0xfe: {
-          const request = decodeAuthSwitchRequest(packet);
-          pluginName = request.pluginName;
-          exchange = start(pluginName, request.pluginData);
-          await channel.write(await exchange.start());
-          break;
-        }
-        case 0x01: {
-          const reply = await exchange.more(decodeAuthMoreData(packet));
-          if (reply !== null) await channel.write(reply);
-          break;
-        }
-        default: {
-          if (packet.length === 0) {
-            throw new ProtocolError("unexpected", "empty packet during COM_CHANGE_USER");
-          }
-          const reply = await exchange.more(packet.slice());
-          if (reply !== null) await channel.write(reply);
-        }
-      }
+    const { final } = await finishAuthentication(channel, pluginName, exchange, start, "COM_CHANGE_USER");
+    if (final[0] === 0xff) {
+      const refused = session.errorFrom(final);
+      // Not a MysqlError: the session is closed, since the server may have logged it out.
+      throw new ProtocolError("unexpected", `COM_CHANGE_USER was refused: ${refused.message}`, {
+        cause: refused,
+      });
     }
-    throw new ProtocolError("unexpected", "COM_CHANGE_USER did not finish after 16 exchanges");
+    session.statusFlags = decodeOk(final, info.capabilities).statusFlags;
   });
 }

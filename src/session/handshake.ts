@@ -10,8 +10,6 @@ import { ProtocolError } from "../protocol/errors.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
 import type { MysqlError } from "../protocol/errors.ts";
 import {
-  decodeAuthMoreData,
-  decodeAuthSwitchRequest,
   decodeGreeting,
   encodeHandshakeResponse,
   encodeSslRequest,
@@ -20,6 +18,7 @@ import {
 } from "../protocol/handshake.ts";
 import { decodeErr, decodeOk, type ErrPacket } from "../protocol/results.ts";
 import { ConnectionError, type TlsOptions } from "../runtime/socket.ts";
+import { finishAuthentication } from "./auth-exchange.ts";
 import type { PacketChannel } from "./channel.ts";
 import { CompressedSocket } from "./compressed-socket.ts";
 import type { SessionOptions } from "./options.ts";
@@ -192,7 +191,7 @@ export async function performHandshake(
   };
   // An unknown default plugin is not fatal: answer with native and let the server switch us.
   if (!authPlugin(pluginName)) pluginName = "mysql_native_password";
-  let exchange = startExchange(pluginName, greeting.scramble);
+  const exchange = startExchange(pluginName, greeting.scramble);
   const authResponse = await exchange.start();
   await channel.write(encodeHandshakeResponse({
     capabilities,
@@ -206,54 +205,36 @@ export async function performHandshake(
     attributes,
   }));
 
-  for (let rounds = 0; rounds < 16; rounds++) {
-    let packet = await channel.read();
-    if (ps && (packet[0] === 0x00 || packet[0] === 0xff)) {
-      packet = await ps.onAuthResult(packet, {
-        capabilities,
-        mariadbCapabilities,
-        tls,
-        authPlugin: pluginName,
-      });
-    }
-    switch (packet[0]) {
-      case 0x00: {
-        const ok = decodeOk(packet, capabilities);
-        if (capabilities & Capability.COMPRESS) channel.socket = new CompressedSocket(channel.socket);
-        return {
-          greeting,
-          version: displayVersion(greeting.serverVersion),
-          flavor,
-          connectionId: greeting.connectionId,
-          capabilities,
-          mariadbCapabilities,
-          statusFlags: ok.statusFlags,
-          tls,
-          compressed: (capabilities & Capability.COMPRESS) !== 0,
-          authPlugin: pluginName,
-        };
-      }
-      case 0xff:
-        throw serverError(decodeErr(packet), flavor, undefined);
-      case 0xfe: {
-        const request = decodeAuthSwitchRequest(packet);
-        pluginName = request.pluginName;
-        exchange = startExchange(pluginName, request.pluginData);
-        await channel.write(await exchange.start());
-        break;
-      }
-      case 0x01: {
-        const reply = await exchange.more(decodeAuthMoreData(packet));
-        if (reply !== null) await channel.write(reply);
-        break;
-      }
-      default: {
-        // MariaDB omits the 0x01 marker unless the data itself starts with 0x00, 0x01, 0xFE or 0xFF.
-        if (packet.length === 0) throw new ProtocolError("unexpected", "empty packet during authentication");
-        const reply = await exchange.more(packet.slice());
-        if (reply !== null) await channel.write(reply);
-      }
-    }
+  const done = await finishAuthentication(channel, pluginName, exchange, startExchange, "authentication");
+  pluginName = done.pluginName;
+  let packet = done.final;
+  if (ps) {
+    packet = await ps.onAuthResult(packet, {
+      capabilities,
+      mariadbCapabilities,
+      tls,
+      authPlugin: pluginName,
+    });
   }
-  throw new ProtocolError("unexpected", "authentication did not finish after 16 exchanges");
+  if (packet[0] === 0xff) throw serverError(decodeErr(packet), flavor, undefined);
+  if (packet[0] !== 0x00) {
+    throw new ProtocolError(
+      "unexpected",
+      `authentication ended with a packet starting 0x${packet[0]?.toString(16)}`,
+    );
+  }
+  const ok = decodeOk(packet, capabilities);
+  if (capabilities & Capability.COMPRESS) channel.socket = new CompressedSocket(channel.socket);
+  return {
+    greeting,
+    version: displayVersion(greeting.serverVersion),
+    flavor,
+    connectionId: greeting.connectionId,
+    capabilities,
+    mariadbCapabilities,
+    statusFlags: ok.statusFlags,
+    tls,
+    compressed: (capabilities & Capability.COMPRESS) !== 0,
+    authPlugin: pluginName,
+  };
 }
