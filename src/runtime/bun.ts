@@ -20,15 +20,18 @@
  * the late connection, if it ever comes, is closed.
  */
 import {
+  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
   type Listener,
   type ListenOptions,
+  pendingReadError,
   type Runtime,
   type Socket,
   type SocketAddress,
   type TlsOptions,
+  upgradedSocketError,
 } from "./socket.ts";
 
 // The parts of Bun's socket API used here (the project type-checks with @types/node only).
@@ -143,7 +146,7 @@ class BunSocket implements Socket {
   }
 
   private closedError(): ConnectionError {
-    return new ConnectionError("CLOSED", `connection to ${this.remote} is closed`, this.remote);
+    return closedSocketError(this.remote);
   }
 
   private wrapError(err: BunError | undefined): ConnectionError {
@@ -210,10 +213,10 @@ class BunSocket implements Socket {
 
   read(): Promise<Uint8Array | null> {
     if (this.upgraded) {
-      return Promise.reject(new Error("mywire: socket was upgraded to TLS; use the new one"));
+      return Promise.reject(upgradedSocketError());
     }
     if (this.pendingRead) {
-      return Promise.reject(new Error("mywire: a read is already pending on this socket"));
+      return Promise.reject(pendingReadError());
     }
     const chunk = this.chunks.shift();
     if (chunk) return Promise.resolve(chunk);
@@ -260,7 +263,7 @@ class BunSocket implements Socket {
 
   write(data: Uint8Array): Promise<void> {
     if (this.upgraded) {
-      return Promise.reject(new Error("mywire: socket was upgraded to TLS; use the new one"));
+      return Promise.reject(upgradedSocketError());
     }
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed || this.ended || this.handle === undefined) return Promise.reject(this.closedError());

@@ -18,13 +18,16 @@
  *   ECONNREFUSED, with the runtime's message.
  */
 import {
+  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
   type Listener,
+  pendingReadError,
   type Runtime,
   type Socket,
   type TlsOptions,
+  upgradedSocketError,
 } from "./socket.ts";
 
 // The parts of `cloudflare:sockets` used here (see @cloudflare/workers-types).
@@ -108,12 +111,12 @@ class CloudflareSocket implements Socket {
   }
 
   private closedError(): ConnectionError {
-    return new ConnectionError("CLOSED", `connection to ${this.remote} is closed`, this.remote);
+    return closedSocketError(this.remote);
   }
 
   async read(): Promise<Uint8Array | null> {
-    if (this.upgraded) throw new Error("mywire: socket was upgraded to TLS; use the new one");
-    if (this.reading) throw new Error("mywire: a read is already pending on this socket");
+    if (this.upgraded) throw upgradedSocketError();
+    if (this.reading) throw pendingReadError();
     if (this.failure) throw this.failure;
     if (this.closed || this.ended) return null;
     this.reading = true;
@@ -141,7 +144,7 @@ class CloudflareSocket implements Socket {
   }
 
   async write(data: Uint8Array): Promise<void> {
-    if (this.upgraded) throw new Error("mywire: socket was upgraded to TLS; use the new one");
+    if (this.upgraded) throw upgradedSocketError();
     if (this.failure) throw this.failure;
     if (this.closed) throw this.closedError();
     try {

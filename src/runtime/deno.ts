@@ -25,15 +25,18 @@
  * read the whole stream regardless of backpressure and lost data.)
  */
 import {
+  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
   type Listener,
   type ListenOptions,
+  pendingReadError,
   type Runtime,
   type Socket,
   type SocketAddress,
   type TlsOptions,
+  upgradedSocketError,
 } from "./socket.ts";
 
 // The few parts of the Deno namespace used here (the project type-checks with @types/node only).
@@ -167,12 +170,12 @@ class DenoSocket implements Socket {
   }
 
   private closedError(): ConnectionError {
-    return new ConnectionError("CLOSED", `connection to ${this.remote} is closed`, this.remote);
+    return closedSocketError(this.remote);
   }
 
   async read(): Promise<Uint8Array | null> {
-    if (this.upgraded) throw new Error("mywire: socket was upgraded to TLS; use the new one");
-    if (this.reading) throw new Error("mywire: a read is already pending on this socket");
+    if (this.upgraded) throw upgradedSocketError();
+    if (this.reading) throw pendingReadError();
     if (this.failure) throw this.failure;
     if (this.closed || this.ended) return null;
     this.reading = true;
@@ -216,7 +219,7 @@ class DenoSocket implements Socket {
 
   write(data: Uint8Array): Promise<void> {
     if (this.upgraded) {
-      return Promise.reject(new Error("mywire: socket was upgraded to TLS; use the new one"));
+      return Promise.reject(upgradedSocketError());
     }
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(this.closedError());

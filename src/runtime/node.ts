@@ -16,15 +16,18 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import {
+  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
   type Listener,
   type ListenOptions,
+  pendingReadError,
   type Runtime,
   type Socket,
   type SocketAddress,
   type TlsOptions,
+  upgradedSocketError,
 } from "./socket.ts";
 
 /** A Node error as thrown by `node:net` (an `AggregateError` when several addresses were tried). */
@@ -108,7 +111,7 @@ class NodeSocket implements Socket {
   }
 
   private closedError(): ConnectionError {
-    return new ConnectionError("CLOSED", `connection to ${this.remote} is closed`, this.remote);
+    return closedSocketError(this.remote);
   }
 
   /** Resolves the pending read if there is anything to give it: data, EOF or an error. */
@@ -139,10 +142,10 @@ class NodeSocket implements Socket {
 
   read(): Promise<Uint8Array | null> {
     if (this.upgraded) {
-      return Promise.reject(new Error("mywire: socket was upgraded to TLS; use the new one"));
+      return Promise.reject(upgradedSocketError());
     }
     if (this.pendingRead) {
-      return Promise.reject(new Error("mywire: a read is already pending on this socket"));
+      return Promise.reject(pendingReadError());
     }
     return new Promise((resolve, reject) => {
       this.pendingRead = { resolve, reject };
@@ -152,7 +155,7 @@ class NodeSocket implements Socket {
 
   write(data: Uint8Array): Promise<void> {
     if (this.upgraded) {
-      return Promise.reject(new Error("mywire: socket was upgraded to TLS; use the new one"));
+      return Promise.reject(upgradedSocketError());
     }
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed || this.sock.destroyed || !this.sock.writable) return Promise.reject(this.closedError());

@@ -106,3 +106,18 @@ export class ConnectionError extends Error {
 export function formatAddress(address: SocketAddress): string {
   return "path" in address ? address.path : `${address.host}:${address.port}`;
 }
+
+/** The error of a socket used after `close()` (or after the peer closed it). */
+export function closedSocketError(remote: string): ConnectionError {
+  return new ConnectionError("CLOSED", `connection to ${remote} is closed`, remote);
+}
+
+/** Misuse: the socket was replaced by the TLS socket `startTls` returned. */
+export function upgradedSocketError(): Error {
+  return new Error("mywire: socket was upgraded to TLS; use the new one");
+}
+
+/** Misuse: `read()` while another read is pending (the Socket interface allows one at a time). */
+export function pendingReadError(): Error {
+  return new Error("mywire: a read is already pending on this socket");
+}
