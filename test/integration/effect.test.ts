@@ -17,6 +17,7 @@ import {
 } from "../../effect.ts";
 import { connect, type Connection, type PoolOptions } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 
 let env: TestEnv;
@@ -57,14 +58,6 @@ function options(extra: Partial<PoolOptions> = {}): PoolOptions {
 
 function run<A, E>(effect: Effect.Effect<A, E, MysqlClient>, extra: Partial<PoolOptions> = {}): Promise<A> {
   return Effect.runPromise(Effect.provide(effect, MysqlClient.layer(options(extra))));
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 async function value(id: number): Promise<string | undefined> {

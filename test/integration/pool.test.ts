@@ -19,6 +19,7 @@ import {
   TimeoutError,
 } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 
 let env: TestEnv;
@@ -62,14 +63,6 @@ function pool(extra: Partial<PoolOptions> = {}): Pool {
   });
   pools.push(p);
   return p;
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 async function marks(tag: string): Promise<number> {

@@ -24,6 +24,7 @@ import {
   TimeoutError,
 } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { eventually } from "../support/eventually.ts";
 import { type Fault, type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 
 let env: TestEnv;
@@ -60,7 +61,7 @@ after(async () => {
   const g = globalThis as { Bun?: unknown; Deno?: unknown };
   if (resources !== undefined && g.Bun === undefined && g.Deno === undefined) {
     const tcp = () => resources().filter((r) => r.startsWith("TCP"));
-    await eventually(() => tcp().length === 0, `every socket closes (open: ${tcp().join(", ")})`);
+    await eventually(() => tcp().length === 0, `every socket closes (open: ${tcp().join(", ")})`, 2000);
   }
 });
 
@@ -214,14 +215,6 @@ async function settledWithin(all: Promise<unknown>, calls: Call[]): Promise<void
   }
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`never happened: ${what}`);
-}
-
 function makePool(): Pool {
   return createPool({
     host: relay.host,
@@ -258,7 +251,7 @@ async function underFault(
   const pool = makePool();
   const conn = await makeConnection();
   try {
-    await eventually(() => pool.stats().idle === 2, "the pool opened minIdle connections");
+    await eventually(() => pool.stats().idle === 2, "the pool opened minIdle connections", 2000);
     const n = opts.n ?? 40;
     const a = launch(pool, n, opts.timeout);
     const b = launch(conn, n, opts.timeout);
@@ -283,28 +276,28 @@ async function underFault(
 describe("faults", () => {
   test("every connection cut while commands are in flight", async () => {
     await underFault(async (progress) => {
-      await eventually(() => progress() >= 10, "some calls finished");
+      await eventually(() => progress() >= 10, "some calls finished", 2000);
       relay.cutAll();
     }, { readsMustSucceed: true });
   });
 
   test("reset mid-response on every connection", async () => {
     await underFault(async (progress) => {
-      await eventually(() => progress() >= 5, "some calls finished");
+      await eventually(() => progress() >= 5, "some calls finished", 2000);
       relay.inject({ action: "reset", direction: "toClient", afterBytes: 37 });
     }, { readsMustSucceed: true });
   });
 
   test("truncated mid-command on the way to the server", async () => {
     await underFault(async (progress) => {
-      await eventually(() => progress() >= 5, "some calls finished");
+      await eventually(() => progress() >= 5, "some calls finished", 2000);
       relay.inject({ action: "truncate", direction: "toServer", afterBytes: 23 });
     }, { readsMustSucceed: true });
   });
 
   test("the server kills every client connection", async () => {
     await underFault(async (progress) => {
-      await eventually(() => progress() >= 10, "some calls finished");
+      await eventually(() => progress() >= 10, "some calls finished", 2000);
       const rows = await direct.query<{ id: number }>(
         "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND USER = ?",
         [env.database, env.root.user],
@@ -315,14 +308,14 @@ describe("faults", () => {
 
   test("a stalled network: commands time out, then the connections recover", async () => {
     await underFault(async (progress) => {
-      await eventually(() => progress() >= 5, "some calls finished");
+      await eventually(() => progress() >= 5, "some calls finished", 2000);
       relay.inject({ action: "stall", direction: "toClient" });
     }, { readsMustSucceed: false, timeout: 300, n: 20 });
   });
 
   test("dropped bytes to the server: commands time out, then the connections recover", async () => {
     await underFault(async (progress) => {
-      await eventually(() => progress() >= 5, "some calls finished");
+      await eventually(() => progress() >= 5, "some calls finished", 2000);
       relay.inject({ action: "drop", direction: "toServer" });
     }, { readsMustSucceed: false, timeout: 300, n: 20 });
   });
@@ -338,7 +331,7 @@ describe("faults", () => {
 
   test("the server is unreachable for a while, then back", async () => {
     await underFault(async (progress) => {
-      await eventually(() => progress() >= 5, "some calls finished");
+      await eventually(() => progress() >= 5, "some calls finished", 2000);
       relay.refuse(true);
       relay.cutAll();
       setTimeout(() => relay.refuse(false), 30);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type Connection, ConnectionError, ProtocolError } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 
 let env: TestEnv;
@@ -58,15 +59,6 @@ function track<T>(promise: Promise<T>) {
   return { state, done };
 }
 
-/** Polls `check` until it is true (a bound on waiting, not a timing assertion). */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`never happened: ${what}`);
-}
-
 async function marked(tag: string): Promise<boolean> {
   const rows = await direct.query("SELECT tag FROM relay_marks WHERE tag = ?", [tag]);
   return rows.length === 1;
@@ -81,7 +73,7 @@ describe("fault relay", () => {
     assert.equal(relay.accepted, before + 1);
     assert.equal(relay.open, 1);
     await conn.close();
-    await eventually(() => relay.open === 0, "the relayed connection closes");
+    await eventually(() => relay.open === 0, "the relayed connection closes", 500);
   });
 
   test("reset: the next command fails with a ConnectionError and the connection is closed", async () => {
@@ -125,7 +117,7 @@ describe("fault relay", () => {
     const conn = await viaRelay();
     relay.inject({ action: "stall", direction: "toClient" });
     const insert = track(conn.query("INSERT INTO relay_marks VALUES ('stalled')"));
-    await eventually(() => marked("stalled"), "the server ran the INSERT");
+    await eventually(() => marked("stalled"), "the server ran the INSERT", 500);
     assert.equal(insert.state.settled, false, "the answer is held back");
     relay.heal();
     await insert.done;
@@ -162,7 +154,7 @@ describe("fault relay", () => {
   test("a time-triggered reset cuts an idle connection", async () => {
     const conn = await viaRelay();
     relay.inject({ action: "reset", afterMs: 20 });
-    await eventually(() => relay.open === 0, "the connection is cut");
+    await eventually(() => relay.open === 0, "the connection is cut", 500);
     await assert.rejects(conn.query("SELECT 1"), ConnectionError);
   });
 

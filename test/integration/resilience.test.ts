@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type Connection, ConnectionError, type ConnectionOptions, MysqlError } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 
 let env: TestEnv;
@@ -67,15 +68,6 @@ async function viaRelay(extra: Partial<ConnectionOptions> = {}): Promise<Connect
   });
   opened.push(conn);
   return conn;
-}
-
-/** Polls `check` until it is true (a bound on waiting, not a timing assertion). */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 /** Counts how often each promise settles and how; a second settlement fails the test. */

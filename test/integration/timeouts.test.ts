@@ -17,6 +17,7 @@ import {
   TimeoutError,
 } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 
 let env: TestEnv;
@@ -57,14 +58,6 @@ async function open(extra: Partial<ConnectionOptions> = {}): Promise<Connection>
   });
   opened.push(conn);
   return conn;
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 /** Whether the server still runs a statement containing `marker` on thread `id`. */
