@@ -2,12 +2,12 @@
  * The Cloudflare Workers adapter: `connect()` from `cloudflare:sockets`, opened with
  * `secureTransport: "starttls"` so that `socket.startTls()` can upgrade it in place later.
  *
- * `cloudflare:sockets` is imported on first use, with a literal specifier whose failure is handled:
- * esbuild leaves such an import out of the bundle (no `--external` flag needed), workerd resolves it
- * as a built-in, and nothing else ever evaluates it. Reading goes through the socket's
- * ReadableStream reader: Workers read from the network only as the stream is pulled, so a consumer
- * that stops calling `read()` applies backpressure. Writing goes through its writer; each `write()`
- * resolves when the stream has taken the bytes.
+ * `cloudflare:sockets` is imported on first connect by a literal `import()` with a `.catch()`:
+ * loading this module never fails elsewhere, and esbuild (which cannot resolve `cloudflare:`)
+ * leaves such an import to the runtime instead of failing the bundle. Reading goes through the
+ * socket's ReadableStream reader: Workers read from the network only as the stream is pulled, so a
+ * consumer that stops calling `read()` applies backpressure. Writing goes through its writer; each
+ * `write()` resolves when the stream has taken the bytes.
  *
  * Limits (Workers' TLS is done by the runtime and always verifies the chain against the public
  * roots and the host name; `connect()` takes no CA, no client certificate, no way to skip that):
@@ -71,18 +71,17 @@ function tlsUnsupported(options: TlsOptions): string | undefined {
 let socketsModule: Promise<CfSocketsModule> | undefined;
 
 function sockets(): Promise<CfSocketsModule> {
-  // `as string` only keeps tsc from looking for the module's types; esbuild sees the literal.
-  socketsModule ??= (import("cloudflare:sockets" as string) as Promise<CfSocketsModule>).catch((err) => {
+  socketsModule ??= import("cloudflare:sockets").catch((error: unknown) => {
     socketsModule = undefined;
     throw new ConnectionError(
-      "ENOTSUP",
-      `cloudflare:sockets is not available here (${
-        messageOf(err)
-      }): the Cloudflare adapter runs only in workerd`,
+      "ECONNREFUSED",
+      `cloudflare:sockets is not available: ${messageOf(error)}`,
       undefined,
-      { cause: err },
+      {
+        cause: error,
+      },
     );
-  });
+  }) as Promise<CfSocketsModule>;
   return socketsModule;
 }
 
