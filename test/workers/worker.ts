@@ -16,7 +16,7 @@ import {
   createPool,
   type Pool,
   TimeoutError,
-} from "../../mod.ts";
+} from "../../cloudflare.ts";
 
 interface WorkerEnv {
   /** JSON of `WorkerConfig`. */
@@ -89,7 +89,7 @@ const cases: Record<string, Case> = {
   async query(config) {
     return withConnection(config, {}, async (conn) => {
       const rows = await conn.query<{ sum: number; text: string }>("SELECT 1 + 1 AS sum, 'héllo' AS text");
-      return { rows, runtimeName: navigator.userAgent };
+      return { rows, userAgent: navigator.userAgent };
     });
   },
 
@@ -195,6 +195,7 @@ const cases: Record<string, Case> = {
         timeoutError: error instanceof TimeoutError,
         after: Number(after[0].one),
         sameThread: conn.threadId === id,
+        threadId: id,
       };
     });
   },
@@ -204,6 +205,7 @@ const cases: Record<string, Case> = {
     const host = url.searchParams.get("host") ?? config.host;
     const extra: Partial<ConnectionOptions> = { host, user: config.ssl.user, password: config.ssl.password };
     const ssl: Record<string, unknown> = { mode };
+    if (mode === "true") extra.ssl = true;
     if (url.searchParams.has("servername")) ssl.servername = url.searchParams.get("servername");
     if (url.searchParams.has("ca")) ssl.ca = config.caCert;
     if (url.searchParams.has("cert")) {
@@ -217,7 +219,7 @@ const cases: Record<string, Case> = {
       extra.user = config.native.user;
       extra.password = config.native.password;
     }
-    extra.ssl = ssl as ConnectionOptions["ssl"];
+    extra.ssl ??= ssl as ConnectionOptions["ssl"];
     return withConnection(config, extra, tlsFacts);
   },
 
@@ -243,8 +245,13 @@ const cases: Record<string, Case> = {
   },
 
   /** Creates a pool and keeps it (with its open connection) for the next request (do not do this). */
-  async "keep-pool"(config) {
-    const pool = createPool({ ...options(config), max: 1 });
+  async "keep-pool"(config, url) {
+    const pingIdle = url.searchParams.get("pingIdle");
+    const pool = createPool({
+      ...options(config),
+      max: 1,
+      ...(pingIdle === null ? {} : { pingIdle: Number(pingIdle) }),
+    });
     kept.pool = pool;
     const rows = await pool.query<{ id: number }>("SELECT CONNECTION_ID() AS id");
     return { id: Number(rows[0].id) };
