@@ -17,25 +17,21 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { connect, type Connection } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
-import type { WorkerConfig } from "./worker.ts";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = join(ROOT, "node_modules", ".bin");
-/** The only esbuild flags a Worker bundle may need. */
-const ESBUILD_FLAGS = ["--bundle", "--platform=neutral", "--conditions=workerd,worker", "--format=esm"];
-/** A date the installed workerd supports; no compatibility flags at all. */
-const COMPATIBILITY_DATE = "2025-09-01";
-
-interface Reply {
-  ok: boolean;
-  value?: Record<string, unknown>;
-  error?: { name: string; code?: string; message: string; connectionError?: boolean };
-}
+import { eventually } from "../support/eventually.ts";
+import {
+  BIN,
+  COMPATIBILITY_DATE,
+  esbuild,
+  nodeImports,
+  type Reply,
+  ROOT,
+  workerConfig,
+  workerdLog,
+} from "./bundle.ts";
 
 let env: TestEnv;
 let tls: NonNullable<TestEnv["tls"]>;
@@ -43,24 +39,7 @@ let mf: Miniflare;
 let bundle: string;
 let direct: Connection;
 let work: string;
-
-/** Bundles `entry` with esbuild's CLI and the flags above only; the bundle comes on stdout. */
-function esbuild(entry: string, cwd: string): string {
-  return execFileSync(join(BIN, "esbuild"), [entry, ...ESBUILD_FLAGS], {
-    cwd,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 << 20,
-  });
-}
-
-/** The Node modules a bundle imports (as `import`/`export ... from`, `import()` or `require()`). */
-function nodeImports(code: string): string[] {
-  return [
-    ...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["'](node:[^"']+)["']/g),
-  ]
-    .map((m) => m[1]);
-}
+const log = workerdLog();
 
 async function call(path: string): Promise<Reply> {
   const response = await mf.dispatchFetch(`http://worker/${path}`);
@@ -101,27 +80,14 @@ before(async () => {
   // Read by miniflare when it is imported: workerd then trusts the harness's CA.
   process.env.NODE_EXTRA_CA_CERTS = tls.caCertPath;
   const { Miniflare } = await import("miniflare");
-  bundle = esbuild("test/workers/worker.ts", ROOT);
-  const config: WorkerConfig = {
-    host: env.host,
-    port: env.port,
-    database: env.database,
-    root: env.root,
-    native: env.users.native,
-    ed25519: env.users.ed25519,
-    ssl: env.users.ssl,
-    x509: env.users.x509,
-    caCert: tls.caCert,
-    clientCert: tls.clientCert,
-    clientKey: tls.clientKey,
-    serverName: tls.serverName,
-  };
+  bundle = esbuild("test/workers/worker.ts");
   mf = new Miniflare({
     modules: true,
     script: bundle,
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: [],
-    bindings: { MYWIRE_TEST: JSON.stringify(config) },
+    bindings: { MYWIRE_TEST: JSON.stringify(workerConfig(env)) },
+    handleRuntimeStdio: log.handleRuntimeStdio,
   });
   await mf.ready;
   work = mkdtempSync(join(tmpdir(), "mywire-workers-"));
@@ -236,6 +202,8 @@ describe("TLS in workerd", () => {
     assert.match(e.message, /TLS handshake with 127\.0\.0\.1:\d+ failed/);
     assert.match(e.message, /did not accept the server's certificate for "wrong\.example"/);
     assert.doesNotMatch(e.message, /^internal error/);
+    // The reason itself is only in workerd's log.
+    await eventually(() => /Hostname mismatch/.test(log.text()), "workerd logs the reason of the failure");
   });
 
   for (
@@ -312,6 +280,7 @@ describe("examples/cloudflare-worker", () => {
           encodeURIComponent(env.users.ssl.password)
         }@localhost:${env.port}/${env.database}?ssl-mode=verify-identity`,
       },
+      handleRuntimeStdio: log.handleRuntimeStdio,
     });
     try {
       const response = await example.dispatchFetch("http://example/?name=Workers");
