@@ -174,7 +174,7 @@ const ONLY_ON: readonly { prefix: string; runtime: Runtime; why: string }[] = [
   {
     prefix: "test/workers/",
     runtime: "node",
-    why: "they run Cloudflare Workers in workerd through miniflare, a Node library",
+    why: "they start workerd through miniflare, a Node library, or deno, from Node",
   },
 ];
 

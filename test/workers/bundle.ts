@@ -3,6 +3,7 @@
  * flags a Worker needs), the Node imports left in a bundle, and the test Worker's configuration.
  */
 import { execFileSync } from "node:child_process";
+import { copyFileSync, cpSync, mkdirSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestEnv } from "../support/env.ts";
@@ -83,4 +84,35 @@ export function workerdLog(): {
     },
     text: () => text,
   };
+}
+
+/**
+ * The package as a user installs it, in `dir`/mywire: package.json and a fresh dist/ built from the
+ * working tree (its dependencies come from the repository's node_modules). Returns its path.
+ */
+export function buildPackage(dir: string): string {
+  const pkg = join(dir, "mywire");
+  mkdirSync(pkg);
+  copyFileSync(join(ROOT, "package.json"), join(pkg, "package.json"));
+  execFileSync(join(BIN, "tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist")], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"), "dir");
+  return pkg;
+}
+
+/** Copies `examples/<name>` to `dir`/app with `pkg` installed as its node_modules/mywire. */
+export function installExample(name: string, dir: string, pkg: string): string {
+  const app = join(dir, "app");
+  cpSync(join(ROOT, "examples", name), app, { recursive: true });
+  mkdirSync(join(app, "node_modules"));
+  symlinkSync(pkg, join(app, "node_modules", "mywire"), "dir");
+  return app;
+}
+
+/** mysql://user:password@host:port/database for `user`, with every part encoded. */
+export function databaseUrl(env: TestEnv, user: { user: string; password: string }, host = env.host): string {
+  const e = encodeURIComponent;
+  return `mysql://${e(user.user)}:${e(user.password)}@${host}:${env.port}/${e(env.database)}`;
 }

@@ -14,8 +14,7 @@
  */
 import type { Miniflare } from "miniflare";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -23,12 +22,13 @@ import { connect, type Connection } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import {
-  BIN,
+  buildPackage,
   COMPATIBILITY_DATE,
+  databaseUrl,
   esbuild,
+  installExample,
   nodeImports,
   type Reply,
-  ROOT,
   workerConfig,
   workerdLog,
 } from "./bundle.ts";
@@ -249,20 +249,7 @@ describe("the cross-request rule", () => {
 
 describe("examples/cloudflare-worker", () => {
   test("bundles from the built package with no flags and answers a query", async () => {
-    // The package as installed: package.json and a fresh dist/ (its dependencies from the repo).
-    const pkg = join(work, "mywire");
-    mkdirSync(pkg);
-    copyFileSync(join(ROOT, "package.json"), join(pkg, "package.json"));
-    execFileSync(join(BIN, "tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist")], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"), "dir");
-    // The example as a user has it, with mywire installed.
-    const app = join(work, "app");
-    cpSync(join(ROOT, "examples", "cloudflare-worker"), app, { recursive: true });
-    mkdirSync(join(app, "node_modules"));
-    symlinkSync(pkg, join(app, "node_modules", "mywire"), "dir");
+    const app = installExample("cloudflare-worker", work, buildPackage(work));
     const wrangler = readFileSync(join(app, "wrangler.toml"), "utf8");
     assert.doesNotMatch(wrangler.replace(/#.*$/gm, ""), /nodejs_compat/);
     const main = wrangler.match(/^main\s*=\s*"([^"]+)"/m)?.[1];
@@ -275,11 +262,7 @@ describe("examples/cloudflare-worker", () => {
       script: code,
       compatibilityDate: wrangler.match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1],
       compatibilityFlags: [],
-      bindings: {
-        DATABASE_URL: `mysql://${encodeURIComponent(env.users.ssl.user)}:${
-          encodeURIComponent(env.users.ssl.password)
-        }@localhost:${env.port}/${env.database}?ssl-mode=verify-identity`,
-      },
+      bindings: { DATABASE_URL: `${databaseUrl(env, env.users.ssl, "localhost")}?ssl-mode=verify-identity` },
       handleRuntimeStdio: log.handleRuntimeStdio,
     });
     try {
