@@ -14,7 +14,8 @@
  */
 import type { Miniflare } from "miniflare";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -22,6 +23,7 @@ import { connect, type Connection } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import {
+  BIN,
   buildPackage,
   COMPATIBILITY_DATE,
   databaseUrl,
@@ -248,12 +250,31 @@ describe("the cross-request rule", () => {
 });
 
 describe("examples/cloudflare-worker", () => {
-  test("bundles from the built package with no flags and answers a query", async () => {
+  test("type-checks and bundles against the built package with no flags, and answers a query", async () => {
     const app = installExample("cloudflare-worker", work, buildPackage(work));
     const wrangler = readFileSync(join(app, "wrangler.toml"), "utf8");
     assert.doesNotMatch(wrangler.replace(/#.*$/gm, ""), /nodejs_compat/);
     const main = wrangler.match(/^main\s*=\s*"([^"]+)"/m)?.[1];
     assert.ok(main, "wrangler.toml names its main module");
+    // It type-checks against the package's declarations, resolved as a Workers bundler does.
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "es2022",
+          module: "esnext",
+          moduleResolution: "bundler",
+          customConditions: ["workerd", "worker"],
+          lib: ["es2023", "dom"],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        include: ["src"],
+      }),
+    );
+    execFileSync(join(BIN, "tsc"), ["-p", app], { stdio: ["ignore", "pipe", "pipe"] });
     const code = esbuild(main, app);
     assert.deepEqual(nodeImports(code), []);
     const { Miniflare } = await import("miniflare");
