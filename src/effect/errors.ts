@@ -3,29 +3,49 @@
  * from the Promise API's errors to them. Bad arguments (TypeError) are defects, not typed errors:
  * they are bugs in the calling code, not conditions to handle.
  */
-import { Data } from "effect";
+import { type Cause, Data } from "effect";
 import { AbortError, PoolError, TimeoutError } from "../client/errors.ts";
 import { AuthError } from "../protocol/auth/plugin.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { ConnectionError } from "../runtime/socket.ts";
 
-/** The connection could not be made or broke (refused, reset, closed, TLS), or authentication was refused client-side. */
-export class MysqlConnectionError extends Data.TaggedError("MysqlConnectionError")<{
+/**
+ * The constructor `Data.TaggedError(tag)` returns, written out: each base class below is a typed
+ * constant because JSR's fast check cannot infer a call in an `extends` clause.
+ */
+type TaggedErrorClass<Tag extends string, A> = new(args: A) => Cause.YieldableError & {
+  readonly _tag: Tag;
+} & Readonly<A>;
+
+/** The fields of a `MysqlConnectionError`. */
+export interface MysqlConnectionErrorFields {
   /** `"ECONNREFUSED"`, `"ETIMEDOUT"`, `"CLOSED"`, `"TLS"`, an AuthError code, ... */
   readonly code: string;
   readonly message: string;
   readonly cause: unknown;
-}> {}
+}
 
-/** The server sent bytes that break the protocol; the connection was closed. */
-export class MysqlProtocolError extends Data.TaggedError("MysqlProtocolError")<{
+const MysqlConnectionErrorBase: TaggedErrorClass<"MysqlConnectionError", MysqlConnectionErrorFields> = Data
+  .TaggedError("MysqlConnectionError");
+
+/** The connection could not be made or broke (refused, reset, closed, TLS), or authentication was refused client-side. */
+export class MysqlConnectionError extends MysqlConnectionErrorBase {}
+
+/** The fields of a `MysqlProtocolError`. */
+export interface MysqlProtocolErrorFields {
   readonly reason: string;
   readonly message: string;
   readonly cause: unknown;
-}> {}
+}
 
-/** The server answered with an error. */
-export class MysqlServerError extends Data.TaggedError("MysqlServerError")<{
+const MysqlProtocolErrorBase: TaggedErrorClass<"MysqlProtocolError", MysqlProtocolErrorFields> = Data
+  .TaggedError("MysqlProtocolError");
+
+/** The server sent bytes that break the protocol; the connection was closed. */
+export class MysqlProtocolError extends MysqlProtocolErrorBase {}
+
+/** The fields of a `MysqlServerError`. */
+export interface MysqlServerErrorFields {
   readonly errno: number;
   /** The symbolic name, e.g. `"ER_DUP_ENTRY"`. */
   readonly code: string;
@@ -33,30 +53,57 @@ export class MysqlServerError extends Data.TaggedError("MysqlServerError")<{
   readonly message: string;
   readonly sql: string | undefined;
   readonly cause: MysqlError;
-}> {}
+}
 
-/** A command (or waiting for a pool connection) ran out of time. */
-export class MysqlTimeoutError extends Data.TaggedError("MysqlTimeoutError")<{
+const MysqlServerErrorBase: TaggedErrorClass<"MysqlServerError", MysqlServerErrorFields> = Data.TaggedError(
+  "MysqlServerError",
+);
+
+/** The server answered with an error. */
+export class MysqlServerError extends MysqlServerErrorBase {}
+
+/** The fields of a `MysqlTimeoutError`. */
+export interface MysqlTimeoutErrorFields {
   /** `"QUERY_TIMEOUT"` or `"ACQUIRE_TIMEOUT"`. */
   readonly code: string;
   readonly timeout: number;
   readonly message: string;
   readonly cause: TimeoutError;
-}> {}
+}
 
-/** A command was aborted by an AbortSignal other than the fiber's own interruption. */
-export class MysqlAbortError extends Data.TaggedError("MysqlAbortError")<{
+const MysqlTimeoutErrorBase: TaggedErrorClass<"MysqlTimeoutError", MysqlTimeoutErrorFields> = Data
+  .TaggedError("MysqlTimeoutError");
+
+/** A command (or waiting for a pool connection) ran out of time. */
+export class MysqlTimeoutError extends MysqlTimeoutErrorBase {}
+
+/** The fields of a `MysqlAbortError`. */
+export interface MysqlAbortErrorFields {
   readonly message: string;
   readonly cause: unknown;
-}> {}
+}
 
-/** The pool is closed or its wait queue is full. */
-export class MysqlPoolError extends Data.TaggedError("MysqlPoolError")<{
+const MysqlAbortErrorBase: TaggedErrorClass<"MysqlAbortError", MysqlAbortErrorFields> = Data.TaggedError(
+  "MysqlAbortError",
+);
+
+/** A command was aborted by an AbortSignal other than the fiber's own interruption. */
+export class MysqlAbortError extends MysqlAbortErrorBase {}
+
+/** The fields of a `MysqlPoolError`. */
+export interface MysqlPoolErrorFields {
   /** `"POOL_CLOSED"`, `"QUEUE_FULL"` or `"RELEASED"`. */
   readonly code: string;
   readonly message: string;
   readonly cause: PoolError;
-}> {}
+}
+
+const MysqlPoolErrorBase: TaggedErrorClass<"MysqlPoolError", MysqlPoolErrorFields> = Data.TaggedError(
+  "MysqlPoolError",
+);
+
+/** The pool is closed or its wait queue is full. */
+export class MysqlPoolError extends MysqlPoolErrorBase {}
 
 /** Any typed failure of the Effect API. */
 export type MysqlClientError =
