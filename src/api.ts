@@ -7,7 +7,13 @@ export { connect, Connection, type QueryParams } from "./client/connection.ts";
 export { type ConnectionOptions, parseUrl } from "./client/options.ts";
 export { AuthError } from "./protocol/auth/plugin.ts";
 export { Capability, Charset, ColumnFlag, ColumnType, Command, ServerStatus } from "./protocol/constants.ts";
-export { MysqlError, ProtocolError, type ServerFlavor } from "./protocol/errors.ts";
+export {
+  leavesSessionUsable,
+  MysqlError,
+  ProtocolError,
+  type ServerFlavor,
+  SESSION_USABLE,
+} from "./protocol/errors.ts";
 export { escapeId, escapeValue, formatQuery, raw } from "./protocol/escape.ts";
 export type { ColumnDefinition } from "./protocol/results.ts";
 export type { ValueOptions } from "./protocol/values.ts";

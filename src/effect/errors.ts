@@ -4,7 +4,9 @@
  * they are bugs in the calling code, not conditions to handle.
  */
 import { type Cause, Data } from "effect";
+import type { BinlogError, BinlogErrorReason } from "../binlog/errors.ts";
 import { AbortError, PoolError, TimeoutError } from "../client/errors.ts";
+import { type HookName, PluginError, type PluginErrorReason } from "../pipeline/errors.ts";
 import { AuthError } from "../protocol/auth/plugin.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { ConnectionError } from "../runtime/socket.ts";
@@ -105,14 +107,54 @@ const MysqlPoolErrorBase: TaggedErrorClass<"MysqlPoolError", MysqlPoolErrorField
 /** The pool is closed or its wait queue is full. */
 export class MysqlPoolError extends MysqlPoolErrorBase {}
 
-/** Any typed failure of the Effect API. */
+/** The fields of a `MysqlPluginError`. */
+export interface MysqlPluginErrorFields {
+  /** The plugin's name. */
+  readonly plugin: string;
+  /** The hook that failed. */
+  readonly hook: HookName;
+  /** `"failed"`, `"malformed"`, `"misuse"`, ... (the PluginError's `code`). */
+  readonly code: PluginErrorReason;
+  readonly message: string;
+  readonly cause: PluginError;
+}
+
+const MysqlPluginErrorBase: TaggedErrorClass<"MysqlPluginError", MysqlPluginErrorFields> = Data.TaggedError(
+  "MysqlPluginError",
+);
+
+/** A plugin failed or misbehaved; the command failed, the connection stays usable. */
+export class MysqlPluginError extends MysqlPluginErrorBase {}
+
+/** The fields of a `MysqlBinlogError`. */
+export interface MysqlBinlogErrorFields {
+  /** Why the stream stopped (the BinlogError's `code`): `"binlog-disabled"`, `"no-privilege"`, ... */
+  readonly code: BinlogErrorReason;
+  readonly message: string;
+  readonly cause: BinlogError;
+}
+
+const MysqlBinlogErrorBase: TaggedErrorClass<"MysqlBinlogError", MysqlBinlogErrorFields> = Data.TaggedError(
+  "MysqlBinlogError",
+);
+
+/** A binlog stream could not start or go on (no binlog, not ROW format, no privileges, unknown position ...). */
+export class MysqlBinlogError extends MysqlBinlogErrorBase {}
+
+/** Any typed failure of the Effect API's client. */
 export type MysqlClientError =
   | MysqlConnectionError
   | MysqlProtocolError
   | MysqlServerError
   | MysqlTimeoutError
   | MysqlAbortError
-  | MysqlPoolError;
+  | MysqlPoolError
+  | MysqlPluginError;
+
+/** The typed error of a binlog stream's own failure. */
+export function fromBinlogError(error: BinlogError): MysqlBinlogError {
+  return new MysqlBinlogError({ code: error.code, message: error.message, cause: error });
+}
 
 /**
  * The typed error for an error of the Promise API. Anything else (a TypeError for bad arguments, a
@@ -136,7 +178,7 @@ export function fromError(error: unknown): MysqlClientError {
     return new MysqlConnectionError({ code: error.code, message: error.message, cause: error });
   }
   if (error instanceof ProtocolError) {
-    return new MysqlProtocolError({ reason: error.reason, message: error.message, cause: error });
+    return new MysqlProtocolError({ reason: error.code, message: error.message, cause: error });
   }
   if (error instanceof TimeoutError) {
     return new MysqlTimeoutError({
@@ -149,6 +191,15 @@ export function fromError(error: unknown): MysqlClientError {
   if (error instanceof AbortError) return new MysqlAbortError({ message: error.message, cause: error });
   if (error instanceof PoolError) {
     return new MysqlPoolError({ code: error.code, message: error.message, cause: error });
+  }
+  if (error instanceof PluginError) {
+    return new MysqlPluginError({
+      plugin: error.plugin,
+      hook: error.hook,
+      code: error.code,
+      message: error.message,
+      cause: error,
+    });
   }
   throw error;
 }

@@ -7,7 +7,7 @@
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { encodeUtf8, Reader } from "../protocol/bytes.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
-import { MysqlError, ProtocolError } from "../protocol/errors.ts";
+import { leavesSessionUsable, MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
 import {
   binaryFixedLength,
@@ -30,12 +30,6 @@ import { inSyncError, readResponse, type ResponseContext, RowCursor } from "./re
 import { readColumns } from "./response.ts";
 import type { QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
-
-/** An error that leaves the conversation in step: the session stays usable after it. */
-function keepsSessionUsable(error: unknown): boolean {
-  return error instanceof MysqlError
-    || (error instanceof Error && (error as { inSync?: boolean }).inSync === true);
-}
 
 /**
  * The runtime to connect with. When the TLS settings ask for what the runtime's own TLS cannot do
@@ -173,7 +167,7 @@ export class Session {
       try {
         return await task();
       } catch (error) {
-        if (!keepsSessionUsable(error)) this.destroy(error);
+        if (!leavesSessionUsable(error)) this.destroy(error);
         throw error;
       } finally {
         this.pending--;
@@ -204,7 +198,8 @@ export class Session {
   /**
    * Runs `task` with the packet channel to itself, in turn with the other commands: for
    * conversations the session has no method for (binlog dump, prepared statements, raw proxying).
-   * A `MysqlError` (or an error marked `inSync`) leaves the session usable; any other error closes it.
+   * An error branded `SESSION_USABLE` (a MysqlError, a PluginError, a refusal before sending) leaves
+   * the session usable; any other error closes it.
    */
   exclusive<T>(task: (channel: PacketChannel) => Promise<T>): Promise<T> {
     return this.enqueue(() => task(this.channel));
