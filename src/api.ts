@@ -125,7 +125,6 @@ export type { JsonDiff } from "./protocol/binlog/json-diff.ts";
 export type { ColumnInfo, TableColumn } from "./protocol/binlog/table-map.ts";
 
 // resilience
-export type { RetryPolicy } from "./client/backoff.ts";
 export type { Statement, StreamOptions } from "./client/connection.ts";
 export { AbortError, PoolError, TimeoutError } from "./client/errors.ts";
 export type { CommandOptions } from "./client/job.ts";
@@ -133,3 +132,4 @@ export type { PoolOptions } from "./client/pool-options.ts";
 export { type AcquireOptions, createPool, Pool, type PoolStats } from "./client/pool.ts";
 export type { ResetMethod } from "./client/reset.ts";
 export type { IsolationLevel, TransactionOptions } from "./client/transaction.ts";
+export type { RetryPolicy } from "./session/backoff.ts";
