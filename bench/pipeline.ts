@@ -16,7 +16,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, createPipeline, definePlugin, type Plugin, ServerStatus } from "../mod.ts";
-import { startThrowawayServer, type ThrowawayServer } from "../src/cli/throwaway-server.ts";
+import { startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
 import { ResultCollector } from "../src/pipeline/collector.ts";
 import { decodeCommand } from "../src/pipeline/command.ts";
 import type { Injection } from "../src/pipeline/queue.ts";

@@ -6,8 +6,9 @@
  *
  *   node test/run.ts [--runtime node|deno|bun]... [files...]
  *
- * Without files: every `test/**\/*.test.ts`; the files of `ONLY_ON` (test/workers/) run on Node only, and
- * the other runtimes print which they leave out. The test processes find the server through
+ * Without files: every `test/**\/*.test.ts`. A file named `*.node.test.ts` runs on Node only: it
+ * drives the other runtimes (or tools) itself, e.g. packing the tarball and running it under Deno
+ * and Bun; the summary line of Deno and Bun says how many such files they left to Node. The test processes find the server through
  * MYWIRE_TEST_CONFIG (a JSON TestEnv, see test/support/env.ts). Prints a summary line per runtime
  * and, last, the total `N passed, N failed`. Exits 0 only when every runtime passed.
  * MYWIRE_TEST_TIMEOUT_MINUTES bounds each runtime's run (default 30).
@@ -77,6 +78,11 @@ function findTests(dir: string): string[] {
   };
   walk(dir);
   return found.sort();
+}
+
+/** A test file that runs on Node only (it drives other runtimes or tools itself). */
+function isNodeOnly(file: string): boolean {
+  return file.endsWith(".node.test.ts");
 }
 
 function toRootRelative(path: string): string {
@@ -164,35 +170,6 @@ function denoCounts(junitPath: string, output: string): Counts | undefined {
     failed: Number(summary[3]) + Number(summary[4] ?? 0),
     skipped: Number(output.match(/\| (\d+) ignored/)?.[1] ?? 0),
   };
-}
-
-/**
- * Test files that run on one runtime only, and why. The other runtimes leave them out and say so in
- * their header line (never a silent skip).
- */
-const ONLY_ON: readonly { prefix: string; runtime: Runtime; why: string }[] = [
-  {
-    prefix: "test/workers/",
-    runtime: "node",
-    why: "they start workerd through miniflare, a Node library, or deno, from Node",
-  },
-];
-
-/** The files `runtime` runs, and a line naming those it leaves out (and why), if any. */
-function filesFor(runtime: Runtime, files: readonly string[]): { own: string[]; note?: string } {
-  const own: string[] = [];
-  const left = new Map<string, string[]>();
-  for (const file of files) {
-    const rule = ONLY_ON.find((r) => file.startsWith(r.prefix) && r.runtime !== runtime);
-    if (rule === undefined) own.push(file);
-    else left.set(rule.why, [...(left.get(rule.why) ?? []), file]);
-  }
-  if (left.size === 0) return { own };
-  const parts = [...left].map(([why, list]) => {
-    const rule = ONLY_ON.find((r) => r.why === why)!;
-    return `${list.join(", ")} on ${rule.runtime} only (${why})`;
-  });
-  return { own, note: `${runtime} leaves out ${parts.join("; ")}` };
 }
 
 let current: ChildProcess | undefined;
@@ -381,10 +358,16 @@ async function main(): Promise<number> {
 
     for (const runtime of runtimes) {
       if (interrupted) break;
-      const { own, note } = filesFor(runtime, files);
-      if (note) console.log(`\n${note}`);
-      if (own.length === 0) continue;
-      outcomes.push(await runRuntime(runtime, own, childEnv, workDir));
+      const mine = runtime === "node" ? files : files.filter((f) => !isNodeOnly(f));
+      if (mine.length === 0) continue;
+      const outcome = await runRuntime(runtime, mine, childEnv, workDir);
+      const left = files.length - mine.length;
+      if (left > 0) {
+        outcome.note = [outcome.note, `${left} node-only file${left === 1 ? "" : "s"} left to node`].filter(
+          Boolean,
+        ).join("; ");
+      }
+      outcomes.push(outcome);
     }
   } finally {
     if (started) {

@@ -1,5 +1,5 @@
 /**
- * The Worker that test/workers/workers.test.ts bundles with esbuild and runs in workerd (miniflare).
+ * The Worker that test/workers/workers.node.test.ts bundles with esbuild and runs in workerd (miniflare).
  * Each request path is one case: it connects to the test server named by the `MYWIRE_TEST` binding
  * (JSON: host, port, users, database), does the case's work, and answers JSON: `{ ok: true, value }`,
  * or `{ ok: false, error: { name, code, message } }` when the case threw. The test decides what is

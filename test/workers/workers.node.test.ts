@@ -10,7 +10,7 @@
  * workerd's store, so the harness's CA stands in for a public one; the server's certificate names
  * localhost and 127.0.0.1. The modes Workers cannot honour must fail with a clear error.
  *
- * Node only (see test/run.ts): miniflare is a Node library that starts workerd.
+ * Node only (a `*.node.test.ts` file, see test/run.ts): miniflare is a Node library that starts workerd.
  */
 import type { Miniflare } from "miniflare";
 import assert from "node:assert/strict";

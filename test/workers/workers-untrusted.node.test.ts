@@ -1,6 +1,6 @@
 /**
  * Workers' TLS with a server certificate from a CA that workerd does not trust (the harness's own
- * CA, not added to its store here, unlike in workers.test.ts): verify-identity must fail inside
+ * CA, not added to its store here, unlike in workers.node.test.ts): verify-identity must fail inside
  * `connect()` with a ConnectionError "TLS" that names the host name checked, and never reach the
  * point of logging in. Its own file, so its own process: miniflare reads NODE_EXTRA_CA_CERTS once,
  * when it is imported.

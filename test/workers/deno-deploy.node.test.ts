@@ -2,7 +2,7 @@
  * examples/deno-deploy/ as a user runs it: the built package installed as node_modules/mywire,
  * `npm:mywire` resolved by Deno from there (`nodeModulesDir: "manual"`, the `deno` export
  * condition), `deno run main.ts` serving HTTP, and requests to it querying the test server through
- * the one pool the isolate shares. Node starts Deno itself (see test/run.ts: node only).
+ * the one pool the isolate shares. Node starts Deno itself (a `*.node.test.ts` file: Node only, see test/run.ts).
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
