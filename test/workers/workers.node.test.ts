@@ -186,6 +186,12 @@ describe("TLS in workerd", () => {
     assert.equal(t.tls, true);
   });
 
+  test("verify-identity to 127.0.0.1 checking another name the certificate has (servername)", async () => {
+    const v = await value(`tls?mode=verify-identity&host=127.0.0.1&servername=localhost`);
+    assert.equal(v.tls, true);
+    assert.notEqual(v.cipher, "");
+  });
+
   test("disabled: plain text", async () => {
     const v = await value("tls?mode=disabled");
     assert.equal(v.tls, false);
