@@ -19,7 +19,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { connect, type Connection } from "../../mod.ts";
+import type { Connection } from "../../mod.ts";
+import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import {
@@ -73,12 +74,7 @@ before(async () => {
   env = await testEnv();
   assert.ok(env.tls, "the Workers tests need a test server with TLS (the throwaway server has it)");
   tls = env.tls;
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-  });
+  direct = await rootConnection();
   // Read by miniflare when it is imported: workerd then trusts the harness's CA.
   process.env.NODE_EXTRA_CA_CERTS = tls.caCertPath;
   const { Miniflare } = await import("miniflare");
