@@ -128,7 +128,7 @@ export function parseSet(sql: string): SetStatement | undefined {
       value,
       valueTokens,
     });
-    if (i < end) i++; // the comma
+    if (i < end && ++i === end) return undefined; // a comma, and nothing after it
   }
   return assignments.length > 0 ? { kind: "variables", assignments, text } : undefined;
 }
@@ -178,7 +178,12 @@ export function trackedSetting(sql: string): TrackedSetting | undefined {
   const set = parseSet(sql);
   if (set?.kind !== "variables" || set.assignments.length !== 1) return undefined;
   const a = set.assignments[0];
-  if (a.name === "names" || a.name === "character set") return { kind: "names", sql: set.text };
+  if (a.name === "names" || a.name === "character set") {
+    const plain = a.valueTokens.every((t) =>
+      t.kind === "word" || t.kind === "string" || t.kind === "identifier"
+    );
+    return plain ? { kind: "names", sql: set.text } : undefined;
+  }
   if (a.name === "time_zone" && a.scope === "session" && a.valueTokens.length === 1) {
     const v = a.valueTokens[0];
     if (v.kind === "string" || v.kind === "word" || v.kind === "number") {

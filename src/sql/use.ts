@@ -7,9 +7,21 @@ import { isSignificant, SqlLexer, type Token } from "../protocol/sql/lexer.ts";
 
 /** A name token's name: a `backtick` identifier unquoted (doubled backticks undone), a word as written. */
 export function unquoteName(t: Token): string {
-  return t.kind === "identifier" && t.text.length >= 2 && t.text.endsWith(t.text[0])
+  return t.kind === "identifier" && isClosed(t.text)
     ? t.text.slice(1, -1).replaceAll(t.text[0] + t.text[0], t.text[0])
     : t.text;
+}
+
+/** Whether a quoted identifier's text ends with its closing quote (the lexer runs an open one to the end). */
+export function isClosed(quoted: string): boolean {
+  const q = quoted.charCodeAt(0);
+  let i = 1;
+  while (i < quoted.length) {
+    if (quoted.charCodeAt(i) !== q) i++;
+    else if (quoted.charCodeAt(i + 1) === q) i += 2;
+    else return i === quoted.length - 1;
+  }
+  return false;
 }
 
 /** The database named by a `USE` at `tokens[i]`, or undefined when no name follows it. */
@@ -17,7 +29,9 @@ export function useDatabase(tokens: readonly Token[], i: number): string | undef
   const use = tokens[i];
   const name = tokens[i + 1];
   if (use === undefined || use.kind !== "word" || use.text.toUpperCase() !== "USE") return undefined;
-  if (name === undefined || (name.kind !== "word" && name.kind !== "identifier")) return undefined;
+  if (name === undefined || !(name.kind === "word" || (name.kind === "identifier" && isClosed(name.text)))) {
+    return undefined;
+  }
   return unquoteName(name);
 }
 

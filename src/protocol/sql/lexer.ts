@@ -18,10 +18,11 @@
  * - Executable comments `/*! ... *\/`, `/*!50700 ... *\/`, MariaDB's `/*M! ... *\/` and
  *   `/*M!100300 ... *\/`: the server runs their body, so the opening (`executable`, with its
  *   version) and the closing `*\/` (`executable-end`) are tokens of their own and the body is lexed
- *   as SQL between them. A `/*` inside one is an ordinary comment.
- * - `?` placeholders (a run of question marks is one token: `??` is the identifier placeholder of
- *   client-side formatting), and with `namedPlaceholders` `:name` (not after a name character or a
- *   colon: `a::b`, `x:=1` and `lbl:BEGIN` hold none).
+ *   as SQL between them. A `/*` inside one is an ordinary comment; a `/*!` inside one opens
+ *   nothing new (it is reported, and the first `*\/` closes both), so no SQL is hidden in it.
+ * - `?` placeholders, one token each (`placeholders.ts` reads a run, `??`, as client-side
+ *   formatting's identifier placeholder), and with `namedPlaceholders` `:name` (not after a name
+ *   character or a colon: `a::b`, `x:=1` and `lbl:BEGIN` hold none).
  * - Numbers (1, 1.5, .5, 1e-3), hex and bit literals (0x1F, X'1F', 0b101, B'101'), `@var`,
  *   `@@scope.var`, `@'quoted'`, operators (longest first), and `( ) , ; .` as punctuation.
  * Nothing throws: an unterminated string, identifier or comment runs to the end of the text, and a
@@ -40,7 +41,7 @@ export type TokenKind =
   | "number"
   /** A user or system variable (@x, @@session.sql_mode, @'quoted'). */
   | "variable"
-  /** A `?` placeholder (a run: `??`, `???`), or `:name` with `namedPlaceholders`. */
+  /** A `?` placeholder, or `:name` with `namedPlaceholders`. */
   | "placeholder"
   /** An operator (=, <=>, ->>, ||, :=, ...). */
   | "operator"
@@ -177,7 +178,7 @@ export class SqlLexer {
     } else if (c === 47 && next === 42) {
       const bang = sql.charCodeAt(i + 2) === 33 ? i + 3 : -1;
       const mBang = sql.charCodeAt(i + 2) === 77 && sql.charCodeAt(i + 3) === 33 ? i + 4 : -1;
-      if (!this.inExecutable && (bang > 0 || mBang > 0)) {
+      if (bang > 0 || mBang > 0) {
         j = bang > 0 ? bang : mBang;
         const digitsEnd = Math.min(n, j + 6);
         while (j < digitsEnd && isDigit(sql.charCodeAt(j))) j++;
@@ -260,7 +261,6 @@ export class SqlLexer {
       }
       kind = "variable";
     } else if (c === 63) {
-      while (j < n && sql.charCodeAt(j) === 63) j++;
       kind = "placeholder";
     } else if (
       c === 58 && this.named && isNameStart(next) && !isNameChar(sql.charCodeAt(i - 1))

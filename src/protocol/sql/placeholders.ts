@@ -24,12 +24,27 @@ export interface Placeholder {
 export function findPlaceholders(sql: string, noBackslashEscapes: boolean, named: boolean): Placeholder[] {
   const out: Placeholder[] = [];
   const lexer = new SqlLexer(sql, { noBackslashEscapes, namedPlaceholders: named });
+  /** The run of `?` tokens being read (each one character, back to back). */
+  let runStart = -1;
+  let runEnd = -1;
+  const endRun = () => {
+    if (runEnd - runStart === 1) out.push({ start: runStart, end: runEnd, kind: "?" });
+    else if (runEnd - runStart === 2) out.push({ start: runStart, end: runEnd, kind: "??" });
+    runStart = runEnd = -1;
+  };
   while (lexer.next()) {
     if (lexer.kind !== "placeholder") continue;
     const { start, end } = lexer;
-    if (sql.charCodeAt(start) === 0x3a) out.push({ start, end, kind: ":", name: sql.slice(start + 1, end) });
-    else if (end - start === 1) out.push({ start, end, kind: "?" });
-    else if (end - start === 2) out.push({ start, end, kind: "??" });
+    if (sql.charCodeAt(start) === 0x3a) {
+      endRun();
+      out.push({ start, end, kind: ":", name: sql.slice(start + 1, end) });
+    } else if (start === runEnd) runEnd = end;
+    else {
+      endRun();
+      runStart = start;
+      runEnd = end;
+    }
   }
+  endRun();
   return out;
 }
