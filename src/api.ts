@@ -95,10 +95,20 @@ export {
 } from "./pipeline/responses.ts";
 export type { QueryResultData, ResultKind, ResultPart } from "./pipeline/result.ts";
 export type { Greeting } from "./protocol/handshake.ts";
-export { type Token, tokenize, type TokenKind } from "./protocol/sql/lexer.ts";
+export {
+  lex,
+  type LexKind,
+  type LexOptions,
+  type LexToken,
+  type Token,
+  tokenize,
+  type TokenKind,
+} from "./protocol/sql/lexer.ts";
 export type { BoundParam } from "./protocol/statements.ts";
 export { classifyQuery, type QueryInfo, type QueryKind } from "./sql/classify.ts";
 export { digest, fingerprint, normalizeQuery, queryDigest } from "./sql/fingerprint.ts";
+export { parseSet, type SetAssignment, type SetScope, type SetStatement } from "./sql/set.ts";
+export { parseUse } from "./sql/use.ts";
 // binlog
 export { BinlogError, type BinlogErrorReason } from "./binlog/errors.ts";
 export type { BinlogCheckpoint, BinlogOptions } from "./binlog/options.ts";
