@@ -48,6 +48,46 @@ interface Shape {
   dml: boolean;
 }
 
+// The words the retry rule looks for after the first, by length, compared in place (no allocation
+// per word: this runs for every statement a pooled connection sends).
+const INTO = 1, NEXT = 2, VALUE = 3, FOR = 4, EFFECT = 5, DML = 6;
+const WATCHED: readonly (readonly [string, number])[] = [
+  ["INTO", INTO],
+  ["NEXT", NEXT],
+  ["VALUE", VALUE],
+  ["FOR", FOR],
+  ...[...SIDE_EFFECT_FUNCTIONS].map((w) => [w, EFFECT] as const),
+  ...[...DML_KEYWORDS].map((w) => [w, DML] as const),
+];
+const BY_LENGTH: (readonly (readonly [string, number])[])[] = [];
+for (const entry of WATCHED) {
+  const list = (BY_LENGTH[entry[0].length] ??= []) as (readonly [string, number])[];
+  list.push(entry);
+}
+
+/** Which watched word `sql.slice(start, end)` is, case-insensitively; 0 for none. */
+function watched(sql: string, start: number, end: number): number {
+  const candidates = BY_LENGTH[end - start];
+  if (candidates === undefined) return 0;
+  next: for (const [word, id] of candidates) {
+    for (let k = 0; k < word.length; k++) {
+      const c = sql.charCodeAt(start + k);
+      if ((c >= 97 && c <= 122 ? c - 32 : c) !== word.charCodeAt(k)) continue next;
+    }
+    return id;
+  }
+  return 0;
+}
+
+/** Whether `sql.slice(start, end)` is ASCII letters only (a keyword, not `1abc` or `$x`). */
+function lettersOnly(sql: string, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) {
+    const c = sql.charCodeAt(k) | 0x20;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
 function shape(sql: string): Shape {
   const lexer = new SqlLexer(sql);
   const s: Shape = { keyword: "", suspicious: false, into: false, effects: false, dml: false };
@@ -59,37 +99,36 @@ function shape(sql: string): Shape {
     const kind = lexer.kind;
     if (kind === "space" || kind === "comment") continue;
     if (afterSemicolon) s.suspicious = true;
-    if (kind === "executable" || kind === "executable-end") {
-      s.suspicious = true;
-      first = false;
+    const { start, end } = lexer;
+    if (kind === "word") {
+      if (first) {
+        if (lettersOnly(sql, start, end)) s.keyword = lexer.text.toUpperCase();
+        first = false;
+        nextValue = 0;
+        continue;
+      }
+      const id = watched(sql, start, end);
+      if (id === INTO) s.into = true;
+      else if (id === EFFECT) s.effects = true;
+      else if (id === DML) s.dml = true;
+      if (id === NEXT) nextValue = 1;
+      else if (id === VALUE && nextValue === 1) nextValue = 2;
+      else if (id === FOR && nextValue === 2) {
+        s.effects = true;
+        nextValue = 0;
+      } else nextValue = 0;
       continue;
     }
+    nextValue = 0;
     if (kind === "punct") {
-      if (lexer.sql.charCodeAt(lexer.start) === 59) afterSemicolon = true;
-      else if (!(first && lexer.sql.charCodeAt(lexer.start) === 40)) first = false;
-      nextValue = 0;
+      const c = sql.charCodeAt(start);
+      if (c === 59) afterSemicolon = true;
+      else if (!(first && c === 40)) first = false;
       continue;
     }
-    if (kind === "operator" && lexer.end - lexer.start === 2 && lexer.text === ":=") s.suspicious = true;
-    if (kind !== "word") {
-      first = false;
-      nextValue = 0;
-      continue;
-    }
-    const len = lexer.end - lexer.start;
-    const w = len <= 17 ? lexer.text.toUpperCase() : "";
-    if (first) {
-      s.keyword = /^[A-Z]+$/.test(w) ? w : "";
-      first = false;
-    } else if (DML_KEYWORDS.has(w)) s.dml = true;
-    if (w === "INTO") s.into = true;
-    if (SIDE_EFFECT_FUNCTIONS.has(w)) s.effects = true;
-    if (w === "NEXT") nextValue = 1;
-    else if (w === "VALUE" && nextValue === 1) nextValue = 2;
-    else if (w === "FOR" && nextValue === 2) {
-      s.effects = true;
-      nextValue = 0;
-    } else nextValue = 0;
+    first = false;
+    if (kind === "executable" || kind === "executable-end") s.suspicious = true;
+    else if (kind === "operator" && end - start === 2 && sql.charCodeAt(start) === 58) s.suspicious = true; // :=
   }
   return s;
 }

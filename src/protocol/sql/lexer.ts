@@ -86,7 +86,18 @@ export interface LexOptions {
   readonly namedPlaceholders?: boolean;
 }
 
-const OPERATORS = ["<=>", "->>", "<=", ">=", "<>", "!=", "||", "&&", ":=", "<<", ">>", "->"];
+/** Character classes of ASCII (anything beyond ASCII is a word character). */
+const OTHER = 0, SPACE = 1, DIGIT = 2, WORD = 3;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  CLASS[c] = c === 32 || (c >= 9 && c <= 13)
+    ? SPACE
+    : c >= 48 && c <= 57
+    ? DIGIT
+    : (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36
+    ? WORD
+    : OTHER;
+}
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -141,9 +152,8 @@ export class SqlLexer {
   private readonly backslash: boolean;
   private readonly ansiQuotes: boolean;
   private readonly named: boolean;
-  /** Kind and end of the last significant token, for `t.5` (a name part, not a number). */
-  private lastKind: LexKind = "space";
-  private lastEnd = -1;
+  /** End of the last word or quoted identifier, for `t.5` (a name part after it, not a number). */
+  private lastNameEnd = -1;
 
   constructor(sql: string, options?: LexOptions) {
     this.sql = sql;
@@ -165,69 +175,165 @@ export class SqlLexer {
     if (i >= n) return false;
     this.start = i;
     const c = sql.charCodeAt(i);
-    const next = sql.charCodeAt(i + 1);
-    let kind: LexKind;
+    const cls = c < 128 ? CLASS[c] : WORD;
     let j = i + 1;
-    if (isSpace(c)) {
-      while (j < n && isSpace(sql.charCodeAt(j))) j++;
-      kind = "space";
-    } else if (c === 35 || (c === 45 && next === 45 && startsDashComment(sql.charCodeAt(i + 2)))) {
-      const eol = sql.indexOf("\n", i);
-      j = eol < 0 ? n : eol;
-      kind = "comment";
-    } else if (c === 47 && next === 42) {
-      const bang = sql.charCodeAt(i + 2) === 33 ? i + 3 : -1;
-      const mBang = sql.charCodeAt(i + 2) === 77 && sql.charCodeAt(i + 3) === 33 ? i + 4 : -1;
-      if (bang > 0 || mBang > 0) {
-        j = bang > 0 ? bang : mBang;
-        const digitsEnd = Math.min(n, j + 6);
-        while (j < digitsEnd && isDigit(sql.charCodeAt(j))) j++;
-        this.inExecutable = true;
-        kind = "executable";
-      } else {
-        const close = sql.indexOf("*/", i + 2);
-        j = close < 0 ? n : close + 2;
-        kind = "comment";
+    if (cls === WORD) {
+      // X'1F', B'101' (hex and bit literals), N'text' (a string in the national character set)
+      const lower = c | 0x20;
+      if ((lower === 120 || lower === 98 || lower === 110) && sql.charCodeAt(j) === 39) {
+        const national = lower === 110;
+        this.end = quotedEnd(sql, j, 39, national && this.backslash);
+        this.kind = national ? "string" : "number";
+        return true;
       }
-    } else if (this.inExecutable && c === 42 && next === 47) {
-      j = i + 2;
-      this.inExecutable = false;
-      kind = "executable-end";
-    } else if (c === 39 || (c === 34 && !this.ansiQuotes)) {
-      j = quotedEnd(sql, i, c, this.backslash);
-      kind = "string";
-    } else if (c === 96 || c === 34) {
-      j = quotedEnd(sql, i, c, false);
-      kind = "identifier";
-    } else if ((c === 120 || c === 88 || c === 98 || c === 66) && next === 39) {
-      // X'1F', B'101'
-      j = quotedEnd(sql, i + 1, 39, false);
-      kind = "number";
-    } else if ((c === 110 || c === 78) && next === 39) {
-      // N'text': a string in the national character set
-      j = quotedEnd(sql, i + 1, 39, this.backslash);
-      kind = "string";
-    } else if (c === 48 && next === 120 && isHex(sql.charCodeAt(i + 2))) {
+      this.end = wordEnd(sql, j);
+      this.kind = "word";
+      this.lastNameEnd = this.end;
+      return true;
+    }
+    if (cls === SPACE) {
+      while (j < n && isSpace(sql.charCodeAt(j))) j++;
+      this.end = j;
+      this.kind = "space";
+      return true;
+    }
+    if (cls === DIGIT) return this.number(i);
+    const next = sql.charCodeAt(j);
+    let kind: LexKind;
+    switch (c) {
+      case 39: // '
+        j = quotedEnd(sql, i, c, this.backslash);
+        kind = "string";
+        break;
+      case 34: // "
+        if (this.ansiQuotes) {
+          j = quotedEnd(sql, i, c, false);
+          kind = "identifier";
+          this.lastNameEnd = j;
+        } else {
+          j = quotedEnd(sql, i, c, this.backslash);
+          kind = "string";
+        }
+        break;
+      case 96: // `
+        j = quotedEnd(sql, i, c, false);
+        kind = "identifier";
+        this.lastNameEnd = j;
+        break;
+      case 35: // #
+        j = lineEnd(sql, i);
+        kind = "comment";
+        break;
+      case 45: // -
+        if (next === 45 && startsDashComment(sql.charCodeAt(i + 2))) {
+          j = lineEnd(sql, i);
+          kind = "comment";
+        } else {
+          if (next === 62) j = sql.charCodeAt(i + 2) === 62 ? i + 3 : i + 2; // -> ->>
+          kind = "operator";
+        }
+        break;
+      case 47: // /
+        if (next === 42) {
+          const bang = sql.charCodeAt(i + 2) === 33 ? i + 3 : -1;
+          const mBang = sql.charCodeAt(i + 2) === 77 && sql.charCodeAt(i + 3) === 33 ? i + 4 : -1;
+          if (bang > 0 || mBang > 0) {
+            j = bang > 0 ? bang : mBang;
+            const digitsEnd = Math.min(n, j + 6);
+            while (j < digitsEnd && isDigit(sql.charCodeAt(j))) j++;
+            this.inExecutable = true;
+            kind = "executable";
+          } else {
+            const close = sql.indexOf("*/", i + 2);
+            j = close < 0 ? n : close + 2;
+            kind = "comment";
+          }
+        } else kind = "operator";
+        break;
+      case 42: // *
+        if (this.inExecutable && next === 47) {
+          j = i + 2;
+          this.inExecutable = false;
+          kind = "executable-end";
+        } else kind = "operator";
+        break;
+      case 46: // .
+        if (isDigit(next) && this.lastNameEnd !== i) return this.number(i);
+        kind = "punct";
+        break;
+      case 40: // (
+      case 41: // )
+      case 44: // ,
+      case 59: // ;
+        kind = "punct";
+        break;
+      case 64: // @
+        if (next === 64) j++;
+        {
+          const q = sql.charCodeAt(j);
+          if (q === 39 || q === 34 || q === 96) j = quotedEnd(sql, j, q, q !== 96 && this.backslash);
+          else {
+            while (j < n && (isWordChar(sql.charCodeAt(j)) || sql.charCodeAt(j) === 46)) j++;
+          }
+        }
+        kind = "variable";
+        break;
+      case 63: // ?
+        kind = "placeholder";
+        break;
+      case 58: // :
+        if (next === 61) {
+          j = i + 2; // :=
+          kind = "operator";
+        } else if (
+          this.named && isNameStart(next) && !isNameChar(sql.charCodeAt(i - 1))
+          && sql.charCodeAt(i - 1) !== 58
+        ) {
+          j = i + 2;
+          while (j < n && isNameChar(sql.charCodeAt(j))) j++;
+          kind = "placeholder";
+        } else kind = "operator";
+        break;
+      case 60: // < <= <=> <> <<
+        if (next === 61) j = sql.charCodeAt(i + 2) === 62 ? i + 3 : i + 2;
+        else if (next === 62 || next === 60) j = i + 2;
+        kind = "operator";
+        break;
+      case 62: // > >= >>
+        if (next === 61 || next === 62) j = i + 2;
+        kind = "operator";
+        break;
+      case 33: // !=
+        if (next === 61) j = i + 2;
+        kind = "operator";
+        break;
+      case 124: // ||
+      case 38: // &&
+        if (next === c) j = i + 2;
+        kind = "operator";
+        break;
+      default:
+        kind = "operator";
+    }
+    this.kind = kind;
+    this.end = j;
+    return true;
+  }
+
+  /** A number at `i` (a digit, or a dot before one): 1, 1.5, .5, 1e-3, 0x1F, 0b101; 1abc is a word. */
+  private number(i: number): true {
+    const sql = this.sql;
+    const n = sql.length;
+    const c = sql.charCodeAt(i);
+    const next = sql.charCodeAt(i + 1);
+    let j: number;
+    if (c === 48 && next === 120 && isHex(sql.charCodeAt(i + 2))) {
       j = i + 3;
       while (j < n && isHex(sql.charCodeAt(j))) j++;
-      kind = "number";
-      if (j < n && isWordChar(sql.charCodeAt(j))) {
-        j = wordEnd(sql, j);
-        kind = "word";
-      }
     } else if (c === 48 && next === 98 && (sql.charCodeAt(i + 2) === 48 || sql.charCodeAt(i + 2) === 49)) {
       j = i + 3;
       while (j < n && (sql.charCodeAt(j) === 48 || sql.charCodeAt(j) === 49)) j++;
-      kind = "number";
-      if (j < n && isWordChar(sql.charCodeAt(j))) {
-        j = wordEnd(sql, j);
-        kind = "word";
-      }
-    } else if (
-      isDigit(c)
-      || (c === 46 && isDigit(next)
-        && !(this.lastEnd === i && (this.lastKind === "word" || this.lastKind === "identifier")))
-    ) {
+    } else {
       j = i;
       while (j < n && isDigit(sql.charCodeAt(j))) j++;
       if (sql.charCodeAt(j) === 46) {
@@ -243,49 +349,16 @@ export class SqlLexer {
           while (j < n && isDigit(sql.charCodeAt(j))) j++;
         }
       }
-      kind = "number";
-      // MySQL allows identifiers that start with digits (1abc): a word after all.
-      if (j < n && isWordChar(sql.charCodeAt(j))) {
-        j = wordEnd(sql, j);
-        kind = "word";
-      }
-    } else if (isWordChar(c)) {
+    }
+    this.start = i;
+    this.kind = "number";
+    // MySQL allows identifiers that start with digits (1abc): a word after all.
+    if (j < n && isWordChar(sql.charCodeAt(j))) {
       j = wordEnd(sql, j);
-      kind = "word";
-    } else if (c === 64) {
-      if (next === 64) j++;
-      const q = sql.charCodeAt(j);
-      if (q === 39 || q === 34 || q === 96) j = quotedEnd(sql, j, q, q !== 96 && this.backslash);
-      else {
-        while (j < n && (isWordChar(sql.charCodeAt(j)) || sql.charCodeAt(j) === 46)) j++;
-      }
-      kind = "variable";
-    } else if (c === 63) {
-      kind = "placeholder";
-    } else if (
-      c === 58 && this.named && isNameStart(next) && !isNameChar(sql.charCodeAt(i - 1))
-      && sql.charCodeAt(i - 1) !== 58
-    ) {
-      j = i + 2;
-      while (j < n && isNameChar(sql.charCodeAt(j))) j++;
-      kind = "placeholder";
-    } else if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
-      kind = "punct";
-    } else {
-      kind = "operator";
-      for (const op of OPERATORS) {
-        if (sql.startsWith(op, i)) {
-          j = i + op.length;
-          break;
-        }
-      }
+      this.kind = "word";
+      this.lastNameEnd = j;
     }
-    this.kind = kind;
     this.end = j;
-    if (isSignificant(kind)) {
-      this.lastKind = kind;
-      this.lastEnd = j;
-    }
     return true;
   }
 }
@@ -306,8 +379,19 @@ function quotedEnd(sql: string, i: number, quote: number, backslash: boolean): n
 }
 
 function wordEnd(sql: string, j: number): number {
-  while (j < sql.length && isWordChar(sql.charCodeAt(j))) j++;
+  const n = sql.length;
+  while (j < n) {
+    const c = sql.charCodeAt(j);
+    if (c < 128 ? CLASS[c] < DIGIT : false) break;
+    j++;
+  }
   return j;
+}
+
+/** Where a line comment starting at `i` ends: at the line end (not included) or the end of the text. */
+function lineEnd(sql: string, i: number): number {
+  const eol = sql.indexOf("\n", i);
+  return eol < 0 ? sql.length : eol;
 }
 
 /** Whether a token of this kind is part of the statement (not whitespace, a comment or a comment marker). */
