@@ -112,7 +112,7 @@ function isHex(c: number): boolean {
 }
 
 /** A character of an unquoted name: ASCII letters, digits, `_`, `$`, and anything beyond ASCII. */
-export function isWordChar(c: number): boolean {
+function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95 || c === 36 || c >= 128;
 }
 
@@ -129,7 +129,7 @@ function isNameStart(c: number): boolean {
  * Whether the character after `--` makes it a comment: a space or control character, or the end of
  * the text (NaN), as MySQL's `my_isspace || my_iscntrl` test it.
  */
-export function startsDashComment(c: number): boolean {
+function startsDashComment(c: number): boolean {
   return c <= 0x20 || c === 0x7f || c !== c;
 }
 
