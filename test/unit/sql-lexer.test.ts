@@ -6,7 +6,10 @@
  * scanners it replaced disagreed with each other and with the server.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import {
   executableVersion,
   isMariadbExecutable,
@@ -259,5 +262,28 @@ describe("literals, variables, operators", () => {
     const tokens = lex(sql);
     assert.equal(tokens.map((t) => t.text).join(""), sql);
     for (let k = 1; k < tokens.length; k++) assert.equal(tokens[k].start, tokens[k - 1].end);
+  });
+});
+
+describe("where the lexer lives", () => {
+  // The design's arrows: protocol imports nothing else of the project, and src/sql sits on protocol.
+  const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+  const imports = (dir: string) =>
+    readdirSync(resolve(ROOT, dir)).filter((f) => f.endsWith(".ts")).flatMap((f) =>
+      [
+        ...readFileSync(resolve(ROOT, dir, f), "utf8").matchAll(
+          /^(?:import|export)\s[^;]*?\sfrom\s+["']([^"']+)["']/gm,
+        ),
+      ]
+        .map((m) => relative(ROOT, resolve(ROOT, dir, m[1])))
+    );
+
+  test("src/protocol/sql imports nothing but itself; src/sql nothing but itself and src/protocol/sql", () => {
+    assert.deepEqual(imports("src/protocol/sql").filter((p) => !p.startsWith("src/protocol/sql/")), []);
+    assert.deepEqual(
+      imports("src/sql").filter((p) => !p.startsWith("src/sql/") && !p.startsWith("src/protocol/sql/")),
+      [],
+    );
+    assert.ok(imports("src/sql").includes("src/protocol/sql/lexer.ts"), "the walker sees imports");
   });
 });
