@@ -15,6 +15,8 @@ import {
   definePlugin,
   errorResponse,
   normalizeQuery,
+  parseSet,
+  parseUse,
   type Plugin,
   type PluginContext,
   sendQuery,
@@ -57,18 +59,37 @@ interface State {
 
 const SYNC = "read-write-split:sync:";
 
-/** Key of a session-state statement, or undefined when it is not one to replay on replicas. */
+/**
+ * Key of a session-state statement, or undefined when it is not one to replay on replicas: the
+ * default database, the character set, or a SET of session or user variables (not autocommit,
+ * which the plugin follows itself, and nothing global, no password, role, transaction or
+ * `SET STATEMENT ... FOR`).
+ */
 function sessionKey(sql: string): string | undefined {
-  const n = normalizeQuery(sql);
-  if (/^USE\b/.test(n)) return "db";
-  if (/^SET (NAMES|CHARACTER SET|CHARSET)\b/.test(n)) return "names";
-  if (/^SET (GLOBAL|PASSWORD|TRANSACTION|ROLE|DEFAULT ROLE)\b/.test(n) || /^SET @@global\./i.test(n)) {
-    return undefined;
+  if (parseUse(sql) !== undefined) return "db";
+  const set = parseSet(sql);
+  if (set === undefined) {
+    const n = normalizeQuery(sql);
+    return /^SET\b/.test(n) ? n : undefined; // a SET these rules do not read: replay it as it is
   }
-  if (/^SET (SESSION |LOCAL )?autocommit\b/i.test(n) || /^SET @@(session\.)?autocommit\b/i.test(n)) {
-    return undefined;
+  if (set.kind !== "variables") return undefined;
+  const first = set.assignments[0];
+  if (first.name === "names" || first.name === "character set") return "names";
+  const replayable = set.assignments.every((a) =>
+    (a.scope === "session" || a.scope === "user") && !(a.scope === "session" && a.name === "autocommit")
+  );
+  return replayable ? normalizeQuery(sql) : undefined;
+}
+
+/** The autocommit a SET leaves in the session, if it sets it: true for on, false for off. */
+function autocommitOf(sql: string): boolean | undefined {
+  const set = parseSet(sql);
+  if (set?.kind !== "variables") return undefined;
+  let on: boolean | undefined;
+  for (const a of set.assignments) {
+    if (a.scope === "session" && a.name === "autocommit") on = !/^(0|OFF|FALSE|'OFF')$/i.test(a.value);
   }
-  return /^SET\b/.test(n) ? n : undefined;
+  return on;
 }
 
 /** A read/write splitter (see the module comment). */
@@ -128,9 +149,8 @@ export function readWriteSplit(options: ReadWriteSplitOptions = {}): Plugin {
       else if (info.transaction === "commit" || info.transaction === "rollback") s.inTransaction = false;
       if (info.verb === "LOCK") s.tablesLocked = true;
       if (info.verb === "UNLOCK") s.tablesLocked = false;
-      const n = normalizeQuery(sql);
-      const autocommit = /^SET (?:(?:SESSION|LOCAL) )?(?:@@(?:session\.)?)?autocommit = (\S+)$/i.exec(n);
-      if (autocommit) s.autocommitOff = /^(0|OFF|FALSE|'OFF')$/i.test(autocommit[1]);
+      const autocommit = info.verb === "SET" ? autocommitOf(sql) : undefined;
+      if (autocommit !== undefined) s.autocommitOff = !autocommit;
       if (info.setsSessionState) {
         const key = sessionKey(sql);
         if (key !== undefined && !info.multiStatement) {

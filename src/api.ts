@@ -26,7 +26,6 @@ export type { QueryResult } from "./session/result.ts";
 // pipeline
 export * from "./pipeline/aliases.ts";
 export { type Backend, type BackendSpec, type BackendState, type BackendType } from "./pipeline/backends.ts";
-export { classifyQuery, type QueryInfo, type QueryKind } from "./pipeline/classify.ts";
 export {
   type CommandInput,
   type CommandName,
@@ -66,7 +65,6 @@ export {
   useBackend,
 } from "./pipeline/decisions.ts";
 export { type HookName, PluginError, type PluginErrorReason } from "./pipeline/errors.ts";
-export { digest, fingerprint, normalizeQuery, queryDigest } from "./pipeline/fingerprint.ts";
 export { PipelineSession } from "./pipeline/pipeline-session.ts";
 export { createPipeline, Pipeline, type PipelineOptions } from "./pipeline/pipeline.ts";
 export type {
@@ -102,9 +100,21 @@ export {
   type RowSpec,
 } from "./pipeline/responses.ts";
 export type { QueryResultData, ResultKind, ResultPart } from "./pipeline/result.ts";
-export { type Token, tokenize, type TokenKind } from "./pipeline/tokenizer.ts";
 export type { Greeting } from "./protocol/handshake.ts";
+export {
+  lex,
+  type LexKind,
+  type LexOptions,
+  type LexToken,
+  type Token,
+  tokenize,
+  type TokenKind,
+} from "./protocol/sql/lexer.ts";
 export type { BoundParam } from "./protocol/statements.ts";
+export { classifyQuery, type QueryInfo, type QueryKind } from "./sql/classify.ts";
+export { digest, fingerprint, normalizeQuery, queryDigest } from "./sql/fingerprint.ts";
+export { parseSet, type SetAssignment, type SetScope, type SetStatement } from "./sql/set.ts";
+export { parseUse } from "./sql/use.ts";
 // binlog
 export { BinlogError, type BinlogErrorReason } from "./binlog/errors.ts";
 export type { BinlogCheckpoint, BinlogOptions } from "./binlog/options.ts";

@@ -27,12 +27,12 @@ import { ConnectionError, formatAddress, isCrossRequestError } from "../runtime/
 import { backoffDelay, type RetryPolicy, sleep } from "../session/backoff.ts";
 import type { ServerInfo } from "../session/handshake.ts";
 import { Session } from "../session/session.ts";
+import { isSessionNeutral } from "../sql/read-only.ts";
 import { Fifo } from "./fifo.ts";
 import { abortedBeforeStart, Job, type JobSpec, type Live } from "./job.ts";
 import { killQuery } from "./kill.ts";
 import type { ClientOptions } from "./options.ts";
 import { SessionSettings } from "./session-state.ts";
-import { isSessionNeutral } from "./sql-kind.ts";
 import { StatementCache } from "./statement-cache.ts";
 
 /** Exclusive use of a session, from `Link.lease`, until `release()`. */

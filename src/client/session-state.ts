@@ -3,7 +3,7 @@
  * default database and the last `SET NAMES` / `SET time_zone` the user ran. After a reconnect they
  * are replayed (after the `init` statements), so the new session looks like the one that was lost.
  */
-import { trackedSetting } from "./sql-kind.ts";
+import { trackedSetting } from "../sql/set.ts";
 
 /** Settings to replay on a new session. */
 export class SessionSettings {

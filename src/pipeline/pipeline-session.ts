@@ -9,6 +9,7 @@ import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { type Greeting, isMariadb } from "../protocol/handshake.ts";
 import { decodeErr, decodeOk } from "../protocol/results.ts";
 import type { PrepareOk } from "../protocol/statements.ts";
+import { parseUse } from "../sql/use.ts";
 import { type BackendState, defaultBackend, type MutableBackend } from "./backends.ts";
 import { authChangesProblem, greetingChangesProblem } from "./changes.ts";
 import { ResultCollector } from "./collector.ts";
@@ -458,7 +459,8 @@ export class PipelineSession {
   private beforeSend(queue: InjectionQueue): void {
     const c = queue.original.command;
     if (
-      c.type === "COM_INIT_DB" || c.type === "COM_STMT_PREPARE" || (c.type === "COM_QUERY" && USE.test(c.sql))
+      c.type === "COM_INIT_DB" || c.type === "COM_STMT_PREPARE"
+      || (c.type === "COM_QUERY" && parseUse(c.sql) !== undefined)
     ) {
       queue.track();
     }
@@ -471,8 +473,8 @@ export class PipelineSession {
     const c = entry.command;
     if (c.type === "COM_INIT_DB") this.connection.client.database = c.schema;
     else if (c.type === "COM_QUERY") {
-      const m = USE.exec(c.sql);
-      if (m) this.connection.client.database = unquoteName(m[1]);
+      const database = parseUse(c.sql);
+      if (database !== undefined) this.connection.client.database = database;
     } else if (c.type === "COM_STMT_PREPARE" && data.prepared !== undefined) {
       this.statements.set(data.prepared.statementId, { sql: c.sql, paramCount: data.prepared.paramCount });
     }
@@ -638,13 +640,6 @@ export class PipelineSession {
   markBackend(index: number, state: BackendState): void {
     this.pipeline.setBackendState(index, state);
   }
-}
-
-/** `USE db` as a statement of its own. */
-const USE = /^\s*use\s+(`(?:[^`]|``)+`|[^\s;`]+)\s*;?\s*$/i;
-
-function unquoteName(name: string): string {
-  return name.startsWith("`") ? name.slice(1, -1).replaceAll("``", "`") : name;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -6,6 +6,7 @@
  * no SQL literal (undefined, functions, symbols, NaN, Infinity, an Invalid Date, nested objects) are
  * refused with a TypeError instead of being turned into something else. Pure: strings in, string out.
  */
+import { findPlaceholders, type Placeholder } from "./sql/placeholders.ts";
 
 /** How values become literals. */
 export interface EscapeOptions {
@@ -182,81 +183,6 @@ export function escapeId(id: string | readonly string[], splitDots = true): stri
   if (id.includes("\0")) throw new TypeError("an identifier cannot contain a NUL character");
   const quoted = id.replaceAll("`", "``");
   return "`" + (splitDots ? quoted.replaceAll(".", "`.`") : quoted) + "`";
-}
-
-/** True for the characters that may follow `--` to start a comment (space, control characters). */
-function startsDashComment(c: number): boolean {
-  return c <= 0x20 || Number.isNaN(c);
-}
-
-function isNameChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-}
-
-/** One placeholder found in the SQL: its span and what it asks for. */
-interface Placeholder {
-  readonly start: number;
-  readonly end: number;
-  /** "?" a value, "??" an identifier, ":" a named value. */
-  readonly kind: "?" | "??" | ":";
-  readonly name?: string;
-}
-
-/**
- * Finds the placeholders of a query, skipping quoted strings ('...', "..."), quoted identifiers
- * (`...`), and comments (`-- `, `#`, `/* ... *\/`; the content of `/*! ... *\/` and
- * `/*M! ... *\/` is SQL and is scanned). A run of three or more `?` is not a placeholder. With
- * `named`, `:name` is one too.
- */
-function findPlaceholders(sql: string, noBackslashEscapes: boolean, named: boolean): Placeholder[] {
-  const out: Placeholder[] = [];
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    if (c === 0x27 || c === 0x22 || c === 0x60) { // ' " `
-      i++;
-      while (i < n) {
-        const d = sql.charCodeAt(i);
-        if (d === 0x5c && c !== 0x60 && !noBackslashEscapes) i += 2;
-        else if (d === c) {
-          i++;
-          break; // a doubled quote reopens the string at the next iteration of the outer loop
-        } else i++;
-      }
-    } else if (
-      c === 0x23 || (c === 0x2d && sql.charCodeAt(i + 1) === 0x2d && startsDashComment(sql.charCodeAt(i + 2)))
-    ) {
-      const eol = sql.indexOf("\n", i);
-      i = eol < 0 ? n : eol + 1;
-    } else if (c === 0x2f && sql.charCodeAt(i + 1) === 0x2a) { // /*
-      // /*! ... */ (and MariaDB's /*M! ... */) are executable comments: their content is SQL.
-      if (sql.charCodeAt(i + 2) === 0x21) i += 3;
-      else if (sql.charCodeAt(i + 2) === 0x4d && sql.charCodeAt(i + 3) === 0x21) i += 4;
-      else {
-        const close = sql.indexOf("*/", i + 2);
-        i = close < 0 ? n : close + 2;
-      }
-    } else if (c === 0x3f) { // ?
-      let j = i + 1;
-      while (j < n && sql.charCodeAt(j) === 0x3f) j++;
-      if (j - i === 1) out.push({ start: i, end: j, kind: "?" });
-      else if (j - i === 2) out.push({ start: i, end: j, kind: "??" });
-      i = j;
-    } else if (
-      named && c === 0x3a && isNameStart(sql.charCodeAt(i + 1)) && !isNameChar(sql.charCodeAt(i - 1))
-    ) {
-      let j = i + 1;
-      while (j < n && isNameChar(sql.charCodeAt(j))) j++;
-      out.push({ start: i, end: j, kind: ":", name: sql.slice(i + 1, j) });
-      i = j;
-    } else i++;
-  }
-  return out;
-}
-
-function isNameStart(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 function plural(n: number, word: string): string {

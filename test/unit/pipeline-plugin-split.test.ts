@@ -122,6 +122,26 @@ test("session state runs on the primary and is replayed on each replica before i
   assert.deepEqual(log, ["2:SET @@session.time_zone = '+00:00'", "2:SELECT 6"]);
 });
 
+test("what is not session state of this connection is not replayed: globals, SET STATEMENT, autocommit anywhere", async () => {
+  const { where, log } = await setup();
+  await where("SELECT 1");
+  await where("SET GLOBAL max_connections = 10");
+  await where("SET @a = 1, GLOBAL wait_timeout = 5");
+  await where("SET STATEMENT max_statement_time = 1 FOR SELECT 1");
+  await where("SET /* c */ @x = 1");
+  log.length = 0;
+  assert.equal(await where("SELECT 2"), 2);
+  assert.deepEqual(log, ["2:SET /* c */ @x = 1", "2:SELECT 2"]);
+  await where("SET @b = 2, autocommit = 0");
+  log.length = 0;
+  assert.equal(
+    await where("SELECT 3"),
+    0,
+    "autocommit off, found after a user variable: reads stay on the primary",
+  );
+  assert.deepEqual(log, ["0:SELECT 3"]);
+});
+
 test("a session statement the primary refused is not replayed; a replay a replica refuses fails the read clearly", async () => {
   const { where, log } = await setup({}, "SET SESSION bogus = 1");
   await where("SET SESSION bogus = 1");

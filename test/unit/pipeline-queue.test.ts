@@ -357,7 +357,7 @@ describe("results of the client's own command", () => {
 });
 
 describe("what the pipeline follows", () => {
-  test("the default database: at connect, after COM_INIT_DB and USE", async () => {
+  test("the default database: at connect, after COM_INIT_DB and a lone USE (comments allowed)", async () => {
     const dbs: (string | undefined)[] = [];
     const p = createPipeline([
       definePlugin({ name: "db", readQuery: (ctx) => void dbs.push(ctx.client.database) }),
@@ -368,7 +368,9 @@ describe("what the pipeline follows", () => {
     await d.query("SELECT 1");
     await d.query("USE `we``ird`");
     await d.query("SELECT 1");
-    assert.deepEqual(dbs, ["shop", "shop", "other", "other", "we`ird"]);
+    await d.query("/* switch */ USE third -- for the report\n");
+    await d.query("SELECT 1");
+    assert.deepEqual(dbs, ["shop", "shop", "other", "other", "we`ird", "we`ird", "third"]);
   });
 
   test("prepared statements: EXECUTE decoded with the SQL and parameters of its PREPARE", async () => {

@@ -4,7 +4,7 @@
  * (`IN (1, 2, 3)`, multi-row `VALUES`) collapsed, so that every run of the same statement shape has
  * the same text. Also the normalized query that keeps its literals (a cache key), and a short digest.
  */
-import { type Token, tokenize } from "./tokenizer.ts";
+import { type Token, tokenize } from "../protocol/sql/lexer.ts";
 
 /** Keywords written in upper case in fingerprints and normalized queries. */
 const KEYWORDS = new Set(

@@ -4,8 +4,11 @@
  * tables it names and which it writes, whether it begins or ends a transaction, changes session
  * state, or depends on the session (LAST_INSERT_ID(), FOUND_ROWS(), user variables) or on the
  * moment (NOW(), RAND()). A heuristic over tokens, not a parser: when unsure, it says "not read-only".
+ * `readOnly` is the replica rule of `read-only.ts`, where it stands beside the client's retry rule.
  */
-import { type Token, tokenize } from "./tokenizer.ts";
+import { type Token, tokenize } from "../protocol/sql/lexer.ts";
+import { replicaReadOnly } from "./read-only.ts";
+import { unquoteName, useDatabase } from "./use.ts";
 
 /** The broad kind of a statement. */
 export type QueryKind = "read" | "write" | "ddl" | "transaction" | "session" | "other";
@@ -15,7 +18,7 @@ export interface QueryInfo {
   /** The statement's first keyword in upper case ("SELECT", "INSERT", ...); "" for no statement. */
   readonly verb: string;
   readonly kind: QueryKind;
-  /** Safe to run on a read-only replica: a read that does not lock, write into variables or files, or depend on the session. */
+  /** Safe to run on a read-only replica: a read that does not lock, write into variables or files, or depend on the session (the replica rule of `read-only.ts`). */
   readonly readOnly: boolean;
   /** SELECT ... FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE. */
   readonly lockingRead: boolean;
@@ -166,10 +169,6 @@ function up(t: Token | undefined): string {
   return t !== undefined && t.kind === "word" ? t.text.toUpperCase() : "";
 }
 
-function unquote(t: Token): string {
-  return t.kind === "identifier" ? t.text.slice(1, -1).replaceAll("``", "`") : t.text;
-}
-
 function isName(t: Token | undefined): boolean {
   return t !== undefined
     && (t.kind === "identifier" || (t.kind === "word" && !STOP.has(t.text.toUpperCase())));
@@ -179,10 +178,10 @@ function isName(t: Token | undefined): boolean {
 function readTable(tokens: readonly Token[], i: number): [string, number] | undefined {
   const t = tokens[i];
   if (!isName(t)) return undefined;
-  let name = unquote(t);
+  let name = unquoteName(t);
   let j = i + 1;
   if (tokens[j]?.text === "." && (tokens[j + 1]?.kind === "identifier" || tokens[j + 1]?.kind === "word")) {
-    name += "." + unquote(tokens[j + 1]);
+    name += "." + unquoteName(tokens[j + 1]);
     j += 2;
   }
   return [name, j];
@@ -253,6 +252,7 @@ export function classifyQuery(sql: string): QueryInfo {
     if (w === "LOCK" && next === "IN") lockingRead = true;
     if (w === "INTO" && (verb === "SELECT" || verb === "WITH")) intoTarget = true;
     if (w === "SQL_CALC_FOUND_ROWS") sessionDependent = true;
+    if (w === "NEXT" && up(tokens[i + 1]) === "VALUE" && up(tokens[i + 2]) === "FOR") sessionDependent = true;
     if (w === "FROM" || w === "JOIN" || w === "STRAIGHT_JOIN") {
       const list: string[] = [];
       readTableList(tokens, i + 1, list);
@@ -300,7 +300,7 @@ export function classifyQuery(sql: string): QueryInfo {
   } else if (verb === "SET" || verb === "USE") {
     kind = "session";
     setsSessionState = true;
-    if (verb === "USE" && tokens[start + 1]) database = unquote(tokens[start + 1]);
+    if (verb === "USE") database = useDatabase(tokens, start);
   } else if (READ_VERBS.has(verb) || verb === "WITH") {
     kind = topLevelWrite ? "write" : "read";
   } else if (WRITE_VERBS.has(verb)) kind = "write";
@@ -311,7 +311,7 @@ export function classifyQuery(sql: string): QueryInfo {
   return {
     verb,
     kind,
-    readOnly: kind === "read" && !lockingRead && !intoTarget && !sessionDependent && !multiStatement,
+    readOnly: replicaReadOnly({ kind, lockingRead, intoTarget, sessionDependent, multiStatement }),
     lockingRead,
     tables: unique(tables),
     writtenTables,
