@@ -4,6 +4,7 @@
  * Schedule), and effect/sql's `SqlClient` backed by mywire (`layerSql`), so that
  * ``sql`SELECT ${x}` `` works. The Promise API is in `mywire` (mod.ts).
  */
+import "./src/effect/register.ts";
 export { binlogStream, type BinlogStreamError } from "./src/effect/binlog.ts";
 export {
   clientOf,
@@ -26,6 +27,7 @@ export {
   MysqlServerError,
   MysqlTimeoutError,
 } from "./src/effect/errors.ts";
+export { type LiftedHook, liftHooks } from "./src/effect/lift.ts";
 export {
   classifySqlError,
   layerSql,

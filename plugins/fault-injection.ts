@@ -6,6 +6,8 @@
  * "fail-after" sends it and replaces its result with an ERR (the server did the work, the caller
  * sees an error); "delay" waits before sending; "drop" closes the connection instead of sending.
  */
+// Its hooks return Effects: it brings Effect support along (a Worker needs nothing more).
+import "../src/effect/register.ts";
 import { Effect } from "effect";
 import {
   definePlugin,
@@ -16,7 +18,7 @@ import {
   type QueryCommand,
   sendQuery,
   sendResult,
-} from "../mod.ts";
+} from "../src/api.ts";
 
 /** One fault. */
 export interface FaultRule {

@@ -13,7 +13,7 @@ import {
   type PluginContext,
   sendResult,
   tokenize,
-} from "../mod.ts";
+} from "../src/api.ts";
 
 /** Options of `firewall`. */
 export interface FirewallOptions {

@@ -6,8 +6,10 @@
  * `Tracer`: give the pipeline a Layer with an exporter (e.g. effect's Otlp modules) and they reach
  * your collector. `snapshot()` reads the same figures without Effect.
  */
+// Its hooks return Effects: it brings Effect support along (a Worker needs nothing more).
+import "../src/effect/register.ts";
 import { Clock, Effect, Exit, Metric, type Tracer } from "effect";
-import { classifyQuery, definePlugin, type Plugin, type QueryResultData } from "../mod.ts";
+import { classifyQuery, definePlugin, type Plugin, type QueryResultData } from "../src/api.ts";
 
 /** Options of `metrics`. */
 export interface MetricsOptions {

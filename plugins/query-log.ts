@@ -4,7 +4,13 @@
  * to the caller as usual: the log sees the outcome, never buffers rows. Put it first in the plugin
  * list: a command answered locally by an earlier plugin never reaches the server, nor the log.
  */
-import { definePlugin, fingerprint, type Plugin, type PluginContext, type QueryResultData } from "../mod.ts";
+import {
+  definePlugin,
+  fingerprint,
+  type Plugin,
+  type PluginContext,
+  type QueryResultData,
+} from "../src/api.ts";
 
 /** One logged command. */
 export interface QueryLogEntry {

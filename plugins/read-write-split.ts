@@ -20,7 +20,7 @@ import {
   sendQuery,
   sendResult,
   useBackend,
-} from "../mod.ts";
+} from "../src/api.ts";
 
 /** Options of `readWriteSplit`. */
 export interface ReadWriteSplitOptions {

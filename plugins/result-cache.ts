@@ -16,7 +16,7 @@ import {
   rawResponse,
   sendResult,
   ServerStatus,
-} from "../mod.ts";
+} from "../src/api.ts";
 
 /** Options of `resultCache`. */
 export interface ResultCacheOptions {

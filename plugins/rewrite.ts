@@ -4,7 +4,7 @@
  * what a function returns. Rules run in order; a rule with `apply: true` (the default) ends the
  * list when it matches, as ProxySQL's `apply`; with `apply: false` the next rules see the rewrite.
  */
-import { definePlugin, fingerprint, type Plugin, type QueryCommand, sendQuery } from "../mod.ts";
+import { definePlugin, fingerprint, type Plugin, type QueryCommand, sendQuery } from "../src/api.ts";
 
 /** One rule. */
 export interface RewriteRule {

@@ -3,7 +3,7 @@
  * (from sending the command to the last packet of its response), as MySQL's slow query log
  * (`long_query_time`), measured where the application is.
  */
-import type { Plugin } from "../mod.ts";
+import type { Plugin } from "../src/api.ts";
 import { queryLog, type QueryLogEntry } from "./query-log.ts";
 
 /** Options of `slowQueryLog`. */

@@ -5,7 +5,6 @@
  * and hands back plans in terms of payloads. It speaks only the codec, so the client session and
  * the proxy server run it alike. Hooks returning Effects run at this edge, with the pipeline's Layer.
  */
-import { Effect, Exit } from "effect";
 import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { type Greeting, isMariadb } from "../protocol/handshake.ts";
 import { decodeErr, decodeOk } from "../protocol/results.ts";
@@ -16,6 +15,7 @@ import { ResultCollector } from "./collector.ts";
 import { decodeCommand, describe, type PreparedStatementInfo, type QueryCommand } from "./command.ts";
 import { ConnectionState, HookContext, type MutableClientSide } from "./context.ts";
 import type { AuthChanges, Decision, GreetingChanges } from "./decisions.ts";
+import { isEffectValue } from "./effect-bridge.ts";
 import { encodeResponse, type EncodeTarget } from "./encode-response.ts";
 import { describeError, type HookName, PluginError } from "./errors.ts";
 import type { Pipeline } from "./pipeline.ts";
@@ -33,7 +33,6 @@ import type {
 import {
   type AuthInfo,
   type AuthResult,
-  causeFailure,
   HOOK_NAMES,
   hookFailure,
   isThenable,
@@ -166,19 +165,20 @@ export class PipelineSession {
       throw hookFailure(b.name, hook, error);
     }
     if (out === undefined || out === null) return undefined;
-    if (Effect.isEffect(out)) return this.runEffect(b, hook, out as Effect.Effect<unknown, unknown, any>);
+    if (isEffectValue(out)) return this.runEffect(b, hook, out);
     if (isThenable(out)) return this.settle(b, hook, out);
     return out;
   }
 
-  private async runEffect(
-    b: Bound,
-    hook: HookName,
-    effect: Effect.Effect<unknown, unknown, any>,
-  ): Promise<unknown> {
-    const exit = await this.pipeline.run(effect);
-    if (Exit.isFailure(exit)) throw causeFailure(b.name, hook, exit.cause);
-    return exit.value ?? undefined;
+  private async runEffect(b: Bound, hook: HookName, effect: unknown): Promise<unknown> {
+    let outcome;
+    try {
+      outcome = await this.pipeline.run(effect, b.name, hook);
+    } catch (error) {
+      throw hookFailure(b.name, hook, error);
+    }
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value ?? undefined;
   }
 
   private async settle(b: Bound, hook: HookName, out: PromiseLike<unknown>): Promise<unknown> {

@@ -6,7 +6,7 @@
  * `createPipeline` returns `undefined` for no plugins: a session without a pipeline runs no Effect
  * and allocates nothing for it.
  */
-import { Effect, type Exit, type Layer, ManagedRuntime } from "effect";
+import type { Layer } from "effect";
 import { parseTimezone } from "../protocol/values.ts";
 import {
   type Backend,
@@ -16,6 +16,7 @@ import {
   type MutableBackend,
 } from "./backends.ts";
 import { describe } from "./command.ts";
+import { type EffectOutcome, type EffectRunner, effectSupport } from "./effect-bridge.ts";
 import type { HookName } from "./errors.ts";
 import { PipelineSession } from "./pipeline-session.ts";
 import type { SessionLink } from "./plans.ts";
@@ -71,7 +72,7 @@ export class Pipeline<R = never, E = never> {
   readonly timezone: number | "local";
   readonly rowParser: RowParserFactory | undefined;
   private readonly layer: Layer.Layer<R, E, never> | undefined;
-  private runtime: ManagedRuntime.ManagedRuntime<R, E> | undefined;
+  private runner: Promise<EffectRunner> | undefined;
   private readonly mutableBackends: MutableBackend[];
   /** For each hook, the plugins that have it, in order. */
   readonly byHook: Readonly<Record<HookName, readonly Installed[]>>;
@@ -108,18 +109,26 @@ export class Pipeline<R = never, E = never> {
     b.state = state;
   }
 
-  /** Runs a hook's Effect with the pipeline's Layer. */
-  run(effect: Effect.Effect<unknown, unknown, R>): Promise<Exit.Exit<unknown, unknown>> {
-    if (this.layer === undefined) return Effect.runPromiseExit(effect as Effect.Effect<unknown, unknown>);
-    this.runtime ??= ManagedRuntime.make(this.layer);
-    return this.runtime.runPromiseExit(effect);
+  /**
+   * Runs a hook's Effect with the pipeline's Layer (loading Effect on first use); a failure is
+   * mapped to a `PluginError` naming `plugin` and `hook`.
+   */
+  async run(effect: unknown, plugin: string, hook: HookName): Promise<EffectOutcome> {
+    if (this.runner === undefined) {
+      const making = effectSupport().then((s) => s.makeRunner(this.layer));
+      making.catch(() => {
+        if (this.runner === making) this.runner = undefined;
+      });
+      this.runner = making;
+    }
+    return (await this.runner).run(effect, plugin, hook);
   }
 
   /** Releases the Layer's resources (call when the client, pool or proxy closes). */
   async dispose(): Promise<void> {
-    const runtime = this.runtime;
-    this.runtime = undefined;
-    if (runtime !== undefined) await runtime.dispose();
+    const runner = this.runner;
+    this.runner = undefined;
+    if (runner !== undefined) await (await runner).dispose();
   }
 
   /** The state a plugin shares across connections, made on first use. */

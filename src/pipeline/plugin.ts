@@ -1,10 +1,11 @@
 /**
  * Plugins: a name, optional state factories, and any of the seven hooks. A hook may return its
  * decision directly, as a Promise, or as an Effect (which may need services, provided by the Layer
- * given to the pipeline); `definePlugin` accepts all three and also offers every hook lifted to an
+ * given to the pipeline); `definePlugin` accepts all three. Effect is only a type here: it is loaded
+ * when a hook returns one (effect-bridge.ts). `liftHooks` in `mywire/effect` lifts every hook to an
  * Effect, for code that composes plugins inside Effect.
  */
-import { Cause, Effect } from "effect";
+import type { Effect } from "effect";
 import type { Greeting } from "../protocol/handshake.ts";
 import type { ErrPacket, OkPacket } from "../protocol/results.ts";
 import type { QueryCommand } from "./command.ts";
@@ -98,20 +99,12 @@ export const HOOK_NAMES: readonly HookName[] = [
   "disconnectClient",
 ];
 
-/** A hook lifted to an Effect: plain values and Promises wrapped, any failure a `PluginError`. */
-export type LiftedHook<R> = (
-  ctx: PluginContext<any, any>,
-  arg?: any,
-) => Effect.Effect<unknown, PluginError, R>;
-
 /** A plugin ready for a pipeline (made by `definePlugin`). */
 export interface Plugin<R = never> {
   readonly _tag: "MywirePlugin";
   readonly name: string;
   /** The plugin as written. */
   readonly spec: PluginSpec<any, any, R>;
-  /** Each hook the plugin has, lifted to an Effect. */
-  readonly effects: Partial<Record<HookName, LiftedHook<R>>>;
 }
 
 /** True for a value made by `definePlugin`. */
@@ -130,38 +123,6 @@ export function hookFailure(plugin: string, hook: HookName, error: unknown): Plu
   return new PluginError(plugin, hook, "failed", describeError(error), { cause: error });
 }
 
-/** The `PluginError` for an Effect's failure cause (an error, a defect or an interruption). */
-export function causeFailure(plugin: string, hook: HookName, cause: Cause.Cause<unknown>): PluginError {
-  if (Cause.hasInterruptsOnly(cause)) {
-    return new PluginError(plugin, hook, "failed", "the hook's Effect was interrupted");
-  }
-  return hookFailure(plugin, hook, Cause.squash(cause));
-}
-
-function lift<R>(plugin: string, hook: HookName, fn: (ctx: any, arg?: any) => unknown): LiftedHook<R> {
-  return (ctx, arg) =>
-    Effect.suspend(() => {
-      let out: unknown;
-      try {
-        out = fn(ctx, arg);
-      } catch (error) {
-        return Effect.fail(hookFailure(plugin, hook, error));
-      }
-      if (Effect.isEffect(out)) {
-        return (out as Effect.Effect<unknown, unknown, R>).pipe(
-          Effect.catchCause((cause) => Effect.fail(causeFailure(plugin, hook, cause))),
-        );
-      }
-      if (isThenable(out)) {
-        return Effect.tryPromise({
-          try: () => Promise.resolve(out),
-          catch: (e) => hookFailure(plugin, hook, e),
-        });
-      }
-      return Effect.succeed(out);
-    });
-}
-
 /**
  * Makes a plugin. Hooks may be plain functions (sync or async) or return Effects; `State` and
  * `Global` are inferred from `state` and `global`, and `R` (the services the Effects need) from
@@ -178,12 +139,7 @@ export function definePlugin<State = undefined, Global = undefined, R = never>(
       throw new TypeError(`plugin "${spec.name}": ${key} must be a function, got ${typeof v}`);
     }
   }
-  const effects: Partial<Record<HookName, LiftedHook<R>>> = {};
-  for (const hook of HOOK_NAMES) {
-    const fn = spec[hook];
-    if (fn !== undefined) effects[hook] = lift<R>(spec.name, hook, fn as (ctx: any, arg?: any) => unknown);
-  }
-  return Object.freeze({ _tag: "MywirePlugin", name: spec.name, spec, effects });
+  return Object.freeze({ _tag: "MywirePlugin", name: spec.name, spec });
 }
 
 export { isThenable };

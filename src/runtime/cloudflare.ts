@@ -2,8 +2,9 @@
  * The Cloudflare Workers adapter: `connect()` from `cloudflare:sockets`, opened with
  * `secureTransport: "starttls"` so that `socket.startTls()` can upgrade it in place later.
  *
- * `cloudflare:sockets` is imported lazily, through a specifier held in a variable, so loading this
- * module never fails elsewhere and bundlers and tsc leave the import alone. Reading goes through the
+ * `cloudflare:sockets` is imported on first connect by a literal `import()` with a `.catch()`:
+ * loading this module never fails elsewhere, and esbuild (which cannot resolve `cloudflare:`)
+ * leaves such an import to the runtime instead of failing the bundle. Reading goes through the
  * socket's ReadableStream reader: Workers read from the network only as the stream is pulled, so a
  * consumer that stops calling `read()` applies backpressure. Writing goes through its writer; each
  * `write()` resolves when the stream has taken the bytes.
@@ -63,11 +64,17 @@ function tlsUnsupported(options: TlsOptions): string | undefined {
 let socketsModule: Promise<CfSocketsModule> | undefined;
 
 function sockets(): Promise<CfSocketsModule> {
-  const specifier = "cloudflare:sockets";
-  socketsModule ??= import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<
-    CfSocketsModule
-  >;
-  socketsModule.catch(() => (socketsModule = undefined));
+  socketsModule ??= import("cloudflare:sockets").catch((error: unknown) => {
+    socketsModule = undefined;
+    throw new ConnectionError(
+      "ECONNREFUSED",
+      `cloudflare:sockets is not available: ${messageOf(error)}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }) as Promise<CfSocketsModule>;
   return socketsModule;
 }
 

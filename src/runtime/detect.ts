@@ -1,12 +1,15 @@
 /**
- * Finds the runtime we are running on and loads its adapter. Each adapter is imported dynamically, so
- * only the one in use is loaded: `node:net` is never imported on Cloudflare Workers, nor
- * `cloudflare:sockets` anywhere else.
+ * The runtime adapters this program can use, and the one it runs on. Adapters are registered by the
+ * entry point that was imported (`src/entry/*.ts`, chosen by the package's `exports` conditions), so
+ * a bundle for one runtime never contains another runtime's adapter: the Workers entry registers
+ * only `cloudflare:sockets`, and nothing here imports `node:net`.
  */
 import type { Runtime } from "./socket.ts";
 
 /** The names `runtimeByName` knows. */
 export type RuntimeName = "node" | "deno" | "bun" | "cloudflare";
+
+const RUNTIME_NAMES: readonly RuntimeName[] = ["node", "deno", "bun", "cloudflare"];
 
 /** The name of the runtime this code runs on. */
 export function detectRuntimeName(): RuntimeName {
@@ -17,32 +20,40 @@ export function detectRuntimeName(): RuntimeName {
   return "node";
 }
 
+const loaders = new Map<RuntimeName, () => Promise<Runtime>>();
 const loaded = new Map<RuntimeName, Promise<Runtime>>();
 
 /**
- * The adapter for a runtime by name. Any adapter can be asked for, not just the current runtime's:
- * e.g. `runtimeByName("node")` under Deno or Bun goes through their Node compatibility layer.
+ * Makes the adapter of runtime `name` available, loaded by `load` on first use. An entry point
+ * calls this once per adapter it offers; a later registration of the same name replaces it.
+ */
+export function registerRuntime(name: RuntimeName, load: () => Runtime | Promise<Runtime>): void {
+  if (!RUNTIME_NAMES.includes(name)) throw new TypeError(`mywire: unknown runtime ${JSON.stringify(name)}`);
+  loaders.set(name, async () => await load());
+  loaded.delete(name);
+}
+
+/**
+ * The adapter for a runtime by name. Any registered adapter can be asked for, not just the current
+ * runtime's: e.g. `runtimeByName("node")` under Deno or Bun goes through their Node compatibility layer.
  */
 export function runtimeByName(name: RuntimeName): Promise<Runtime> {
   let runtime = loaded.get(name);
   if (runtime === undefined) {
-    switch (name) {
-      case "node":
-        runtime = import("./node.ts").then((m) => m.nodeRuntime);
-        break;
-      case "deno":
-        runtime = import("./deno.ts").then((m) => m.denoRuntime);
-        break;
-      case "bun":
-        runtime = import("./bun.ts").then((m) => m.bunRuntime);
-        break;
-      case "cloudflare":
-        runtime = import("./cloudflare.ts").then((m) => m.cloudflareRuntime);
-        break;
-      default:
+    const load = loaders.get(name);
+    if (load === undefined) {
+      if (!RUNTIME_NAMES.includes(name)) {
         return Promise.reject(new TypeError(`mywire: unknown runtime ${JSON.stringify(name)}`));
+      }
+      const offered = [...loaders.keys()].join(", ") || "none";
+      return Promise.reject(
+        new TypeError(
+          `mywire: no ${name} adapter in this build (it has: ${offered}); import "mywire" itself, or pass a Runtime as the runtime option`,
+        ),
+      );
     }
-    // A failed import is not cached, so a later call can try again.
+    runtime = load();
+    // A failed load is not cached, so a later call can try again.
     runtime.catch(() => loaded.delete(name));
     loaded.set(name, runtime);
   }

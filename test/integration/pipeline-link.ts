@@ -7,6 +7,7 @@ import { createPipeline, definePlugin, type PipelineOptions, type Plugin, Server
 import { resolveOptions } from "../../src/client/options.ts";
 import { binaryRowParser, textRowParser } from "../../src/protocol/rows.ts";
 import { defaultValueOptions } from "../../src/protocol/values.ts";
+import "../../src/entry/auto.ts"; // registers every runtime adapter
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import { PacketChannel } from "../../src/session/channel.ts";
 import { performHandshake, type ServerInfo } from "../../src/session/handshake.ts";

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as tls from "node:tls";
+import "../../src/entry/auto.ts"; // registers every runtime adapter
 import { detectRuntime, runtimeByName, type RuntimeName } from "../../src/runtime/detect.ts";
 import {
   ConnectionError,

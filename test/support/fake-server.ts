@@ -7,6 +7,7 @@
 import { Capability } from "../../src/protocol/constants.ts";
 import { encodePacket, PacketDecoder } from "../../src/protocol/framing.ts";
 import { encodeGreeting, type Greeting } from "../../src/protocol/handshake.ts";
+import "../../src/entry/auto.ts"; // registers every runtime adapter
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import type { Listener, Socket } from "../../src/runtime/socket.ts";
 

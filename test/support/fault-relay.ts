@@ -11,6 +11,7 @@
  *
  * Every timer and socket the relay makes is released by `close()`.
  */
+import "../../src/entry/auto.ts"; // registers every runtime adapter
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import type { Listener, Socket } from "../../src/runtime/socket.ts";
 

@@ -1,26 +1,26 @@
 /**
- * The package as users import it: `import "mywire"` resolves through package.json's exports to the
- * TypeScript source on Deno and Bun and to the tsc build in dist/ on Node, and both expose the API.
+ * The package as users import it: `import "mywire"` resolves through package.json's exports
+ * conditions to the tsc build of this runtime's own entry (dist/src/entry/<runtime>.js), which
+ * exposes the API.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-test("import 'mywire' resolves to the right entry for this runtime and exposes the API", async () => {
+const g = globalThis as { Bun?: unknown; Deno?: unknown };
+const runtime = g.Bun !== undefined ? "bun" : g.Deno !== undefined ? "deno" : "node";
+
+test("import 'mywire' resolves to this runtime's entry and exposes the API", async () => {
   const resolved = import.meta.resolve("mywire");
-  const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (g.Bun !== undefined || g.Deno !== undefined) assert.match(resolved, /\/mod\.ts$/);
-  else assert.match(resolved, /\/dist\/mod\.js$/);
+  assert.match(resolved, new RegExp(`/dist/src/entry/${runtime}\\.js$`));
   const mywire = await import("mywire");
   assert.equal(typeof mywire.connect, "function");
   assert.equal(typeof mywire.MysqlError, "function");
   assert.equal(mywire.ColumnType.JSON, 0xf5);
 });
 
-test("import 'mywire/plugins/query-log.ts' and 'mywire/effect' resolve the same way", async () => {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  const native = g.Bun !== undefined || g.Deno !== undefined;
+test("import 'mywire/plugins/query-log.ts' and 'mywire/effect' resolve to the build", async () => {
   const plugin = import.meta.resolve("mywire/plugins/query-log.ts");
-  assert.match(plugin, native ? /\/plugins\/query-log\.ts$/ : /\/dist\/plugins\/query-log\.js$/);
+  assert.match(plugin, /\/dist\/plugins\/query-log\.js$/);
   const { queryLog } = await import("mywire/plugins/query-log.ts");
   assert.equal(typeof queryLog, "function");
   const effect = await import("mywire/effect");

@@ -3,7 +3,7 @@
  * `snapshot()` and through Effect's metric registry, and one client span per command through the
  * Tracer given in the pipeline's Layer.
  */
-import { Exit, Layer, Metric, Tracer } from "effect";
+import { Layer, Metric, Tracer } from "effect";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createPipeline, errorResponse, okResponse, resultSetResponse } from "../../mod.ts";
@@ -53,9 +53,9 @@ test("counters by command and outcome, a latency histogram, and spans through th
   assert.equal(ping.attributes.get("db.operation.name"), "COM_PING");
   for (const s of spans) assert.equal(s.status._tag, "Ended");
 
-  const exit = await pipeline.run(Metric.snapshot);
-  assert.ok(Exit.isSuccess(exit));
-  const counter = (exit.value as readonly { id: string }[]).filter((m) => m.id === "unit_commands_total");
+  const outcome = await pipeline.run(Metric.snapshot, "test", "readQuery");
+  assert.ok(outcome.ok);
+  const counter = (outcome.value as readonly { id: string }[]).filter((m) => m.id === "unit_commands_total");
   assert.ok(counter.length >= 2, "the counter is in Effect's registry, one series per attribute set");
   await pipeline.dispose();
 });

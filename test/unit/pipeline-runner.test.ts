@@ -7,6 +7,7 @@
 import { Context, Effect, Layer } from "effect";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { liftHooks } from "../../effect.ts";
 import {
   COM_INIT_DB,
   COM_QUERY,
@@ -285,13 +286,13 @@ describe("hooks as plain functions, Promises and Effects", () => {
     });
     const ctx = {} as never;
     const cmd = { type: "COM_QUERY", sql: "a" } as never;
-    assert.deepEqual(await Effect.runPromise(plugin.effects.readQuery!(ctx, cmd)), sendQuery("x"));
+    assert.deepEqual(await Effect.runPromise(liftHooks(plugin).readQuery!(ctx, cmd)), sendQuery("x"));
     const failed = await Effect.runPromise(
-      Effect.flip(plugin.effects.readQuery!(ctx, { type: "COM_QUERY", sql: "boom" } as never)),
+      Effect.flip(liftHooks(plugin).readQuery!(ctx, { type: "COM_QUERY", sql: "boom" } as never)),
     );
     assert.ok(failed instanceof PluginError);
     assert.match(failed.message, /plugin "lift" failed in readQuery: async boom/);
-    const sync = await Effect.runPromise(Effect.flip(plugin.effects.readQueryResult!(ctx, {} as never)));
+    const sync = await Effect.runPromise(Effect.flip(liftHooks(plugin).readQueryResult!(ctx, {} as never)));
     assert.match(sync.message, /readQueryResult: sync boom/);
   });
 });
