@@ -18,11 +18,11 @@ import {
 import { test } from "node:test";
 import { cachingSha2Password, sha2PasswordScramble } from "../../src/protocol/auth/caching_sha2.ts";
 import {
-  clientEd25519,
   ed25519AuthenticationString,
   ed25519PasswordPublicKey,
   ed25519PasswordSign,
-} from "../../src/protocol/auth/ed25519.ts";
+} from "../../src/protocol/auth/ed25519-sign.ts";
+import { clientEd25519 } from "../../src/protocol/auth/ed25519.ts";
 import { nativePasswordScramble } from "../../src/protocol/auth/native.ts";
 import { type AuthContext, AuthError, authPlugin, authPluginNames } from "../../src/protocol/auth/plugin.ts";
 import { pkcs1ToSpki, publicKeyDer, rsaEncryptPassword } from "../../src/protocol/auth/rsa.ts";
