@@ -17,11 +17,14 @@ export {
   type MysqlTransaction,
 } from "./src/effect/client.ts";
 export {
+  fromBinlogError,
   fromError,
   isTransient,
   MysqlAbortError,
+  MysqlBinlogError,
   type MysqlClientError,
   MysqlConnectionError,
+  MysqlPluginError,
   MysqlPoolError,
   MysqlProtocolError,
   MysqlServerError,

@@ -251,7 +251,7 @@ async function live(): Promise<void> {
   let url = process.env.MYWIRE_BENCH_URL;
   let stop: (() => Promise<void>) | undefined;
   if (!url) {
-    const { startThrowawayServer } = await import("../src/cli/throwaway-server.ts");
+    const { startThrowawayServer } = await import("../dev/throwaway-server.ts");
     const server = await startThrowawayServer({});
     url = `mysql://${server.rootUser}:${
       encodeURIComponent(server.rootPassword)

@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startThrowawayServer, type ThrowawayServer } from "../src/cli/throwaway-server.ts";
+import { startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CHILD = join(ROOT, "bench", "coldstart-child.mjs");

@@ -11,8 +11,8 @@ import { Effect } from "effect";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startThrowawayServer } from "../dev/throwaway-server.ts";
 import { connect, type Connection, type ConnectionOptions, definePlugin, parseUrl } from "../mod.ts";
-import { startThrowawayServer } from "../src/cli/throwaway-server.ts";
 
 const ROUNDS = 9;
 const ROUND_MS = 400;

@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, platform, release, totalmem } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runMariadbCli, startThrowawayServer, type ThrowawayServer } from "../src/cli/throwaway-server.ts";
+import { runMariadbCli, startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
 import type { ChildResult, Job } from "./child.ts";
 import type { ConnectionSettings } from "./drivers/types.ts";
 import {

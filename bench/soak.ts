@@ -10,8 +10,8 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startThrowawayServer } from "../dev/throwaway-server.ts";
 import { type ConnectionOptions, createPool, parseUrl } from "../mod.ts";
-import { startThrowawayServer } from "../src/cli/throwaway-server.ts";
 
 const seconds = Number(process.argv[2] ?? 120);
 const WORKERS = 32;

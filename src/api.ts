@@ -7,7 +7,13 @@ export { connect, Connection, type QueryParams } from "./client/connection.ts";
 export { type ConnectionOptions, parseUrl } from "./client/options.ts";
 export { AuthError } from "./protocol/auth/plugin.ts";
 export { Capability, Charset, ColumnFlag, ColumnType, Command, ServerStatus } from "./protocol/constants.ts";
-export { MysqlError, ProtocolError, type ServerFlavor } from "./protocol/errors.ts";
+export {
+  leavesSessionUsable,
+  MysqlError,
+  ProtocolError,
+  type ServerFlavor,
+  SESSION_USABLE,
+} from "./protocol/errors.ts";
 export { escapeId, escapeValue, formatQuery, raw } from "./protocol/escape.ts";
 export type { ColumnDefinition } from "./protocol/results.ts";
 export type { ValueOptions } from "./protocol/values.ts";
@@ -119,7 +125,6 @@ export type { JsonDiff } from "./protocol/binlog/json-diff.ts";
 export type { ColumnInfo, TableColumn } from "./protocol/binlog/table-map.ts";
 
 // resilience
-export type { RetryPolicy } from "./client/backoff.ts";
 export type { Statement, StreamOptions } from "./client/connection.ts";
 export { AbortError, PoolError, TimeoutError } from "./client/errors.ts";
 export type { CommandOptions } from "./client/job.ts";
@@ -127,3 +132,4 @@ export type { PoolOptions } from "./client/pool-options.ts";
 export { type AcquireOptions, createPool, Pool, type PoolStats } from "./client/pool.ts";
 export type { ResetMethod } from "./client/reset.ts";
 export type { IsolationLevel, TransactionOptions } from "./client/transaction.ts";
+export type { RetryPolicy } from "./session/backoff.ts";

@@ -6,7 +6,9 @@
  *
  *   node test/run.ts [--runtime node|deno|bun]... [files...]
  *
- * Without files: every `test/**\/*.test.ts`. The test processes find the server through
+ * Without files: every `test/**\/*.test.ts`. A file named `*.node.test.ts` runs on Node only: it
+ * drives the other runtimes (or tools) itself, e.g. packing the tarball and running it under Deno
+ * and Bun; the summary line of Deno and Bun says how many such files they left to Node. The test processes find the server through
  * MYWIRE_TEST_CONFIG (a JSON TestEnv, see test/support/env.ts). Prints a summary line per runtime
  * and, last, the total `N passed, N failed`. Exits 0 only when every runtime passed.
  * MYWIRE_TEST_TIMEOUT_MINUTES bounds each runtime's run (default 30).
@@ -76,6 +78,11 @@ function findTests(dir: string): string[] {
   };
   walk(dir);
   return found.sort();
+}
+
+/** A test file that runs on Node only (it drives other runtimes or tools itself). */
+function isNodeOnly(file: string): boolean {
+  return file.endsWith(".node.test.ts");
 }
 
 function toRootRelative(path: string): string {
@@ -351,7 +358,16 @@ async function main(): Promise<number> {
 
     for (const runtime of runtimes) {
       if (interrupted) break;
-      outcomes.push(await runRuntime(runtime, files, childEnv, workDir));
+      const mine = runtime === "node" ? files : files.filter((f) => !isNodeOnly(f));
+      if (mine.length === 0) continue;
+      const outcome = await runRuntime(runtime, mine, childEnv, workDir);
+      const left = files.length - mine.length;
+      if (left > 0) {
+        outcome.note = [outcome.note, `${left} node-only file${left === 1 ? "" : "s"} left to node`].filter(
+          Boolean,
+        ).join("; ");
+      }
+      outcomes.push(outcome);
     }
   } finally {
     if (started) {

@@ -1,5 +1,5 @@
 /**
- * Why a binlog stream cannot start or go on, as a value: `BinlogError` with a `reason` code and a
+ * Why a binlog stream cannot start or go on, as a value: `BinlogError` with a `code` and a
  * message naming the cause and what to do. Server errors behind it are its `cause` (a MysqlError).
  */
 
@@ -25,10 +25,16 @@ export type BinlogErrorReason =
 /** A binlog stream could not start or go on. */
 export class BinlogError extends Error {
   override readonly name = "BinlogError";
-  readonly reason: BinlogErrorReason;
+  /** What stopped the stream. */
+  readonly code: BinlogErrorReason;
 
-  constructor(reason: BinlogErrorReason, message: string, options?: ErrorOptions) {
+  constructor(code: BinlogErrorReason, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.reason = reason;
+    this.code = code;
+  }
+
+  /** The same as `code` (its name before every error class used `code`). */
+  get reason(): BinlogErrorReason {
+    return this.code;
   }
 }

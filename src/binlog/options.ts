@@ -6,6 +6,7 @@
 import { type ConnectionOptions, parseUrl, resolveOptions } from "../client/options.ts";
 import { type EventTypeName, eventTypeNames } from "../protocol/binlog/event-types.ts";
 import { parseGtidSet, parseMariadbGtids } from "../protocol/binlog/gtid-set.ts";
+import type { RetryPolicy } from "../session/backoff.ts";
 import type { SessionOptions } from "../session/options.ts";
 
 /** Where a stream can resume exactly: a binlog position and, inside a transaction, where it began. */
@@ -44,8 +45,11 @@ export interface BinlogOptions extends ConnectionOptions {
   blocking?: boolean;
   /** Milliseconds between heartbeats the server sends when idle (blocking mode). Default 30000; 0: none. */
   heartbeatInterval?: number;
-  /** Reconnect after a lost connection and resume after the last event yielded. Default true. */
-  reconnect?: boolean | { retries?: number; delay?: number };
+  /**
+   * Reconnect after a lost connection and resume after the last event yielded, with the client's
+   * backoff (`delay` doubling up to `maxDelay`, with jitter). Default true: `{ retries: 10, delay: 1000, maxDelay: 30000 }`.
+   */
+  reconnect?: boolean | { retries?: number; delay?: number; maxDelay?: number };
   /** Only these event types (names as in `event.type`). */
   onlyEvents?: readonly EventTypeName[];
   /** Not these event types. */
@@ -81,7 +85,7 @@ export interface ResolvedBinlogOptions {
     | { readonly kind: "end" };
   readonly blocking: boolean;
   readonly heartbeatInterval: number;
-  readonly reconnect: { readonly retries: number; readonly delay: number } | undefined;
+  readonly reconnect: RetryPolicy | undefined;
   readonly onlyEvents: ReadonlySet<string> | undefined;
   readonly ignoredEvents: ReadonlySet<string>;
   readonly onlySchemas: ReadonlySet<string> | undefined;
@@ -189,14 +193,18 @@ export function resolveBinlogOptions(options: BinlogOptions | string): ResolvedB
     : integer("heartbeatInterval", options.heartbeatInterval, 0, 4_294_967_000);
   let reconnect: ResolvedBinlogOptions["reconnect"];
   const rc = options.reconnect ?? true;
-  if (rc === true) reconnect = { retries: 10, delay: 1000 };
+  if (rc === true) reconnect = { retries: 10, delay: 1000, maxDelay: 30_000 };
   else if (rc === false) reconnect = undefined;
   else if (typeof rc === "object" && rc !== null) {
+    const delay = rc.delay === undefined ? 1000 : integer("reconnect.delay", rc.delay, 0, 3_600_000);
     reconnect = {
       retries: rc.retries === undefined ? 10 : integer("reconnect.retries", rc.retries, 0, 1_000_000),
-      delay: rc.delay === undefined ? 1000 : integer("reconnect.delay", rc.delay, 0, 3_600_000),
+      delay,
+      maxDelay: rc.maxDelay === undefined
+        ? Math.max(delay, 30_000)
+        : integer("reconnect.maxDelay", rc.maxDelay, delay, 3_600_000),
     };
-  } else fail("reconnect", "expected a boolean or { retries, delay }");
+  } else fail("reconnect", "expected a boolean or { retries, delay, maxDelay }");
   const set = (option: string, value: unknown) => {
     const list = stringList(option, value);
     return list === undefined ? undefined : new Set(list);

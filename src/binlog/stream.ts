@@ -27,6 +27,7 @@ import { ColumnType } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { escapeValue } from "../protocol/escape.ts";
 import { ConnectionError } from "../runtime/socket.ts";
+import { backoffDelay, sleep } from "../session/backoff.ts";
 import type { PacketChannel } from "../session/channel.ts";
 import { Session } from "../session/session.ts";
 import { BinlogError } from "./errors.ts";
@@ -141,13 +142,11 @@ function isConnectionLoss(error: unknown): boolean {
   return error instanceof ConnectionError;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 class Stream implements BinlogStream {
   private readonly o: ResolvedBinlogOptions;
   private readonly wanted: (event: BinlogEvent) => boolean;
+  /** Aborted by close(): cuts a reconnect's backoff short. */
+  private readonly closing = new AbortController();
   private readonly includeTable: (schema: string, table: string) => boolean;
   private readonly schemas: SchemaCache;
   private session: Session | undefined;
@@ -223,6 +222,7 @@ class Stream implements BinlogStream {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     this.disconnect();
     await this.schemas.close();
   }
@@ -254,7 +254,7 @@ class Stream implements BinlogStream {
           this.reconnects++;
           this.disconnect();
           this.retarget();
-          await delay(reconnect.delay);
+          await sleep(backoffDelay(reconnect, this.failures), this.closing.signal).catch(() => {});
           continue;
         }
         const lost = isConnectionLoss(error) && reconnect !== undefined;

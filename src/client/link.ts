@@ -23,9 +23,9 @@
 import { ServerStatus } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { ConnectionError, formatAddress } from "../runtime/socket.ts";
+import { backoffDelay, type RetryPolicy, sleep } from "../session/backoff.ts";
 import type { ServerInfo } from "../session/handshake.ts";
 import { Session } from "../session/session.ts";
-import { backoffDelay, type RetryPolicy, sleep } from "./backoff.ts";
 import { Fifo } from "./fifo.ts";
 import { abortedBeforeStart, Job, type JobSpec, type Live } from "./job.ts";
 import { killQuery } from "./kill.ts";

@@ -10,9 +10,9 @@ import { CharsetDefaultCollation, CollationIds } from "../protocol/constants.ts"
 import { binaryRowParser, textRowParser } from "../protocol/rows.ts";
 import { defaultValueOptions, parseTimezone, type ValueOptions } from "../protocol/values.ts";
 import type { Runtime } from "../runtime/socket.ts";
+import type { RetryPolicy } from "../session/backoff.ts";
 import type { InfileHandler } from "../session/infile.ts";
 import type { SessionOptions, SslMode, SslOptions } from "../session/options.ts";
-import type { RetryPolicy } from "./backoff.ts";
 
 /** Options of `connect()`. Every field is optional; defaults are listed with each. */
 export interface ConnectionOptions {

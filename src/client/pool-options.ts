@@ -3,7 +3,7 @@
  * pool's own (sizes, timeouts, the health check and the reset on release), validated into numbers
  * with their defaults. Bad input is a TypeError naming the option.
  */
-import type { RetryPolicy } from "./backoff.ts";
+import type { RetryPolicy } from "../session/backoff.ts";
 import { type ClientOptions, type ConnectionOptions, resolveClientOptions } from "./options.ts";
 import type { ResetMethod } from "./reset.ts";
 

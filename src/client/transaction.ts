@@ -6,7 +6,7 @@
  * `runSavepoint` nests a transaction inside one with SAVEPOINT / RELEASE / ROLLBACK TO.
  */
 import { MysqlError } from "../protocol/errors.ts";
-import { backoffDelay, type RetryPolicy, sleep } from "./backoff.ts";
+import { backoffDelay, type RetryPolicy, sleep } from "../session/backoff.ts";
 import type { Lender } from "./connection.ts";
 import type { Link } from "./link.ts";
 import { resolveRetryPolicy } from "./options.ts";

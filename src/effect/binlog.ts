@@ -8,10 +8,10 @@ import { BinlogError } from "../binlog/errors.ts";
 import type { BinlogOptions } from "../binlog/options.ts";
 import { binlog } from "../binlog/stream.ts";
 import type { BinlogEvent } from "../protocol/binlog/events.ts";
-import { fromError, type MysqlClientError } from "./errors.ts";
+import { fromBinlogError, fromError, type MysqlBinlogError, type MysqlClientError } from "./errors.ts";
 
 /** The errors of a binlog stream: the binlog's own (bad start, no privileges, no ROW format) or the client's. */
-export type BinlogStreamError = BinlogError | MysqlClientError;
+export type BinlogStreamError = MysqlBinlogError | MysqlClientError;
 
 /** Streams binlog events as an Effect Stream; the connection is closed when the stream ends. */
 export function binlogStream(options: BinlogOptions | string): Stream.Stream<BinlogEvent, BinlogStreamError> {
@@ -24,7 +24,9 @@ export function binlogStream(options: BinlogOptions | string): Stream.Stream<Bin
       (stream) =>
         Stream.fromAsyncIterable(
           stream,
-          (error): BinlogStreamError => (error instanceof BinlogError ? error : fromError(error)),
+          (
+            error,
+          ): BinlogStreamError => (error instanceof BinlogError ? fromBinlogError(error) : fromError(error)),
         ),
     ),
   );

@@ -83,7 +83,11 @@ export interface MysqlClientService extends Omit<MysqlConnection, "threadId"> {
 }
 
 /** The service key: `yield* MysqlClient` in an Effect, provided by `MysqlClient.layer(options)`. */
-export class MysqlClient extends Context.Service<MysqlClient, MysqlClientService>()("mywire/MysqlClient") {
+// The base class as a typed constant: JSR's fast check cannot infer a call in an `extends` clause.
+const MysqlClientKey: Context.ServiceClass<MysqlClient, "mywire/MysqlClient", MysqlClientService> = Context
+  .Service<MysqlClient, MysqlClientService>()("mywire/MysqlClient");
+
+export class MysqlClient extends MysqlClientKey {
   /** A Layer that opens a pool (checked with one query) and closes it when its scope closes. */
   static layer(options: PoolOptions | string): Layer.Layer<MysqlClient, MysqlClientError> {
     return Layer.effect(MysqlClient, makeClient(options));

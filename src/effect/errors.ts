@@ -3,29 +3,51 @@
  * from the Promise API's errors to them. Bad arguments (TypeError) are defects, not typed errors:
  * they are bugs in the calling code, not conditions to handle.
  */
-import { Data } from "effect";
+import { type Cause, Data } from "effect";
+import type { BinlogError, BinlogErrorReason } from "../binlog/errors.ts";
 import { AbortError, PoolError, TimeoutError } from "../client/errors.ts";
+import { type HookName, PluginError, type PluginErrorReason } from "../pipeline/errors.ts";
 import { AuthError } from "../protocol/auth/plugin.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { ConnectionError } from "../runtime/socket.ts";
 
-/** The connection could not be made or broke (refused, reset, closed, TLS), or authentication was refused client-side. */
-export class MysqlConnectionError extends Data.TaggedError("MysqlConnectionError")<{
+/**
+ * The constructor `Data.TaggedError(tag)` returns, written out: each base class below is a typed
+ * constant because JSR's fast check cannot infer a call in an `extends` clause.
+ */
+type TaggedErrorClass<Tag extends string, A> = new(args: A) => Cause.YieldableError & {
+  readonly _tag: Tag;
+} & Readonly<A>;
+
+/** The fields of a `MysqlConnectionError`. */
+export interface MysqlConnectionErrorFields {
   /** `"ECONNREFUSED"`, `"ETIMEDOUT"`, `"CLOSED"`, `"TLS"`, an AuthError code, ... */
   readonly code: string;
   readonly message: string;
   readonly cause: unknown;
-}> {}
+}
 
-/** The server sent bytes that break the protocol; the connection was closed. */
-export class MysqlProtocolError extends Data.TaggedError("MysqlProtocolError")<{
+const MysqlConnectionErrorBase: TaggedErrorClass<"MysqlConnectionError", MysqlConnectionErrorFields> = Data
+  .TaggedError("MysqlConnectionError");
+
+/** The connection could not be made or broke (refused, reset, closed, TLS), or authentication was refused client-side. */
+export class MysqlConnectionError extends MysqlConnectionErrorBase {}
+
+/** The fields of a `MysqlProtocolError`. */
+export interface MysqlProtocolErrorFields {
   readonly reason: string;
   readonly message: string;
   readonly cause: unknown;
-}> {}
+}
 
-/** The server answered with an error. */
-export class MysqlServerError extends Data.TaggedError("MysqlServerError")<{
+const MysqlProtocolErrorBase: TaggedErrorClass<"MysqlProtocolError", MysqlProtocolErrorFields> = Data
+  .TaggedError("MysqlProtocolError");
+
+/** The server sent bytes that break the protocol; the connection was closed. */
+export class MysqlProtocolError extends MysqlProtocolErrorBase {}
+
+/** The fields of a `MysqlServerError`. */
+export interface MysqlServerErrorFields {
   readonly errno: number;
   /** The symbolic name, e.g. `"ER_DUP_ENTRY"`. */
   readonly code: string;
@@ -33,39 +55,106 @@ export class MysqlServerError extends Data.TaggedError("MysqlServerError")<{
   readonly message: string;
   readonly sql: string | undefined;
   readonly cause: MysqlError;
-}> {}
+}
 
-/** A command (or waiting for a pool connection) ran out of time. */
-export class MysqlTimeoutError extends Data.TaggedError("MysqlTimeoutError")<{
+const MysqlServerErrorBase: TaggedErrorClass<"MysqlServerError", MysqlServerErrorFields> = Data.TaggedError(
+  "MysqlServerError",
+);
+
+/** The server answered with an error. */
+export class MysqlServerError extends MysqlServerErrorBase {}
+
+/** The fields of a `MysqlTimeoutError`. */
+export interface MysqlTimeoutErrorFields {
   /** `"QUERY_TIMEOUT"` or `"ACQUIRE_TIMEOUT"`. */
   readonly code: string;
   readonly timeout: number;
   readonly message: string;
   readonly cause: TimeoutError;
-}> {}
+}
 
-/** A command was aborted by an AbortSignal other than the fiber's own interruption. */
-export class MysqlAbortError extends Data.TaggedError("MysqlAbortError")<{
+const MysqlTimeoutErrorBase: TaggedErrorClass<"MysqlTimeoutError", MysqlTimeoutErrorFields> = Data
+  .TaggedError("MysqlTimeoutError");
+
+/** A command (or waiting for a pool connection) ran out of time. */
+export class MysqlTimeoutError extends MysqlTimeoutErrorBase {}
+
+/** The fields of a `MysqlAbortError`. */
+export interface MysqlAbortErrorFields {
   readonly message: string;
   readonly cause: unknown;
-}> {}
+}
 
-/** The pool is closed or its wait queue is full. */
-export class MysqlPoolError extends Data.TaggedError("MysqlPoolError")<{
+const MysqlAbortErrorBase: TaggedErrorClass<"MysqlAbortError", MysqlAbortErrorFields> = Data.TaggedError(
+  "MysqlAbortError",
+);
+
+/** A command was aborted by an AbortSignal other than the fiber's own interruption. */
+export class MysqlAbortError extends MysqlAbortErrorBase {}
+
+/** The fields of a `MysqlPoolError`. */
+export interface MysqlPoolErrorFields {
   /** `"POOL_CLOSED"`, `"QUEUE_FULL"` or `"RELEASED"`. */
   readonly code: string;
   readonly message: string;
   readonly cause: PoolError;
-}> {}
+}
 
-/** Any typed failure of the Effect API. */
+const MysqlPoolErrorBase: TaggedErrorClass<"MysqlPoolError", MysqlPoolErrorFields> = Data.TaggedError(
+  "MysqlPoolError",
+);
+
+/** The pool is closed or its wait queue is full. */
+export class MysqlPoolError extends MysqlPoolErrorBase {}
+
+/** The fields of a `MysqlPluginError`. */
+export interface MysqlPluginErrorFields {
+  /** The plugin's name. */
+  readonly plugin: string;
+  /** The hook that failed. */
+  readonly hook: HookName;
+  /** `"failed"`, `"malformed"`, `"misuse"`, ... (the PluginError's `code`). */
+  readonly code: PluginErrorReason;
+  readonly message: string;
+  readonly cause: PluginError;
+}
+
+const MysqlPluginErrorBase: TaggedErrorClass<"MysqlPluginError", MysqlPluginErrorFields> = Data.TaggedError(
+  "MysqlPluginError",
+);
+
+/** A plugin failed or misbehaved; the command failed, the connection stays usable. */
+export class MysqlPluginError extends MysqlPluginErrorBase {}
+
+/** The fields of a `MysqlBinlogError`. */
+export interface MysqlBinlogErrorFields {
+  /** Why the stream stopped (the BinlogError's `code`): `"binlog-disabled"`, `"no-privilege"`, ... */
+  readonly code: BinlogErrorReason;
+  readonly message: string;
+  readonly cause: BinlogError;
+}
+
+const MysqlBinlogErrorBase: TaggedErrorClass<"MysqlBinlogError", MysqlBinlogErrorFields> = Data.TaggedError(
+  "MysqlBinlogError",
+);
+
+/** A binlog stream could not start or go on (no binlog, not ROW format, no privileges, unknown position ...). */
+export class MysqlBinlogError extends MysqlBinlogErrorBase {}
+
+/** Any typed failure of the Effect API's client. */
 export type MysqlClientError =
   | MysqlConnectionError
   | MysqlProtocolError
   | MysqlServerError
   | MysqlTimeoutError
   | MysqlAbortError
-  | MysqlPoolError;
+  | MysqlPoolError
+  | MysqlPluginError;
+
+/** The typed error of a binlog stream's own failure. */
+export function fromBinlogError(error: BinlogError): MysqlBinlogError {
+  return new MysqlBinlogError({ code: error.code, message: error.message, cause: error });
+}
 
 /**
  * The typed error for an error of the Promise API. Anything else (a TypeError for bad arguments, a
@@ -89,7 +178,7 @@ export function fromError(error: unknown): MysqlClientError {
     return new MysqlConnectionError({ code: error.code, message: error.message, cause: error });
   }
   if (error instanceof ProtocolError) {
-    return new MysqlProtocolError({ reason: error.reason, message: error.message, cause: error });
+    return new MysqlProtocolError({ reason: error.code, message: error.message, cause: error });
   }
   if (error instanceof TimeoutError) {
     return new MysqlTimeoutError({
@@ -102,6 +191,15 @@ export function fromError(error: unknown): MysqlClientError {
   if (error instanceof AbortError) return new MysqlAbortError({ message: error.message, cause: error });
   if (error instanceof PoolError) {
     return new MysqlPoolError({ code: error.code, message: error.message, cause: error });
+  }
+  if (error instanceof PluginError) {
+    return new MysqlPluginError({
+      plugin: error.plugin,
+      hook: error.hook,
+      code: error.code,
+      message: error.message,
+      cause: error,
+    });
   }
   throw error;
 }

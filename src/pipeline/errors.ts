@@ -4,6 +4,7 @@
  * that result. It names the plugin and the hook, and it never leaves the conversation out of step:
  * the pipeline raises it before the command is sent or after every packet of its response was read.
  */
+import { SESSION_USABLE } from "../protocol/errors.ts";
 import type { ErrPacket } from "../protocol/results.ts";
 
 /** The hook points, named as in mywire (MySQL Proxy's `read_query` is `readQuery`, and so on). */
@@ -39,21 +40,27 @@ export class PluginError extends Error {
   /** The plugin's name. */
   readonly plugin: string;
   readonly hook: HookName;
-  readonly reason: PluginErrorReason;
-  /** Always true: the session stays in step after a plugin error (the command fails, not the connection). */
-  readonly inSync = true;
+  /** What went wrong: the plugin failed, returned something malformed, or misused a decision. */
+  readonly code: PluginErrorReason;
+  /** The session stays in step after a plugin error: the command fails, not the connection. */
+  readonly [SESSION_USABLE] = true;
 
   constructor(
     plugin: string,
     hook: HookName,
-    reason: PluginErrorReason,
+    code: PluginErrorReason,
     detail: string,
     options?: ErrorOptions,
   ) {
-    super(`plugin "${plugin}" ${verb(reason)} in ${hook}: ${detail}`, options);
+    super(`plugin "${plugin}" ${verb(code)} in ${hook}: ${detail}`, options);
     this.plugin = plugin;
     this.hook = hook;
-    this.reason = reason;
+    this.code = code;
+  }
+
+  /** The same as `code` (its name before every error class used `code`). */
+  get reason(): PluginErrorReason {
+    return this.code;
   }
 
   /** The ERR packet a server-side proxy sends its client for this error (errno 1105, SQLSTATE HY000). */

@@ -3,7 +3,7 @@
  * slow consumer leaves bytes in the kernel. Any failure (connection lost, malformed framing, an
  * out-of-order sequence id) is thrown and leaves the channel unusable: the caller closes it.
  */
-import { ProtocolError } from "../protocol/errors.ts";
+import { markSessionUsable, ProtocolError } from "../protocol/errors.ts";
 import { encodePacket, frameCount, PacketDecoder } from "../protocol/framing.ts";
 import { ConnectionError, type Socket } from "../runtime/socket.ts";
 
@@ -85,7 +85,7 @@ export class PacketChannel {
       const error = new RangeError(
         `command of ${payload.length} bytes exceeds maxPacketSize ${this.decoder.maxPacketSize}; nothing was sent`,
       );
-      (error as { inSync?: boolean }).inSync = true;
+      markSessionUsable(error);
       return Promise.reject(error);
     }
     this.seq = 0;

@@ -1,14 +1,13 @@
 /**
- * A command through the plugin pipeline (readQuery / readQueryResult), on the client side. Only
- * sessions with plugins that hook commands come here; others send commands directly. The pipeline
- * plans what to send (the command, maybe rewritten, with injected commands before or after it) or
- * answers locally; results nobody needs are read straight to the caller, the others are collected,
- * shown to the plugins, and passed on, replaced or dropped. Local and replaced answers are read with
- * the same code that reads the server, from the packets the pipeline encoded.
+ * A command through the plugin pipeline (readQuery / readQueryResult), on the client side: the
+ * client's `PlanTarget` for the plan runner (src/pipeline/run-plan.ts). Only sessions with plugins
+ * that hook commands come here; others send commands directly. Results are read with the code that
+ * reads the server, local and replaced answers from the packets the pipeline encoded.
  */
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import type { Injection } from "../pipeline/queue.ts";
 import { replayPackets } from "../pipeline/replay.ts";
+import { type PlanConnection, PlanDisconnect, runPlan } from "../pipeline/run-plan.ts";
 import { MysqlError } from "../protocol/errors.ts";
 import { ConnectionError } from "../runtime/socket.ts";
 import type { PacketChannel } from "./channel.ts";
@@ -37,29 +36,31 @@ function replayContext(ctx: ResponseContext, packets: readonly Uint8Array[]): Re
   return { ...ctx, channel: channel as unknown as PacketChannel };
 }
 
-/** How a non-original entry's streamed response is read: text rows, binary rows for EXECUTE. */
+/** How a non-original entry's response is read: text rows, binary rows for EXECUTE. */
 function readInjected(ctx: ResponseContext, entry: Injection): Promise<unknown> {
   const sql = entry.command.sql ?? entry.command.type;
   return readResponse(ctx, sql, entry.command.type === "COM_STMT_EXECUTE");
 }
 
-/** What `onObserved` wants of a COM_STMT_PREPARE answer. */
-function observable(outcome: unknown): never {
-  const s = outcome as { id?: number; params?: unknown[]; columns?: unknown[] };
-  if (s && typeof s.id === "number" && Array.isArray(s.params) && Array.isArray(s.columns)) {
-    return {
-      statementId: s.id,
-      paramCount: s.params.length,
-      columnCount: s.columns.length,
-      warningCount: 0,
-    } as never;
-  }
-  return outcome as never;
+/** A connection of the host as the plan runner drives it, with its response context. */
+interface HostConnection extends PlanConnection {
+  readonly ctx: ResponseContext;
+}
+
+function connectionOf(ctx: ResponseContext): HostConnection {
+  const channel = ctx.channel;
+  return {
+    ctx,
+    writeCommand: (payload) => channel.writeCommand(payload),
+    write: (payload) => channel.write(payload),
+    read: () => channel.read(),
+  };
 }
 
 /**
- * Runs one command through the pipeline on this session's connection and returns what the caller
- * gets: the first result passed on (a MysqlError in its place is thrown).
+ * Runs one command through the pipeline (the plan runner) on this session's connections and returns
+ * what the caller gets: the first result passed on (a MysqlError in its place is thrown), with every
+ * forwarded result in its `results`.
  */
 export async function interceptCommand<T>(
   ps: PipelineSession,
@@ -68,58 +69,21 @@ export async function interceptCommand<T>(
   sql: string,
   readOriginal: ResponseReader<T>,
 ): Promise<T> {
-  const plan = await ps.onQuery(payload);
-  const here = host.context;
-  if (plan._tag === "Disconnect") {
-    throw new ConnectionError("CLOSED", `plugin "${plan.plugin}" closed the connection: ${plan.reason}`);
-  }
-  if (plan._tag === "SendResult") return readOriginal(replayContext(here, plan.packets), sql);
-  const ctx = plan.backendIndex === -1 || plan.backendIndex === host.ownBackend
-    ? here
-    : await host.backend(plan.backendIndex);
-  const channel = ctx.channel;
-  const forwarded: unknown[] = [];
-  const read = (from: ResponseContext, entry: Injection) =>
-    entry.original ? readOriginal(from, entry.command.sql ?? sql) : readInjected(from, entry);
-  for (let i = 0; i < plan.queue.length; i++) {
-    const entry = plan.queue[i];
-    if (entry.streamed) {
-      const sentAt = performance.now();
-      await channel.writeCommand(entry.command.raw);
-      let outcome: unknown;
-      try {
-        outcome = await read(ctx, entry);
-      } catch (error) {
-        if (!(error instanceof MysqlError)) throw error;
-        outcome = error;
-      }
-      forwarded.push(outcome);
-      if (entry.observed) {
-        await ps.onObserved(entry, observable(outcome), { sentAt, endAt: performance.now() });
-      }
-      continue;
-    }
-    const collector = ps.collector(entry);
-    collector.start();
-    await channel.writeCommand(entry.command.raw);
-    if (entry.expectsResponse) {
-      for (;;) {
-        const state = collector.push(await channel.read());
-        if (state === "done") break;
-        if (state === "infile") await channel.write(new Uint8Array(0));
-      }
-    }
-    const data = collector.finish();
-    if (data.kind !== "none") ctx.onStatus(data.statusFlags);
-    const decided = await ps.onResult(entry, data);
-    if (decided._tag === "SendResult") {
-      try {
-        forwarded.push(await read(replayContext(ctx, decided.packets), entry));
-      } catch (error) {
-        if (!(error instanceof MysqlError)) throw error;
-        forwarded.push(error);
-      }
-    }
+  let forwarded: unknown[];
+  try {
+    forwarded = await runPlan(ps, payload, {
+      connection: async (index) =>
+        connectionOf(index === -1 || index === host.ownBackend ? host.context : await host.backend(index)),
+      read: (entry, from, replay) => {
+        const base = from?.ctx ?? host.context;
+        const ctx = replay === undefined ? base : replayContext(base, replay.packets);
+        return entry.original ? readOriginal(ctx, entry.command.sql ?? sql) : readInjected(ctx, entry);
+      },
+      onStatus: (from, statusFlags) => from.ctx.onStatus(statusFlags),
+    });
+  } catch (error) {
+    if (error instanceof PlanDisconnect) throw new ConnectionError("CLOSED", error.message);
+    throw error;
   }
   if (forwarded.length === 0) {
     throw inSyncError("the plugins ignored every result of this command, so there is nothing to return");

@@ -5,7 +5,7 @@
  */
 import { Capability, ServerStatus } from "../protocol/constants.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+import { markSessionUsable, ProtocolError } from "../protocol/errors.ts";
 import {
   type ColumnDefinition,
   decodeColumnCount,
@@ -69,7 +69,7 @@ export async function readColumns(ctx: ResponseContext, count: number): Promise<
 /** An error the session survives: the conversation is still in step. */
 export function inSyncError(message: string): Error {
   const error = new Error(message);
-  (error as { inSync?: boolean }).inSync = true;
+  markSessionUsable(error);
   return error;
 }
 

@@ -7,7 +7,7 @@
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { encodeUtf8, Reader } from "../protocol/bytes.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
-import { MysqlError, ProtocolError } from "../protocol/errors.ts";
+import { leavesSessionUsable, MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
 import {
   binaryFixedLength,
@@ -20,6 +20,7 @@ import {
 } from "../protocol/statements.ts";
 import { detectRuntime, runtimeByName } from "../runtime/detect.ts";
 import { ConnectionError, formatAddress, type Runtime, type SocketAddress } from "../runtime/socket.ts";
+import { BackendRoutes } from "./backend-routes.ts";
 import { PacketChannel } from "./channel.ts";
 import { ColumnCache } from "./column-cache.ts";
 import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
@@ -29,12 +30,6 @@ import { inSyncError, readResponse, type ResponseContext, RowCursor } from "./re
 import { readColumns } from "./response.ts";
 import type { QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
-
-/** An error that leaves the conversation in step: the session stays usable after it. */
-function keepsSessionUsable(error: unknown): boolean {
-  return error instanceof MysqlError
-    || (error instanceof Error && (error as { inSync?: boolean }).inSync === true);
-}
 
 /**
  * The runtime to connect with. When the TLS settings ask for what the runtime's own TLS cannot do
@@ -68,8 +63,8 @@ export class Session {
   private readonly pipeline: PipelineSession | undefined;
   /** The backend connectServer chose (-1: the configured server). */
   private readonly backendIndex: number;
-  /** Connections to other backends that plugins routed commands to, by backend index. */
-  private readonly links = new Map<number, Promise<Session>>();
+  /** Connections to other backends that plugins routed commands to. */
+  private routes: BackendRoutes<Session> | undefined;
   private host: InterceptHost | undefined;
   /** Status flags from the last OK or EOF packet. */
   statusFlags: number;
@@ -172,7 +167,7 @@ export class Session {
       try {
         return await task();
       } catch (error) {
-        if (!keepsSessionUsable(error)) this.destroy(error);
+        if (!leavesSessionUsable(error)) this.destroy(error);
         throw error;
       } finally {
         this.pending--;
@@ -196,15 +191,15 @@ export class Session {
       error instanceof Error ? { cause: error } : undefined,
     );
     this.channel.socket.close();
-    for (const link of this.links.values()) link.then((s) => s.close(), () => {});
-    this.links.clear();
+    this.routes?.closeAll();
     this.pipeline?.onDisconnect().catch(() => {});
   }
 
   /**
    * Runs `task` with the packet channel to itself, in turn with the other commands: for
    * conversations the session has no method for (binlog dump, prepared statements, raw proxying).
-   * A `MysqlError` (or an error marked `inSync`) leaves the session usable; any other error closes it.
+   * An error branded `SESSION_USABLE` (a MysqlError, a PluginError, a refusal before sending) leaves
+   * the session usable; any other error closes it.
    */
   exclusive<T>(task: (channel: PacketChannel) => Promise<T>): Promise<T> {
     return this.enqueue(() => task(this.channel));
@@ -378,36 +373,23 @@ export class Session {
     return this.host ??= {
       context: this.responseContext,
       ownBackend: this.backendIndex,
-      backend: (index) => this.backendLink(index),
+      backend: (index) => this.backendRoutes().to(index),
     };
   }
 
-  /**
-   * This session's connection to another backend, opened on first use with the same settings (and
-   * no plugins of its own: it runs what this session's plugins decided). Plugins keep the session
-   * state of the backends in step (read-write-split sends USE and SET where needed).
-   */
-  private async backendLink(index: number): Promise<ResponseContext> {
-    const backend = this.pipeline?.connection.backends[index];
-    if (backend === undefined) throw inSyncError(`a plugin chose backend ${index}, which is not configured`);
-    let link = this.links.get(index);
-    if (link === undefined) {
-      const address = backend.socketPath !== undefined
-        ? { socketPath: backend.socketPath }
-        : { host: backend.host ?? this.options.host, port: backend.port ?? 3306, socketPath: undefined };
-      link = Session.open({ ...this.options, ...address, pipeline: undefined });
-      this.links.set(index, link);
-      link.catch(() => {
-        this.links.delete(index);
-        this.pipeline?.markBackend(index, "down");
-      });
-    }
-    const session = await link;
-    if (session.closed) {
-      this.links.delete(index);
-      throw inSyncError(`the connection to backend ${index} (${backend.address}) is closed`);
-    }
-    return session.responseContext;
+  /** The routes to other backends, made when a plugin first sends a command elsewhere. */
+  private backendRoutes(): BackendRoutes<Session> {
+    const pipeline = this.pipeline;
+    return this.routes ??= new BackendRoutes<Session>({
+      backends: pipeline?.connection.backends ?? [],
+      open: (backend) => {
+        const address = backend.socketPath !== undefined
+          ? { socketPath: backend.socketPath }
+          : { host: backend.host ?? this.options.host, port: backend.port ?? 3306, socketPath: undefined };
+        return Session.open({ ...this.options, ...address, pipeline: undefined });
+      },
+      mark: (index, state) => pipeline?.markBackend(index, state),
+    });
   }
 
   /** Waits for this session's turn and holds it until `release` (with an error: as a failed command). */

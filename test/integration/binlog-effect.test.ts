@@ -2,7 +2,7 @@
 import { Effect, Stream } from "effect";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { binlogStream } from "../../effect.ts";
+import { binlogStream, MysqlBinlogError } from "../../effect.ts";
 import { BinlogError, connect } from "../../mod.ts";
 import { testEnv } from "../support/env.ts";
 
@@ -57,6 +57,9 @@ test("a bad start position fails the stream with a typed error", async () => {
   );
   assert.equal(result._tag, "Failure");
   const failure = (result as { failure: unknown }).failure;
-  assert.ok(failure instanceof BinlogError, String(failure));
+  assert.ok(failure instanceof MysqlBinlogError, String(failure));
+  assert.equal(failure._tag, "MysqlBinlogError");
+  assert.equal(failure.code, "unknown-file");
+  assert.ok(failure.cause instanceof BinlogError);
   assert.match(failure.message, /binlog file to start from is not on the server/);
 });

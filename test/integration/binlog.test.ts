@@ -572,5 +572,7 @@ describe("bad input", () => {
     assert.throws(() => binlog({ ...base, mariadbGtid: "1-2" }), /mariadbGtid/);
     assert.throws(() => binlog({ ...base, file: "f", mariadbGtid: "0-1-2" }), /one place to start/);
     assert.throws(() => binlog({ ...base, position: 100 }), /file/);
+    assert.throws(() => binlog({ ...base, reconnect: { delay: 5000, maxDelay: 10 } }), /reconnect\.maxDelay/);
+    assert.throws(() => binlog({ ...base, reconnect: "yes" as never }), /reconnect: expected a boolean or/);
   });
 });

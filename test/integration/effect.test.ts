@@ -12,10 +12,11 @@ import {
   layerSql,
   MysqlClient,
   MysqlConnectionError,
+  MysqlPluginError,
   MysqlServerError,
   MysqlTimeoutError,
 } from "../../effect.ts";
-import { connect, type Connection, type PoolOptions } from "../../mod.ts";
+import { connect, type Connection, definePlugin, PluginError, type PoolOptions } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
@@ -112,6 +113,32 @@ describe("MysqlClient", () => {
       );
     }));
     assert.equal(recovered, "caught 1146");
+  });
+
+  test("a plugin failure is a typed MysqlPluginError, and the connection stays usable", async () => {
+    const refuse = definePlugin({
+      name: "refuse-drop",
+      readQuery(_ctx, command) {
+        if (command.type === "COM_QUERY" && /^DROP/i.test(command.sql)) throw new Error("no DROP here");
+      },
+    });
+    const result = await run(
+      Effect.gen(function*() {
+        const client = yield* MysqlClient;
+        const error = yield* Effect.flip(client.query("DROP TABLE no_such_table_fx"));
+        const [row] = yield* client.query<{ one: number }>("SELECT 1 AS one");
+        return { error, one: row.one };
+      }),
+      { plugins: [refuse], max: 1 },
+    );
+    assert.ok(result.error instanceof MysqlPluginError, String(result.error));
+    assert.equal(result.error._tag, "MysqlPluginError");
+    assert.equal(result.error.plugin, "refuse-drop");
+    assert.equal(result.error.hook, "readQuery");
+    assert.equal(result.error.code, "failed");
+    assert.ok(result.error.cause instanceof PluginError);
+    assert.match(result.error.message, /no DROP here/);
+    assert.equal(result.one, 1);
   });
 
   test("a command timeout is a typed MysqlTimeoutError", async () => {

@@ -16,7 +16,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { atExit, startThrowawayServer } from "../../src/cli/throwaway-server.ts";
+import { atExit, startThrowawayServer } from "../../dev/throwaway-server.ts";
 import { makeTestCertificates } from "./certs.ts";
 import { provision } from "./provision.ts";
 

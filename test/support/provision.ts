@@ -4,7 +4,7 @@
  * driver is what these tests test). Safe to run again on the same server: users are replaced, the
  * database is kept.
  */
-import { type CliTarget, runMariadbCli, sqlString } from "../../src/cli/throwaway-server.ts";
+import { type CliTarget, runMariadbCli, sqlString } from "../../dev/throwaway-server.ts";
 import type { TestEnv, TestUser } from "./env.ts";
 
 /** A server and a user allowed to create databases and users, with grant option. */

@@ -1,9 +1,9 @@
 /**
  * A reference session for the pipeline's integration contract, used by the pipeline and plugin
- * tests: it calls `onConnect` / `onHandshake` / `onAuth` / `onAuthResult` while "connecting",
- * `onQuery` before each command, sends the queue in order, streams the original (reporting it with
- * `onObserved` when asked), collects everything else for `onResult`, replays local answers and
- * passed-on results through the same reader, and calls `onDisconnect` at the end. It talks to
+ * tests: it calls `onConnect` / `onHandshake` / `onAuth` / `onAuthResult` while "connecting", runs
+ * each command through the plan runner (src/pipeline/run-plan.ts, as the client session does) with
+ * a reader that decodes every response with the pipeline's ResultCollector, and calls
+ * `onDisconnect` at the end. It talks to
  * backends through `Link`s: an in-memory scripted server here, a real MariaDB connection in the
  * integration tests.
  */
@@ -16,6 +16,7 @@ import type { Injection } from "../../src/pipeline/queue.ts";
 import { replayPackets } from "../../src/pipeline/replay.ts";
 import type { Response } from "../../src/pipeline/responses.ts";
 import type { QueryResultData } from "../../src/pipeline/result.ts";
+import { PlanDisconnect, runPlan } from "../../src/pipeline/run-plan.ts";
 import { Capability, Command, MariadbCapability, ServerStatus } from "../../src/protocol/constants.ts";
 import { MysqlError } from "../../src/protocol/errors.ts";
 import type { Greeting } from "../../src/protocol/handshake.ts";
@@ -29,6 +30,11 @@ export interface Link {
   write(payload: Uint8Array): Promise<void>;
   read(): Promise<Uint8Array>;
   close(): void;
+}
+
+/** A link with the index of the backend it goes to. */
+interface IndexedLink extends Link {
+  readonly index: number;
 }
 
 /** A result as the driver returns it (the client's QueryResult, reduced). */
@@ -175,83 +181,33 @@ export class PipelineDriver {
     return this.command(payload);
   }
 
-  /** Runs any command payload through the pipeline: the integration contract, end to end. */
+  /** Runs any command payload through the pipeline (the plan runner), end to end. */
   async command(payload: Uint8Array): Promise<DriverResult> {
     if (this.closed) throw new Error(`connection closed: ${this.closed}`);
-    const plan = await this.ps.onQuery(payload);
-    const local: Injection = {
-      id: 0,
-      command: decodeCommand(payload),
-      original: true,
-      resultsetIsNeeded: false,
-      streamed: true,
-      observed: false,
-      expectsResponse: true,
-      injectedBy: undefined,
-    };
-    if (plan._tag === "Disconnect") {
-      this.destroy(plan.reason);
-      throw new Error(`connection closed: ${plan.reason}`);
-    }
-    if (plan._tag === "SendResult") {
-      const source = replayPackets(plan.packets);
-      const r = await this.readResponse(() => source.read(), undefined, local);
-      r.backend = "local";
-      return r;
-    }
-    const link = await this.link(plan.backendIndex);
-    const forwarded: (DriverResult | MysqlError)[] = [];
-    for (let i = 0; i < plan.queue.length; i++) {
-      const entry = plan.queue[i];
-      if (entry.streamed) {
-        const sentAt = performance.now();
-        let firstPacketAt: number | undefined;
-        await link.writeCommand(entry.command.raw);
-        const read = async () => {
-          const p = await link.read();
-          firstPacketAt ??= performance.now();
-          return p;
-        };
-        try {
-          const r = await this.readResponse(read, link, entry);
-          r.backend = plan.backendIndex;
-          forwarded.push(r);
-          if (entry.observed) {
-            await this.ps.onObserved(entry, r, { sentAt, firstPacketAt, endAt: performance.now() });
-          }
-        } catch (error) {
-          if (!(error instanceof MysqlError)) throw error;
-          forwarded.push(error);
-          if (entry.observed) {
-            await this.ps.onObserved(entry, error, { sentAt, firstPacketAt, endAt: performance.now() });
-          }
-        }
-      } else {
-        const collector = this.ps.collector(entry);
-        collector.start();
-        await link.writeCommand(entry.command.raw);
-        if (entry.expectsResponse) {
-          for (;;) {
-            const state = collector.push(await link.read());
-            if (state === "done") break;
-            if (state === "infile") await link.write(new Uint8Array(0));
-          }
-        }
-        const data = collector.finish();
-        if (data.kind !== "none") this.statusFlags = data.statusFlags; // the server's state, before any replacement
-        const decided = await this.ps.onResult(entry, data);
-        if (decided._tag === "SendResult") {
-          const source = replayPackets(decided.packets);
-          try {
-            const r = await this.readResponse(() => source.read(), undefined, entry);
-            r.backend = decided.replaced ? "local" : plan.backendIndex;
-            forwarded.push(r);
-          } catch (error) {
-            if (!(error instanceof MysqlError)) throw error;
-            forwarded.push(error);
-          }
-        }
+    let forwarded: (DriverResult | MysqlError)[];
+    try {
+      forwarded = await runPlan<IndexedLink, DriverResult>(this.ps, payload, {
+        connection: async (index) => ({ ...(await this.link(index)), index }),
+        read: async (entry, from, replay) => {
+          const source = replay === undefined ? from! : replayPackets(replay.packets);
+          const r = await this.readResponse(
+            () => source.read(),
+            replay === undefined ? from : undefined,
+            entry,
+          );
+          r.backend = replay?.replaced || from === undefined ? "local" : from.index;
+          return r;
+        },
+        onStatus: (_from, statusFlags) => {
+          this.statusFlags = statusFlags; // the server's state, before any replacement
+        },
+      });
+    } catch (error) {
+      if (error instanceof PlanDisconnect) {
+        this.destroy(error.reason);
+        throw new Error(`connection closed: ${error.reason}`);
       }
+      throw error;
     }
     const first = forwarded[0];
     if (first instanceof MysqlError) throw first;

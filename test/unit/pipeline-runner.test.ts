@@ -8,6 +8,7 @@ import { Context, Effect, Layer } from "effect";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { liftHooks } from "../../effect.ts";
+import { leavesSessionUsable } from "../../mod.ts";
 import {
   COM_INIT_DB,
   COM_QUERY,
@@ -52,7 +53,7 @@ async function rejectsWith(
   assert.equal(error.plugin, plugin);
   assert.equal(error.hook, hook);
   assert.equal(error.reason, reason);
-  assert.equal(error.inSync, true);
+  assert.equal(leavesSessionUsable(error), true);
   assert.ok(error.message.includes(`plugin "${plugin}"`) && error.message.includes(hook), error.message);
   if (message) assert.match(error.message, message);
   return error;

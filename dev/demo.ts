@@ -7,8 +7,8 @@
  * MYWIRE_DEMO_URL to use an existing server instead (its user then needs REPLICATION SLAVE and
  * REPLICATION CLIENT / BINLOG MONITOR for the last part).
  */
-import { binlog, connect, parseUrl } from "../../mod.ts";
-import { queryLog } from "../../plugins/query-log.ts";
+import { binlog, connect, parseUrl } from "../mod.ts";
+import { queryLog } from "../plugins/query-log.ts";
 import { startThrowawayServer, type ThrowawayServer } from "./throwaway-server.ts";
 
 /** Runs the demo against `url` and prints what it does. */

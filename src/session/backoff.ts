@@ -1,5 +1,6 @@
 /**
- * Retry delays: exponential backoff with jitter, and a sleep that an AbortSignal cuts short (so a
+ * Retry delays, shared by the client (reconnect, temporary errors, deadlocks) and the binlog stream
+ * (reconnect): exponential backoff with jitter, and a sleep that an AbortSignal cuts short (so a
  * connection being closed never waits out a backoff).
  */
 
