@@ -7,7 +7,8 @@
  *   close, or after a loss with `reconnect`), which first gets the `init` statements, the current
  *   database and the replayed settings;
  * - the command that was running when the session was lost is sent again only if it is retryable
- *   (a plain read, or marked so by its caller), never a write that may have run;
+ *   (a plain read, or marked so by its caller), never a write that may have run, and never when
+ *   the session was not lost but used from the wrong request (Cloudflare Workers: `CROSS_REQUEST`);
  * - when the lost session was inside a transaction begun with plain statements, the queued
  *   commands belonged to that transaction: they fail instead of running outside it;
  * - each caller's promise settles exactly once (see `Job`), with the result of its own command.
@@ -22,7 +23,7 @@
  */
 import { ServerStatus } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
-import { ConnectionError, formatAddress } from "../runtime/socket.ts";
+import { ConnectionError, formatAddress, isCrossRequestError } from "../runtime/socket.ts";
 import { backoffDelay, type RetryPolicy, sleep } from "../session/backoff.ts";
 import type { ServerInfo } from "../session/handshake.ts";
 import { Session } from "../session/session.ts";
@@ -197,7 +198,7 @@ export class Link {
       this.final = this.closedError();
       await this.opening?.catch(noop);
       const cur = this.current;
-      this.lifetime.abort();
+      this.endLifetime();
       if (cur !== undefined && !cur.session.closed) await cur.session.close();
     })();
     return this.closing;
@@ -208,10 +209,22 @@ export class Link {
     if (this.final !== undefined && this.closing === undefined) return;
     this.final ??= error instanceof ConnectionError ? error : this.closedError(error);
     this.clearIdle();
-    this.lifetime.abort();
+    this.endLifetime();
     for (const job of this.queue.drain()) job.fail(this.final);
     this.current?.session.destroy(error);
     this.wakeDrainWaiters();
+  }
+
+  /**
+   * Stops the backoff sleeps. On Cloudflare Workers the controller belongs to the request that
+   * created the link, and aborting it from another request throws: closing must still work.
+   */
+  private endLifetime(): void {
+    try {
+      this.lifetime.abort();
+    } catch {
+      // only the sleeps of that other request were waiting on it, and they end with it
+    }
   }
 
   private closedError(cause?: unknown): ConnectionError {
@@ -277,6 +290,7 @@ export class Link {
   }
 
   private retryPolicyFor(error: unknown): RetryPolicy | undefined {
+    if (isCrossRequestError(error)) return undefined;
     if (error instanceof MysqlError) {
       return isTemporaryError(error, this.options.temporaryErrors) ? this.options.retry : undefined;
     }
@@ -409,7 +423,9 @@ export class Link {
       return;
     }
     if (live.session.closed && !(error instanceof MysqlError)) {
-      if (this.mayResend(job, live, txBefore || txAfter)) {
+      // A connection from another request (Workers) is misuse, not a loss: a resend on a new
+      // session would hide it.
+      if (!isCrossRequestError(error) && this.mayResend(job, live, txBefore || txAfter)) {
         job.resends++;
         job.state = "queued";
         this.queue.unshift(job);

@@ -9,6 +9,7 @@
  * `acquireTimeout`). Pooled connections reconnect on their own (see `reconnect`), so a lost server
  * session costs at most the commands that were running on it, never the pool's strength.
  */
+import { isCrossRequestError } from "../runtime/socket.ts";
 import type { QueryResult } from "../session/result.ts";
 import { Connection, type QueryParams, type StreamOptions } from "./connection.ts";
 import { AbortError, PoolError, TimeoutError } from "./errors.ts";
@@ -206,8 +207,11 @@ export class Pool implements AsyncDisposable {
               timeout: member.link.options.session.connectTimeout || 10_000,
               work: (live) => live.session.ping(),
             });
-          } catch {
+          } catch (error) {
             this.#remove(member, true);
+            // Opened by another request (Workers): replacing it would hide that the pool is shared
+            // across requests, which cannot work there.
+            if (isCrossRequestError(error)) throw error;
             continue;
           }
           if (this.#closing !== undefined) {

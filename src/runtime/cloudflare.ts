@@ -10,10 +10,16 @@
  * `write()` resolves when the stream has taken the bytes.
  *
  * Limits (Workers' TLS is done by the runtime and always verifies the chain against the public
- * roots and the host name, set by `expectedServerHostname`):
+ * roots and the host name; `connect()` takes no CA, no client certificate, no way to skip that):
  * - only verify "identity" works; "none" and "ca" throw a `ConnectionError` "TLS";
  * - a `ca` cannot be given (a server certificate from a private CA cannot be verified at all), nor a
  *   client certificate: both throw;
+ * - the runtime reports a failed verification only as a broken stream (`startTls().opened` resolves
+ *   before the handshake): the first read or write of the TLS socket fails or ends, and that is
+ *   reported as a `ConnectionError` "TLS" naming the host name checked, during `connect()`;
+ * - a socket belongs to the request that opened it: used from another request, workerd throws
+ *   "Cannot perform I/O on behalf of a different request", reported as a `ConnectionError`
+ *   "CROSS_REQUEST" (never retried on a new connection, see `isCrossRequestError`);
  * - no Unix sockets, no listening (Workers cannot accept connections);
  * - Workers do not say why a connection failed: every failure to connect is reported as
  *   ECONNREFUSED, with the runtime's message.
@@ -22,6 +28,7 @@ import {
   closedSocketError,
   ConnectionError,
   type ConnectOptions,
+  crossRequestError,
   formatAddress,
   type Listener,
   pendingReadError,
@@ -82,14 +89,37 @@ function messageOf(err: unknown): string {
   return (err as Error | undefined)?.message ?? String(err);
 }
 
+/** The first sentence of workerd's long message (the whole error stays the `cause`). */
+function firstSentence(text: string): string {
+  const end = text.indexOf(". ");
+  return end === -1 ? text : text.slice(0, end);
+}
+
+/** workerd's error for an I/O object (a socket, its streams) touched by another request. */
+function isWrongRequest(err: unknown): boolean {
+  return /on behalf of a different request/.test(messageOf(err));
+}
+
+/** Closes a Workers socket, ignoring every failure (also the synchronous one from another request). */
+function closeQuietly(socket: CfSocket | undefined): void {
+  try {
+    socket?.close().catch(() => {});
+  } catch {
+    // already closed, or owned by another request: nothing more can be done with it
+  }
+}
+
 /** A Workers socket, read through its stream reader on demand. */
 class CloudflareSocket implements Socket {
   readonly remote: string;
   private readonly host: string;
   private readonly socket: CfSocket;
-  private readonly isTls: boolean;
+  /** The name the TLS handshake checks the certificate against (TLS sockets only). */
+  private readonly tlsName: string | undefined;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** A TLS socket that has not received a byte yet: its handshake may still fail. */
+  private handshakePending: boolean;
   private reading = false;
   private abortRead: ((value: null) => void) | null = null;
   private ended = false;
@@ -97,24 +127,48 @@ class CloudflareSocket implements Socket {
   private upgraded = false;
   private failure: ConnectionError | undefined;
 
-  constructor(socket: CfSocket, remote: string, host: string, isTls: boolean) {
+  constructor(socket: CfSocket, remote: string, host: string, tlsName: string | undefined) {
     this.socket = socket;
     this.remote = remote;
     this.host = host;
-    this.isTls = isTls;
+    this.tlsName = tlsName;
+    this.handshakePending = tlsName !== undefined;
     this.reader = socket.readable.getReader();
     this.writer = socket.writable.getWriter();
     socket.closed.catch(() => {}); // failures surface through read() and write()
   }
 
   private fail(err: unknown): ConnectionError {
-    this.failure ??= new ConnectionError(
-      this.isTls ? "TLS" : "ECONNRESET",
-      `connection to ${this.remote} failed: ${messageOf(err)}`,
-      this.remote,
-      { cause: err },
-    );
+    if (this.failure) return this.failure;
+    if (isWrongRequest(err)) {
+      this.failure = crossRequestError(this.remote, firstSentence(messageOf(err)), err);
+    } else if (this.handshakePending) this.failure = this.handshakeError(messageOf(err), err);
+    else {
+      this.failure = new ConnectionError(
+        this.tlsName !== undefined ? "TLS" : "ECONNRESET",
+        `connection to ${this.remote} failed: ${messageOf(err)}`,
+        this.remote,
+        { cause: err },
+      );
+    }
     return this.failure;
+  }
+
+  /**
+   * The TLS handshake failed. workerd resolves `opened` before the handshake and, when it fails
+   * (most often: the certificate does not chain to a public root, or is not valid for the name),
+   * only breaks the stream, with "internal error; reference = ...", "Network connection lost." or
+   * a bare end of stream; its reason goes to its own log. So the reason given is what was checked.
+   */
+  private handshakeError(detail: string, cause?: unknown): ConnectionError {
+    return new ConnectionError(
+      "TLS",
+      `TLS handshake with ${this.remote} failed: Cloudflare Workers did not accept the server's certificate `
+        + `for "${this.tlsName}" (it must chain to a public root CA and name that host), or the server broke `
+        + `off the handshake; the runtime gives no more detail than: ${detail}`,
+      this.remote,
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   private closedError(): ConnectionError {
@@ -139,10 +193,15 @@ class CloudflareSocket implements Socket {
         }
         if (result === null || this.closed) return null;
         if (result.done) {
+          // An end before the first byte of a TLS socket is the handshake failing.
+          if (this.handshakePending) throw (this.failure ??= this.handshakeError("the stream ended"));
           this.ended = true;
           return null;
         }
-        if (result.value.length > 0) return result.value;
+        if (result.value.length > 0) {
+          this.handshakePending = false;
+          return result.value;
+        }
       }
     } finally {
       this.reading = false;
@@ -163,7 +222,7 @@ class CloudflareSocket implements Socket {
 
   async startTls(options: TlsOptions): Promise<Socket> {
     if (this.upgraded || this.closed) throw this.closedError();
-    if (this.isTls) {
+    if (this.tlsName !== undefined) {
       throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
     }
     if (this.reading) throw new Error("mywire: startTls called while a read is pending");
@@ -173,16 +232,20 @@ class CloudflareSocket implements Socket {
       throw new ConnectionError("TLS", `${unsupported} (connecting to ${this.remote})`, this.remote);
     }
     this.upgraded = true;
-    // startTls flushes pending writes itself, then detaches these streams: let go of them first.
-    this.reader.releaseLock();
-    this.writer.releaseLock();
+    const name = options.servername ?? this.host;
     let secure: CfSocket | undefined;
     try {
-      secure = this.socket.startTls({ expectedServerHostname: options.servername ?? this.host });
-      await secure.opened; // settles once the handshake is done
+      // startTls flushes pending writes itself, then detaches these streams: let go of them first.
+      this.reader.releaseLock();
+      this.writer.releaseLock();
+      // workerd checks the host connected to by default, and logs expectedServerHostname as
+      // unsupported: pass it only for another name.
+      secure = this.socket.startTls(name === this.host ? undefined : { expectedServerHostname: name });
+      await secure.opened; // settles when the upgrade starts, not when the handshake is done
     } catch (err) {
-      secure?.close().catch(() => {});
-      this.socket.close().catch(() => {});
+      closeQuietly(secure);
+      closeQuietly(this.socket);
+      if (isWrongRequest(err)) throw crossRequestError(this.remote, firstSentence(messageOf(err)), err);
       throw new ConnectionError(
         "TLS",
         `TLS handshake with ${this.remote} failed: ${messageOf(err)}`,
@@ -192,7 +255,7 @@ class CloudflareSocket implements Socket {
         },
       );
     }
-    return new CloudflareSocket(secure, this.remote, this.host, true);
+    return new CloudflareSocket(secure, this.remote, this.host, name);
   }
 
   close(): void {
@@ -201,7 +264,7 @@ class CloudflareSocket implements Socket {
     this.abortRead?.(null);
     if (this.upgraded) return;
     // Socket.close() flushes what was written, then closes both directions.
-    this.socket.close().catch(() => {});
+    closeQuietly(this.socket);
   }
 }
 
@@ -246,7 +309,7 @@ async function connect(options: ConnectOptions): Promise<Socket> {
       ])
       : socket.opened);
   } catch (err) {
-    socket.close().catch(() => {});
+    closeQuietly(socket);
     if (err instanceof ConnectionError) throw err;
     throw new ConnectionError("ECONNREFUSED", `could not connect to ${address}: ${messageOf(err)}`, address, {
       cause: err,
@@ -254,7 +317,7 @@ async function connect(options: ConnectOptions): Promise<Socket> {
   } finally {
     clearTimeout(timer);
   }
-  return new CloudflareSocket(socket, address, options.host, false);
+  return new CloudflareSocket(socket, address, options.host, undefined);
 }
 
 function listen(): Promise<Listener> {

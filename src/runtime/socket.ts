@@ -90,7 +90,10 @@ export interface Runtime {
 /** The connection could not be made, or broke: refused, unreachable, reset, timed out, TLS failure. */
 export class ConnectionError extends Error {
   override readonly name = "ConnectionError";
-  /** A short machine-readable code: `"ECONNREFUSED"`, `"ETIMEDOUT"`, `"ECONNRESET"`, `"TLS"`, `"CLOSED"`. */
+  /**
+   * A short machine-readable code: `"ECONNREFUSED"`, `"ETIMEDOUT"`, `"ECONNRESET"`, `"TLS"`, `"CLOSED"`,
+   * `"ENOTSUP"`, `"CROSS_REQUEST"` (Cloudflare Workers: used from another request).
+   */
   readonly code: string;
   /** The address involved, as `host:port` or a path. */
   readonly address: string | undefined;
@@ -120,4 +123,30 @@ export function upgradedSocketError(): Error {
 /** Misuse: `read()` while another read is pending (the Socket interface allows one at a time). */
 export function pendingReadError(): Error {
   return new Error("mywire: a read is already pending on this socket");
+}
+
+/**
+ * A socket used from a request other than the one that opened it (Cloudflare Workers allow I/O on
+ * a socket only from the request that opened it). Code `"CROSS_REQUEST"`.
+ */
+export function crossRequestError(remote: string, detail: string, cause?: unknown): ConnectionError {
+  return new ConnectionError(
+    "CROSS_REQUEST",
+    `connection to ${remote} was opened by another request: Cloudflare Workers let only the request that `
+      + `opened a connection use it; open connections (and pools) inside the request that uses them and close `
+      + `them before it ends (the runtime says: ${detail})`,
+    remote,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Whether `error` (or an error it wraps) is a `crossRequestError`. Such a connection is not broken
+ * but unusable from here: retrying on a new connection would hide the misuse, so nothing does.
+ */
+export function isCrossRequestError(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ConnectionError && e.code === "CROSS_REQUEST") return true;
+  }
+  return false;
 }

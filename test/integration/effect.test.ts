@@ -16,7 +16,8 @@ import {
   MysqlServerError,
   MysqlTimeoutError,
 } from "../../effect.ts";
-import { connect, type Connection, definePlugin, PluginError, type PoolOptions } from "../../mod.ts";
+import { type Connection, definePlugin, PluginError, type PoolOptions } from "../../mod.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
@@ -24,18 +25,12 @@ import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 let env: TestEnv;
 let relay: FaultRelay;
 let direct: Connection;
-const table = `fx_rows_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("fx_rows");
 
 before(async () => {
   env = await testEnv();
   relay = await startFaultRelay({ host: env.host, port: env.port });
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
   await direct.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(64), user_name VARCHAR(64))`);
 });
 

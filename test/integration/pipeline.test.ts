@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
-  connect,
   type Connection,
   definePlugin,
   ignoreResult,
@@ -25,6 +24,7 @@ import {
 } from "../../mod.ts";
 import { encodeParam } from "../../src/protocol/binary-params.ts";
 import { encodeExecute, encodePrepare } from "../../src/protocol/statements.ts";
+import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { realDriver, twoBackends } from "./pipeline-link.ts";
 
@@ -43,13 +43,7 @@ async function driver<R = never, E = never>(
 
 before(async () => {
   env = await testEnv();
-  admin = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  admin = await rootConnection();
   await admin.query(
     "CREATE TABLE IF NOT EXISTS pipeline_items (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(50))",
   );

@@ -8,7 +8,7 @@
 import { Layer, Tracer } from "effect";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { connect, type Connection, MysqlError, type PipelineOptions, type Plugin } from "../../mod.ts";
+import { type Connection, MysqlError, type PipelineOptions, type Plugin } from "../../mod.ts";
 import { faultInjection } from "../../plugins/fault-injection.ts";
 import { firewall } from "../../plugins/firewall.ts";
 import { metrics } from "../../plugins/metrics.ts";
@@ -17,6 +17,7 @@ import { readWriteSplit } from "../../plugins/read-write-split.ts";
 import { resultCache } from "../../plugins/result-cache.ts";
 import { rewrite } from "../../plugins/rewrite.ts";
 import { slowQueryLog } from "../../plugins/slow-query-log.ts";
+import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { realDriver, twoBackends } from "./pipeline-link.ts";
 
@@ -35,13 +36,7 @@ async function driver<R = never, E = never>(
 
 before(async () => {
   env = await testEnv();
-  admin = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  admin = await rootConnection();
   await admin.query("CREATE TABLE IF NOT EXISTS plugin_kv (k VARCHAR(20) PRIMARY KEY, v INT)");
   await admin.query("CREATE TABLE IF NOT EXISTS plugin_other (k VARCHAR(20) PRIMARY KEY, v INT)");
   await admin.query("DELETE FROM plugin_kv");

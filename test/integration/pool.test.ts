@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   AbortError,
-  connect,
   type Connection,
   ConnectionError,
   createPool,
@@ -18,6 +17,7 @@ import {
   sendQuery,
   TimeoutError,
 } from "../../mod.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
@@ -26,19 +26,13 @@ let env: TestEnv;
 let relay: FaultRelay;
 let direct: Connection;
 const pools: Pool[] = [];
-const table = `pool_marks_${Math.random().toString(36).slice(2, 8)}`;
-const otherDb = `mywire_pool_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("pool_marks");
+const otherDb = uniqueName("mywire_pool");
 
 before(async () => {
   env = await testEnv();
   relay = await startFaultRelay({ host: env.host, port: env.port });
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
   await direct.query(`CREATE TABLE ${table} (tag VARCHAR(64) NOT NULL, n INT AUTO_INCREMENT PRIMARY KEY)`);
   await direct.query(`CREATE DATABASE ${otherDb}`);
 });

@@ -23,6 +23,7 @@ import {
   ProtocolError,
   TimeoutError,
 } from "../../mod.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type Fault, type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
@@ -30,7 +31,7 @@ import { type Fault, type FaultRelay, startFaultRelay } from "../support/fault-r
 let env: TestEnv;
 let relay: FaultRelay;
 let direct: Connection;
-const table = `fault_marks_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("fault_marks");
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 const MAX = 4;
@@ -39,13 +40,7 @@ before(async () => {
   process.on("unhandledRejection", onUnhandled);
   env = await testEnv();
   relay = await startFaultRelay({ host: env.host, port: env.port });
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
   // No unique key on purpose: a write sent twice would show up as two rows.
   await direct.query(`CREATE TABLE ${table} (tag VARCHAR(64) NOT NULL, KEY (tag)) ENGINE=InnoDB`);
 });

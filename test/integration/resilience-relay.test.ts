@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type Connection, ConnectionError, ProtocolError } from "../../mod.ts";
+import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
@@ -16,13 +17,7 @@ let direct: Connection;
 before(async () => {
   env = await testEnv();
   relay = await startFaultRelay({ host: env.host, port: env.port });
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
   await direct.query("CREATE TABLE IF NOT EXISTS relay_marks (tag VARCHAR(64) PRIMARY KEY)");
 });
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type Connection, ConnectionError, type ConnectionOptions, MysqlError } from "../../mod.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
@@ -15,19 +16,13 @@ let env: TestEnv;
 let relay: FaultRelay;
 let direct: Connection;
 const opened: Connection[] = [];
-const table = `res_marks_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("res_marks");
 const otherDb = `${"mywire_res"}_${Math.random().toString(36).slice(2, 8)}`;
 
 before(async () => {
   env = await testEnv();
   relay = await startFaultRelay({ host: env.host, port: env.port });
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
   await direct.query(
     `CREATE TABLE ${table} (tag VARCHAR(64) NOT NULL, n INT NOT NULL AUTO_INCREMENT PRIMARY KEY)`,
   );

@@ -16,6 +16,7 @@ import {
   definePlugin,
   TimeoutError,
 } from "../../mod.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
@@ -24,18 +25,12 @@ let env: TestEnv;
 let relay: FaultRelay;
 let direct: Connection;
 const opened: Connection[] = [];
-const table = `to_marks_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("to_marks");
 
 before(async () => {
   env = await testEnv();
   relay = await startFaultRelay({ host: env.host, port: env.port });
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
   await direct.query(`CREATE TABLE ${table} (tag VARCHAR(64) NOT NULL)`);
 });
 

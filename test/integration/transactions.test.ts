@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type Connection, ConnectionError, type ConnectionOptions, MysqlError } from "../../mod.ts";
+import { uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
 
@@ -13,7 +14,7 @@ let env: TestEnv;
 let relay: FaultRelay;
 let direct: Connection;
 const opened: Connection[] = [];
-const table = `tx_rows_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("tx_rows");
 
 before(async () => {
   env = await testEnv();
