@@ -14,7 +14,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -94,6 +94,20 @@ export const ERROR_NAMES: string = ${pieces.join(" +\n  ")};
 `;
 
 writeFileSync(join(root, "src/protocol/error-codes.data.ts"), file);
+
+// The compact form must say exactly what the two tables said: read it back through the decoder.
+const { errorCodeName } = await import(
+  `${pathToFileURL(join(root, "src/protocol/error-codes.ts")).href}?${Date.now()}`
+);
+for (const [flavor, table] of [["mysql", mysql], ["mariadb", mariadb]] as const) {
+  for (let errno = 0; errno <= numbers[numbers.length - 1] + 1; errno++) {
+    if (errorCodeName(errno, flavor) !== table.codes.get(errno)) {
+      throw new Error(
+        `${flavor} ${errno}: wrote ${errorCodeName(errno, flavor)}, expected ${table.codes.get(errno)}`,
+      );
+    }
+  }
+}
 console.log(
   `wrote src/protocol/error-codes.data.ts: ${numbers.length} numbers, ${shared} shared, ${mysql.codes.size} MySQL, ${mariadb.codes.size} MariaDB`,
 );
