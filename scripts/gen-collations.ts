@@ -15,7 +15,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const clientArgs = process.argv.slice(2);
@@ -31,7 +31,7 @@ interface Entry {
   charset: string;
 }
 
-const version = mariadb("SELECT VERSION()")[0][0];
+const version = mariadb("SELECT VERSION()")[0][0].replace(/-log$/, ""); // -log: binlog on
 const entries = new Map<number, Entry>();
 for (
   const [id, name, charset] of mariadb(
@@ -90,19 +90,76 @@ for (const [id, name] of mysqlIds) {
   mysqlOnly++;
 }
 
+/** MariaDB's name of the NO PAD twin (id + 1024) of a collation: `_nopad` before the last part. */
+function nopadName(name: string): string {
+  const last = name.lastIndexOf("_");
+  return `${name.slice(0, last)}_nopad${name.slice(last)}`;
+}
+
+/**
+ * MariaDB's uca1400 collations are laid out by rule: a charset has a block of 256 ids; in it, the
+ * id's bits 3-7 are the tailoring (0 = none, 1 = icelandic, ...) and bits 0-2 the variant
+ * (4 = nopad, 2 = accent-sensitive, 1 = case-sensitive).
+ */
+function ucaName(charset: string, tailoring: string, variant: number): string {
+  return `${charset}_uca1400_${tailoring === "" ? "" : `${tailoring}_`}${variant & 4 ? "nopad_" : ""}${
+    variant & 2 ? "as" : "ai"
+  }_${variant & 1 ? "cs" : "ci"}`;
+}
+
+const all = new Map(entries);
+
+// The tailorings by number, from every uca1400 name; then the charsets whose block is complete
+// (every tailoring, every variant) are written as one number, the others collation by collation.
+const tailorings: (string | undefined)[] = [];
+const ucaByCharset = new Map<string, Entry[]>();
+for (const e of entries.values()) {
+  const m = /^[a-z0-9]+_uca1400_(?:(?!nopad_)([a-z0-9]+)_)?(?:nopad_)?a[is]_c[is]$/.exec(e.name);
+  if (!m || e.id < 2048) continue;
+  const t = (e.id & 0xff) >> 3;
+  const tailoring = m[1] ?? "";
+  if (tailorings[t] !== undefined && tailorings[t] !== tailoring) {
+    throw new Error(`uca1400 tailoring ${t} is both ${tailorings[t]} and ${tailoring}`);
+  }
+  tailorings[t] = tailoring;
+  ucaByCharset.set(e.charset, [...(ucaByCharset.get(e.charset) ?? []), e]);
+}
+const ucaBlocks = new Map<string, number>();
+for (const [charset, list] of ucaByCharset) {
+  const base = list[0].id & ~0xff;
+  const expected = new Map<number, string>();
+  tailorings.forEach((tailoring, t) => {
+    if (tailoring === undefined) return;
+    for (let v = 0; v < 8; v++) expected.set(base + t * 8 + v, ucaName(charset, tailoring, v));
+  });
+  const complete = list.length === expected.size && list.every((e) => expected.get(e.id) === e.name);
+  if (!complete) continue;
+  ucaBlocks.set(charset, base);
+  for (const e of list) entries.delete(e.id);
+}
+
+// The NO PAD twins that follow the rule are a "+" on their base collation.
+const twins = new Set<number>();
+for (const e of entries.values()) {
+  const twin = entries.get(e.id + 1024);
+  if (e.id < 1024 && twin && twin.charset === e.charset && twin.name === nopadName(e.name)) twins.add(e.id);
+}
+for (const id of twins) entries.delete(id + 1024);
+
 // Group by charset; each collation is "id:suffix" where the name is `${charset}_${suffix}`
-// (or just the charset name when the suffix is empty, as for `binary`).
+// (or just the charset name when the suffix is empty, as for `binary`), "+" when it has a twin.
 const byCharset = new Map<string, string[]>();
 for (const e of [...entries.values()].sort((a, b) => a.id - b.id)) {
   let suffix: string;
   if (e.name === e.charset) suffix = "";
   else if (e.name.startsWith(e.charset + "_")) suffix = e.name.slice(e.charset.length + 1);
   else throw new Error(`collation ${e.id} ${e.name} does not start with its charset ${e.charset}`);
-  if (/[\s:]/.test(suffix)) throw new Error(`collation ${e.id}: unexpected name ${e.name}`);
+  if (/[\s:+]/.test(suffix)) throw new Error(`collation ${e.id}: unexpected name ${e.name}`);
   const list = byCharset.get(e.charset) ?? [];
-  list.push(`${e.id}:${suffix}`);
+  list.push(`${e.id}:${suffix}${twins.has(e.id) ? "+" : ""}`);
   byCharset.set(e.charset, list);
 }
+for (const charset of ucaBlocks.keys()) if (!byCharset.has(charset)) byCharset.set(charset, []);
 
 /** Splits a charset's tokens into string literals of at most ~90 characters. */
 function chunks(tokens: string[]): string[] {
@@ -122,6 +179,10 @@ const body = [...byCharset.keys()].sort().map((charset) => {
   const parts = chunks(byCharset.get(charset)!).map((c) => JSON.stringify(c));
   return `  ${charset}: [${parts.join(", ")}],`;
 }).join("\n");
+const blocks = [...ucaBlocks].map(([charset, base]) => `  ${charset}: ${base},`).join("\n");
+const tailoringList = Array.from(tailorings, (t) => (t === undefined ? "null" : JSON.stringify(t))).join(
+  ", ",
+);
 
 const file = `/**
  * Collation ids, as in column definitions and the handshake, with their names and character sets:
@@ -133,34 +194,66 @@ const file = `/**
 
 /**
  * Per character set, lines of space-separated "id:suffix" tokens; the collation's name is
- * \`\${charset}_\${suffix}\` (the charset name alone when the suffix is empty).
+ * \`\${charset}_\${suffix}\` (the charset name alone when the suffix is empty). A token ending in
+ * "+" also stands for its NO PAD twin: id + 1024, named with \`_nopad\` before the last part
+ * (\`latin1_swedish_ci\` → \`latin1_swedish_nopad_ci\`).
  */
 const COLLATIONS: Readonly<Record<string, readonly string[]>> = {
 ${body}
 };
 
-let table: Map<number, { readonly name: string; readonly charset: string }> | undefined;
+/**
+ * MariaDB's uca1400 collations, per character set the first id of its block of 256: in it, id bits
+ * 3-7 pick the tailoring in UCA1400_TAILORINGS and bits 0-2 the variant (4: nopad, 2: accent-
+ * sensitive, 1: case-sensitive), e.g. 2304 + 8 + 3 = utf8mb4_uca1400_icelandic_as_cs.
+ */
+const UCA1400_BLOCKS: Readonly<Record<string, number>> = {
+${blocks}
+};
 
-function lookup(id: number): { readonly name: string; readonly charset: string } | undefined {
-  if (table === undefined) {
-    table = new Map();
-    for (const charset of Object.keys(COLLATIONS)) {
-      for (const token of COLLATIONS[charset].join(" ").split(" ")) {
-        const colon = token.indexOf(":");
-        const suffix = token.slice(colon + 1);
-        table.set(Number(token.slice(0, colon)), {
-          name: suffix === "" ? charset : \`\${charset}_\${suffix}\`,
-          charset,
-        });
+/** uca1400 tailorings by number ("" none; null a number no collation uses). */
+const UCA1400_TAILORINGS: readonly (string | null)[] = [${tailoringList}];
+
+type Collation = { readonly name: string; readonly charset: string };
+
+let table: Map<number, Collation> | undefined;
+
+function unpack(): Map<number, Collation> {
+  const out = new Map<number, Collation>();
+  for (const charset of Object.keys(COLLATIONS)) {
+    for (const token of COLLATIONS[charset].join(" ").split(" ")) {
+      if (token === "") continue;
+      const colon = token.indexOf(":");
+      const twin = token.endsWith("+");
+      const suffix = token.slice(colon + 1, twin ? -1 : undefined);
+      const id = Number(token.slice(0, colon));
+      const name = suffix === "" ? charset : \`\${charset}_\${suffix}\`;
+      out.set(id, { name, charset });
+      if (twin) {
+        const last = name.lastIndexOf("_");
+        out.set(id + 1024, { name: \`\${name.slice(0, last)}_nopad\${name.slice(last)}\`, charset });
       }
     }
   }
-  return table.get(id);
+  for (const charset of Object.keys(UCA1400_BLOCKS)) {
+    const base = UCA1400_BLOCKS[charset];
+    UCA1400_TAILORINGS.forEach((tailoring, t) => {
+      if (tailoring === null) return;
+      for (let v = 0; v < 8; v++) {
+        const name = \`\${charset}_uca1400_\${tailoring === "" ? "" : \`\${tailoring}_\`}\${v & 4 ? "nopad_" : ""}\${
+          v & 2 ? "as" : "ai"
+        }_\${v & 1 ? "cs" : "ci"}\`;
+        out.set(base + t * 8 + v, { name, charset });
+      }
+    });
+  }
+  return out;
 }
 
 /** The character set name of a collation id (e.g. 45 → "utf8mb4"), or undefined for an unknown id. */
 export function collationCharset(id: number): string | undefined {
-  return lookup(id)?.charset;
+  table ??= unpack();
+  return table.get(id)?.charset;
 }
 
 /**
@@ -168,11 +261,26 @@ export function collationCharset(id: number): string | undefined {
  * and MariaDB differ; undefined for an unknown id.
  */
 export function collationName(id: number): string | undefined {
-  return lookup(id)?.name;
+  table ??= unpack();
+  return table.get(id)?.name;
 }
 `;
 
-writeFileSync(join(root, "src/protocol/collations.ts"), file);
+const target = join(root, "src/protocol/collations.ts");
+writeFileSync(target, file);
+
+// The compact form must say exactly what the server and mysql2 said: read it back and compare.
+const written = await import(`${pathToFileURL(target).href}?${Date.now()}`);
+for (const e of all.values()) {
+  if (written.collationName(e.id) !== e.name || written.collationCharset(e.id) !== e.charset) {
+    throw new Error(`collation ${e.id}: wrote ${written.collationName(e.id)}, expected ${e.name}`);
+  }
+}
+for (let id = 0; id < 65536; id++) {
+  if (!all.has(id) && written.collationName(id) !== undefined) {
+    throw new Error(`collation ${id}: not in the input`);
+  }
+}
 console.log(
-  `wrote src/protocol/collations.ts: ${entries.size} collations (${mariadbCount} MariaDB ${version}, ${mysqlOnly} MySQL-only)`,
+  `wrote src/protocol/collations.ts: ${all.size} collations (${mariadbCount} MariaDB ${version}, ${mysqlOnly} MySQL-only)`,
 );

@@ -20,7 +20,6 @@ import { decodeErr, decodeOk, type ErrPacket } from "../protocol/results.ts";
 import { ConnectionError, type TlsOptions } from "../runtime/socket.ts";
 import { finishAuthentication } from "./auth-exchange.ts";
 import type { PacketChannel } from "./channel.ts";
-import { CompressedSocket } from "./compressed-socket.ts";
 import type { SessionOptions } from "./options.ts";
 import { serverError } from "./server-error.ts";
 
@@ -224,7 +223,11 @@ export async function performHandshake(
     );
   }
   const ok = decodeOk(packet, capabilities);
-  if (capabilities & Capability.COMPRESS) channel.socket = new CompressedSocket(channel.socket);
+  if (capabilities & Capability.COMPRESS) {
+    // loaded here, not at start-up: compression (and fflate) is for the connections that ask for it
+    const { CompressedSocket } = await import("./compressed-socket.ts");
+    channel.socket = new CompressedSocket(channel.socket);
+  }
   return {
     greeting,
     version: displayVersion(greeting.serverVersion),

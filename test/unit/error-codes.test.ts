@@ -1,5 +1,6 @@
 /** Error numbers are named for the server's flavour: MySQL and MariaDB reuse some numbers differently. */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { errorCodeName } from "../../src/protocol/error-codes.ts";
 
@@ -22,4 +23,26 @@ test("numbers the two servers use differently get each flavour's name", () => {
 test("unknown numbers have no name", () => {
   assert.equal(errorCodeName(0, "mysql"), undefined);
   assert.equal(errorCodeName(65535, "mariadb"), undefined);
+});
+
+/** `exports[1045] = 'ER_...';` (mysql2) or `codes[1045] = 'ER_...';` (mariadb), read as text. */
+function listed(path: string, pattern: RegExp): Map<number, string> {
+  const text = readFileSync(new URL(`../../node_modules/${path}`, import.meta.url), "utf8");
+  return new Map([...text.matchAll(pattern)].map((m) => [Number(m[1]), m[2]]));
+}
+
+test("every number mysql2 and mariadb name has that name for its flavour, and no other number has one", () => {
+  const tables = {
+    mysql: listed("mysql2/lib/constants/errors.js", /^exports\[(\d+)\] =\s*'([^']+)';/gm),
+    mariadb: listed("mariadb/lib/const/error-code.js", /^codes\[(\d+)\] =\s*'([^']+)';/gm),
+  };
+  for (const [flavor, names] of Object.entries(tables) as ["mysql" | "mariadb", Map<number, string>][]) {
+    assert.ok(names.size > 1000, `${flavor}: ${names.size} names read`);
+    for (let errno = 0; errno < 70_000; errno++) {
+      // a failure here after updating mysql2 or mariadb: run scripts/gen-error-codes.ts
+      if (errorCodeName(errno, flavor) !== names.get(errno)) {
+        assert.fail(`${flavor} ${errno}: ${errorCodeName(errno, flavor)}, listed as ${names.get(errno)}`);
+      }
+    }
+  }
 });

@@ -634,4 +634,18 @@ describe("collations", () => {
     assert.equal(collationName(99999), undefined);
     assert.equal(collationCharset(0), undefined);
   });
+
+  test("NO PAD twins (id + 1024) and uca1400 blocks, which the table stores by rule", () => {
+    assert.equal(collationName(1056), "armscii8_general_nopad_ci");
+    assert.equal(collationName(1088), "armscii8_nopad_bin");
+    assert.equal(collationName(1174), "ucs2_unicode_520_nopad_ci");
+    assert.equal(collationCharset(1174), "ucs2");
+    assert.equal(collationName(2048), "utf8mb3_uca1400_ai_ci");
+    assert.equal(collationName(2304 + 8 + 3), "utf8mb4_uca1400_icelandic_as_cs");
+    assert.equal(collationName(2304 + 4), "utf8mb4_uca1400_nopad_ai_ci");
+    assert.equal(collationName(3072 + 24 * 8 + 7), "utf32_uca1400_croatian_nopad_as_cs");
+    assert.equal(collationCharset(2816 + 23 * 8), "utf16");
+    assert.equal(collationName(2304 + 21 * 8), undefined); // a tailoring number no collation uses
+    assert.equal(collationName(2304 + 25 * 8), undefined);
+  });
 });
