@@ -6,11 +6,10 @@
  * R = rB, S = r + SHA-512(R || A || M) * a mod L, as in the server's plugin/auth_ed25519/ref10/sign.c.
  *
  * The curve arithmetic follows RFC 8032 section 5.1 (edwards25519, extended coordinates, the
- * complete addition formula for a = -1), on bigints; SHA-512 is Web Crypto's. Multiplying the
- * base point adds one precomputed multiple per four-bit digit of the scalar, a zero digit too, so
- * the number of steps does not depend on the secret (bigint arithmetic and the table lookup promise
- * no constant time). Only the password is secret here, and the signature goes to the server that
- * asked for it.
+ * complete addition formula for a = -1), on bigints; SHA-512 is Web Crypto's. The scalar
+ * multiplication adds in every step whatever the bit, so its time does not depend on the secret's
+ * bits (bigint arithmetic itself promises no constant time). Only the password is secret here, and
+ * the signature goes to the server it was asked for.
  */
 import { concatBytes, encodeUtf8 } from "../bytes.ts";
 
@@ -71,26 +70,14 @@ function add(p1: Point, p2: Point): Point {
   return { X: mod(e * f), Y: mod(g * h), Z: mod(f * g), T: mod(e * h) };
 }
 
-/** table[i][j] = j·16^i·B, for the 64 four-bit digits of a scalar; built on first use. */
-let table: Point[][] | undefined;
-
-function baseTable(): Point[][] {
-  const rows: Point[][] = [];
-  let base = BASE;
-  for (let i = 0; i < 64; i++) {
-    const row = [IDENTITY];
-    for (let j = 1; j < 16; j++) row.push(add(row[j - 1], base));
-    rows.push(row);
-    base = add(row[15], base);
-  }
-  return rows;
-}
-
-/** k·B for 0 <= k < 2^256: one addition per four-bit digit, a zero digit included. */
+/** k·B for 0 <= k < 2^253, one doubling and one addition per bit whatever the bit. */
 function baseTimes(k: bigint): Point {
-  table ??= baseTable();
   let q = IDENTITY;
-  for (let i = 0; i < 64; i++) q = add(q, table[i][Number((k >> BigInt(4 * i)) & 15n)]);
+  for (let bit = 252n; bit >= 0n; bit--) {
+    q = add(q, q);
+    const sum = add(q, BASE);
+    q = (k >> bit) & 1n ? sum : q;
+  }
   return q;
 }
 
