@@ -20,13 +20,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KB = 1024;
 
 /**
- * gzip budgets in bytes, about 3 % above what the code holds today (71.6 and 74.9 KB, fflate's
- * gzip at level 9). The issue's goal is 60 KB for connect + query and 65 KB with the pool; the rest
- * is mostly the error-code names (about 19 KB gzip, for the flavour-aware `code`) and the plugin
- * pipeline that `connect`'s `plugins` option brings in (about 11 KB); bench/README.md has the
- * breakdown.
+ * gzip budgets in bytes, about 3 % above what the code holds today (fflate's gzip at level 9;
+ * bench/README.md has the breakdown). The issue's goal is 60 KB for connect + query and 65 KB with
+ * the pool; the rest is mostly the error-code names (about 19 KB gzip, for the flavour-aware
+ * `code`), @noble's ed25519 (about 13 KB, for client_ed25519) and the plugin pipeline that
+ * `connect`'s `plugins` option brings in (about 11 KB).
  */
-const BUDGET = { connect: 74 * KB, pool: 77 * KB };
+const BUDGET = { connect: 88 * KB, pool: 91 * KB };
 
 const dir = mkdtempSync(join(tmpdir(), "mywire-bundle-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,17 +5,22 @@
  * MariaDB's ref10 `crypto_sign`, the secret is az = SHA-512(password bytes), its first half clamped
  * is the scalar a (public key A = aB, which the server stores as unpadded base64), its second half
  * the nonce prefix: r = SHA-512(az[32..64] || M), R = rB, S = r + SHA-512(R || A || M) * a mod L.
- * The arithmetic is in ed25519-sign.ts.
+ * The arithmetic is in ed25519-sign.ts, loaded on first use: most connections never need it, and
+ * @noble/curves is a large module graph to load at start-up.
  *
  * Protocol: https://mariadb.com/kb/en/authentication-plugin-ed25519/ and the server's
  * plugin/auth_ed25519/ref10/sign.c
  */
-import { ed25519PasswordSign } from "./ed25519-sign.ts";
 import { type AuthContext, type AuthExchange, type AuthPlugin, unexpectedData } from "./plugin.ts";
 
 const NAME = "client_ed25519";
 /** Length of the server's nonce. */
 const NONCE_LENGTH = 32;
+
+/** The signature of `message` under `password`'s key, with the arithmetic loaded on demand. */
+function sign(password: string, message: Uint8Array): Promise<Uint8Array> {
+  return import("./ed25519-sign.ts").then((m) => m.ed25519PasswordSign(password, message));
+}
 
 /** The client_ed25519 plugin. */
 export const clientEd25519: AuthPlugin = {
@@ -28,12 +33,12 @@ export const clientEd25519: AuthPlugin = {
         // 20-byte scramble is all there is, send nothing: the server answers with the nonce.
         if (ctx.scramble.length !== NONCE_LENGTH) return Promise.resolve(new Uint8Array(0));
         signed = true;
-        return ed25519PasswordSign(ctx.password, ctx.scramble);
+        return sign(ctx.password, ctx.scramble);
       },
       more(data) {
         if (signed || data.length !== NONCE_LENGTH) return Promise.reject(unexpectedData(NAME, data));
         signed = true;
-        return ed25519PasswordSign(ctx.password, data);
+        return sign(ctx.password, data);
       },
     };
   },

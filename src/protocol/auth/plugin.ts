@@ -2,7 +2,7 @@
  * Authentication plugins: the interface the session drives, the error they throw, and the registry
  * of the five plugins this package speaks (mysql_native_password, caching_sha2_password,
  * sha256_password, client_ed25519, mysql_clear_password). Pure: no I/O; hashing and RSA go through
- * Web Crypto (ed25519's curve arithmetic is ed25519-sign.ts).
+ * Web Crypto, ed25519 through @noble.
  *
  * Protocol: https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods.html
  */
