@@ -179,6 +179,14 @@ describe("the packed tarball in a project outside the repository", () => {
     assert.deepEqual(JSON.parse(out.trim()), expected);
   });
 
+  test("Deno: the installed package type-checks (deno check of an npm:mywire program)", async () => {
+    writeFileSync(
+      join(project, "deno-typed.ts"),
+      TYPED_PROGRAM.replaceAll('from "mywire', 'from "npm:mywire'),
+    );
+    ok(await run("deno", ["check", "--node-modules-dir=manual", "deno-typed.ts"], project), "deno check");
+  });
+
   test("Bun: import from the installed package", async () => {
     const out = ok(await run("bun", ["main.mjs", url], project), "bun main.mjs");
     assert.deepEqual(JSON.parse(out.trim()), expected);
