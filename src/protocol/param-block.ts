@@ -55,14 +55,18 @@ export function binaryFixedLength(type: number): number {
 }
 
 /**
- * The bytes of one binary value of `type` at `r.pos` (a view; the reader moves past it): fixed-size
- * integers and floats, temporals with their 1-byte length, everything else length-encoded.
+ * One binary value of `type` at `r.pos`, as `BoundParam.value` holds it: its whole encoding,
+ * length prefix included (a view; the reader moves past it), so that writing it back gives the same
+ * bytes. Fixed-size integers and floats have no prefix, temporals a 1-byte length, everything else a
+ * length-encoded one.
  */
 export function readBinaryParamValue(r: Reader, type: number): Uint8Array {
+  const start = r.pos;
   const fixed = binaryFixedLength(type);
-  if (fixed >= 0) return r.bytesView(fixed);
-  if (type === 0x07 || type === 0x0a || type === 0x0b || type === 0x0c) return r.bytesView(r.u8());
-  return r.lenencBytes();
+  if (fixed >= 0) r.skip(fixed);
+  else if (type === 0x07 || type === 0x0a || type === 0x0b || type === 0x0c) r.skip(r.u8());
+  else r.skip(r.lenenc());
+  return r.bytes.subarray(start, r.pos);
 }
 
 /**
