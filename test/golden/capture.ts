@@ -1,0 +1,254 @@
+/**
+ * Captures golden bytes: real MariaDB replies, recorded packet by packet into the fixture files
+ * beside this script (`mariadb-eof.json`, `mariadb-deprecate-eof.json`), which
+ * test/golden/golden.test.ts decodes with the codec. Not a test: run it to regenerate the fixtures
+ * after a change of server version or of what is captured, review the diff, commit it.
+ *
+ *   node_modules/.bin/node test/golden/capture.ts
+ *
+ * It uses the harness's server (test/support/env.ts: MYWIRE_TEST_CONFIG, MYWIRE_TEST_URL, or else a
+ * throwaway MariaDB it starts and stops), logs in as the harness's mysql_native_password user over
+ * a plain TCP socket it drives itself (so it chooses the capabilities), and records every packet
+ * the server sends: the greeting, the OK of the login, an OK with affected rows and an insert id, an
+ * ERR, a text result set of many column types, a COM_STMT_PREPARE response (PREPARE_OK with its
+ * parameter and column definitions) and that statement's binary result set. Twice: once without
+ * CLIENT_DEPRECATE_EOF (EOF packets, no session tracking), once with CLIENT_DEPRECATE_EOF,
+ * CLIENT_SESSION_TRACK and MariaDB's extended type info (OK packets with 0xFE end result sets).
+ *
+ * Fixture format (JSON): `server` (version), `capabilities` and `mariadbCapabilities` (what the
+ * session negotiated), and `exchanges`: per name, the packets of the reply as `{ seq, hex }`.
+ */
+import { writeFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { nativePasswordScramble } from "../../src/protocol/auth/native.ts";
+import { fromHex, toHex } from "../../src/protocol/bytes.ts";
+import { encodeQuery } from "../../src/protocol/commands/query.ts";
+import { encodeQuit } from "../../src/protocol/commands/utility.ts";
+import { Capability, ColumnType, Command, MariadbCapability } from "../../src/protocol/constants.ts";
+import { encodePacket } from "../../src/protocol/framing.ts";
+import {
+  decodeAuthSwitchRequest,
+  decodeGreeting,
+  encodeHandshakeResponse,
+} from "../../src/protocol/handshake.ts";
+import { encodeExecute, encodePrepare, encodeStatementCommand } from "../../src/protocol/statements.ts";
+import { testEnv } from "../support/env.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** The table of many types the result sets read: its DDL, and two rows (extremes, and NULLs). */
+export const GOLDEN_TABLE = `CREATE TEMPORARY TABLE golden (
+  k INT NOT NULL PRIMARY KEY,
+  ti TINYINT, usi SMALLINT UNSIGNED, mi MEDIUMINT, i INT, bi BIGINT, ubi BIGINT UNSIGNED,
+  f FLOAT, d DOUBLE, dec30 DECIMAL(30,10), y YEAR,
+  dt DATE, dtm DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(6), zd DATE,
+  c CHAR(5), vc VARCHAR(20), vb VARBINARY(10), bl BLOB, e ENUM('a','b'), st SET('x','y'),
+  bit1 BIT(1), bit64 BIT(64), j JSON
+)`;
+export const GOLDEN_ROWS = `INSERT INTO golden VALUES
+  (1, -128, 65535, -8388608, -2147483648, -9223372036854775808, 18446744073709551615,
+   1.5, -2.5e300, '-12345678901234567890.0123456789', 2155,
+   '2024-02-29', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.499', '-838:59:59.999999', '0000-00-00',
+   'héllo', 'wörld', X'00FF10', X'DEADBEEF', 'b', 'x,y',
+   b'1', b'1111111111111111111111111111111111111111111111111111111111111111', '{"a": [1, 2.5, "x"], "b": null}'),
+  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
+
+/** One recorded packet. */
+interface Recorded {
+  seq: number;
+  hex: string;
+}
+
+/** A socket read packet by packet. */
+class Wire {
+  private buffer = new Uint8Array(0);
+  private wake: (() => void) | undefined;
+  private ended: Error | undefined;
+  readonly socket: Socket;
+  constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", (chunk: Uint8Array) => {
+      const next = new Uint8Array(this.buffer.length + chunk.length);
+      next.set(this.buffer);
+      next.set(chunk, this.buffer.length);
+      this.buffer = next;
+      this.wake?.();
+    });
+    socket.on("error", (e) => {
+      this.ended = e;
+      this.wake?.();
+    });
+    socket.on("close", () => {
+      this.ended ??= new Error("connection closed");
+      this.wake?.();
+    });
+  }
+  async packet(): Promise<{ seq: number; payload: Uint8Array }> {
+    for (;;) {
+      if (this.buffer.length >= 4) {
+        const length = this.buffer[0] | (this.buffer[1] << 8) | (this.buffer[2] << 16);
+        if (this.buffer.length >= 4 + length) {
+          const seq = this.buffer[3];
+          const payload = this.buffer.slice(4, 4 + length);
+          this.buffer = this.buffer.slice(4 + length);
+          return { seq, payload };
+        }
+      }
+      if (this.ended) throw this.ended;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+  send(payload: Uint8Array, seq: number): void {
+    this.socket.write(encodePacket(payload, seq));
+  }
+}
+
+/** Records the packets of one reply, read by the shape of replies (the codec under test is not trusted here). */
+class Recorder {
+  readonly exchanges: Record<string, Recorded[]> = {};
+  private readonly wire: Wire;
+  private readonly deprecateEof: boolean;
+  constructor(wire: Wire, deprecateEof: boolean) {
+    this.wire = wire;
+    this.deprecateEof = deprecateEof;
+  }
+
+  private async take(into: Recorded[]): Promise<Uint8Array> {
+    const { seq, payload } = await this.wire.packet();
+    into.push({ seq, hex: toHex(payload) });
+    return payload;
+  }
+
+  /** Definitions then, without DEPRECATE_EOF, their EOF. */
+  private async definitions(n: number, into: Recorded[]): Promise<void> {
+    for (let i = 0; i < n; i++) await this.take(into);
+    if (n > 0 && !this.deprecateEof) await this.take(into);
+  }
+
+  /** A command's reply: OK, ERR, or a result set (column count, definitions, rows, terminator). */
+  async reply(name: string, command: Uint8Array): Promise<Recorded[]> {
+    const into: Recorded[] = (this.exchanges[name] = []);
+    this.wire.send(command, 0);
+    const first = await this.take(into);
+    if (first[0] === 0x00 || first[0] === 0xff) return into;
+    const columns = first[0] < 0xfb ? first[0] : first[1] | (first[2] << 8);
+    await this.definitions(columns, into);
+    for (;;) {
+      const p = await this.take(into);
+      if (p[0] === 0xfe && p.length < 0xffffff) return into;
+      if (p[0] === 0xff) return into;
+    }
+  }
+
+  /** COM_STMT_PREPARE's reply: PREPARE_OK, parameter definitions, column definitions. */
+  async prepare(name: string, sql: string): Promise<{ statementId: number; params: number }> {
+    const into: Recorded[] = (this.exchanges[name] = []);
+    this.wire.send(encodePrepare(sql), 0);
+    const ok = await this.take(into);
+    if (ok[0] !== 0x00) throw new Error(`PREPARE failed: ${toHex(ok)}`);
+    const statementId = ok[1] | (ok[2] << 8) | (ok[3] << 16) | (ok[4] << 24);
+    const columns = ok[5] | (ok[6] << 8);
+    const params = ok[7] | (ok[8] << 8);
+    await this.definitions(params, into);
+    await this.definitions(columns, into);
+    return { statementId, params };
+  }
+}
+
+/** Logs in, runs the captured commands, and returns the fixture. */
+async function capture(deprecateEof: boolean): Promise<unknown> {
+  const env = await testEnv();
+  const socket = connect({ host: env.host, port: env.port });
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const wire = new Wire(socket);
+  const exchanges: Record<string, Recorded[]> = {};
+  const greetingPacket = await wire.packet();
+  exchanges.greeting = [{ seq: greetingPacket.seq, hex: toHex(greetingPacket.payload) }];
+  const greeting = decodeGreeting(greetingPacket.payload);
+  const wanted = Capability.LONG_PASSWORD | Capability.LONG_FLAG | Capability.PROTOCOL_41
+    | Capability.TRANSACTIONS
+    | Capability.SECURE_CONNECTION | Capability.MULTI_RESULTS | Capability.PS_MULTI_RESULTS
+    | Capability.PLUGIN_AUTH
+    | Capability.CONNECT_WITH_DB
+    | (deprecateEof ? Capability.DEPRECATE_EOF | Capability.SESSION_TRACK : 0);
+  const capabilities = (wanted & greeting.capabilities) >>> 0;
+  const mariadbCapabilities = deprecateEof
+    ? MariadbCapability.EXTENDED_TYPE_INFO & greeting.mariadbCapabilities
+    : 0;
+  const { user, password } = env.users.native;
+  wire.send(
+    encodeHandshakeResponse({
+      capabilities,
+      mariadbCapabilities,
+      maxPacketSize: 0x1000000,
+      charset: 45,
+      user,
+      authResponse: await nativePasswordScramble(password, greeting.scramble),
+      database: env.database,
+      authPluginName: "mysql_native_password",
+      attributes: {},
+    }),
+    1,
+  );
+  let auth = await wire.packet();
+  if (auth.payload[0] === 0xfe) {
+    const request = decodeAuthSwitchRequest(auth.payload);
+    wire.send(await nativePasswordScramble(password, request.pluginData), auth.seq + 1);
+    auth = await wire.packet();
+  }
+  if (auth.payload[0] !== 0x00) throw new Error(`login failed: ${toHex(auth.payload)}`);
+  exchanges["ok-login"] = [{ seq: auth.seq, hex: toHex(auth.payload) }];
+
+  const r = new Recorder(wire, deprecateEof);
+  for (const sql of ["SET SESSION sql_mode = ''", "SET time_zone = '+00:00'", GOLDEN_TABLE, GOLDEN_ROWS]) {
+    const reply = await r.reply("setup", encodeQuery(sql));
+    if (fromHex(reply[0].hex)[0] !== 0x00) throw new Error(`${sql.slice(0, 40)} failed: ${reply[0].hex}`);
+  }
+  delete r.exchanges.setup;
+  await r.reply(
+    "ok-insert",
+    encodeQuery("INSERT INTO golden (k, vc) VALUES (10, 'a'), (11, 'b'), (12, 'c')"),
+  );
+  await r.reply("ok-delete", encodeQuery("DELETE FROM golden WHERE k >= 10"));
+  await r.reply("err-no-table", encodeQuery("SELECT * FROM no_such_table"));
+  await r.reply("text-resultset", encodeQuery("SELECT * FROM golden ORDER BY k"));
+  await r.reply(
+    "text-resultset-expressions",
+    encodeQuery(
+      "SELECT 1 AS one, NULL AS nothing, 'x' AS letter, 1.25 AS exact, CAST(-1 AS SIGNED) AS neg",
+    ),
+  );
+  const { statementId } = await r.prepare("prepare-ok", "SELECT * FROM golden WHERE k >= ? ORDER BY k");
+  await r.reply(
+    "binary-resultset",
+    encodeExecute(statementId, [{
+      type: ColumnType.LONGLONG,
+      unsigned: false,
+      value: fromHex("0000000000000000"),
+    }]),
+  );
+  wire.send(encodeStatementCommand(Command.COM_STMT_CLOSE, statementId), 0);
+  wire.send(encodeQuit(), 0);
+  socket.end();
+  return {
+    server: greeting.serverVersion,
+    capabilities,
+    mariadbCapabilities,
+    exchanges: { ...exchanges, ...r.exchanges },
+  };
+}
+
+if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (
+    const [file, deprecateEof] of [["mariadb-eof.json", false], ["mariadb-deprecate-eof.json", true]] as const
+  ) {
+    const fixture = await capture(deprecateEof);
+    writeFileSync(join(HERE, file), JSON.stringify(fixture, null, 2) + "\n");
+    console.log(`wrote test/golden/${file}`);
+  }
+  // The throwaway server (if one was started) stops when the process runs out of work.
+}
