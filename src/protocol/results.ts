@@ -1,6 +1,31 @@
 /**
- * Result packets: OK, ERR, EOF, column definitions and text rows, each with an encoder and a decoder.
- * Pure: bytes in, plain data out (and back).
+ * Result packets: OK, ERR, EOF, column definitions, text rows and the LOCAL INFILE request, each with
+ * an encoder and a decoder. Pure: bytes in, plain data out (and back). (Binary rows: binary-rows.ts;
+ * values: values.ts, binary-values.ts, encode-values.ts.)
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_ok_packet.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_err_packet.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_eof_packet.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_column_definition.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_row.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_local_infile_request.html
+ * https://mariadb.com/kb/en/result-set-packets/ (MariaDB's extended type info in column definitions)
+ *
+ * Layouts (sizes in bytes):
+ * ```
+ * OK      1 header 0x00 (0xFE: result-set end under DEPRECATE_EOF) | lenenc affected_rows
+ *         | lenenc last_insert_id | 2 status_flags | 2 warnings | info: lenenc string (SESSION_TRACK)
+ *         or the rest | lenenc session state changes (SESSION_TRACK and SERVER_SESSION_STATE_CHANGED)
+ * ERR     1 header 0xFF | 2 error_code | 1 '#' | 5 sql_state | EOF error_message
+ * EOF     1 header 0xFE | 2 warnings | 2 status_flags                  (before CLIENT_DEPRECATE_EOF)
+ * column  lenenc catalog "def" | lenenc schema | lenenc table | lenenc org_table | lenenc name
+ *         | lenenc org_name | (MariaDB extended type info: lenenc block of 1 kind + lenenc value)
+ *         | lenenc 0x0c | 2 character_set | 4 column_length | 1 type | 2 flags | 1 decimals | 2 filler
+ * row     per column: lenenc string, or 0xFB for NULL
+ * INFILE  1 header 0xFB | EOF filename
+ * ```
  */
 import { Reader, Writer } from "./bytes.ts";
 import { Capability } from "./constants.ts";
@@ -264,4 +289,18 @@ export function encodeTextRow(values: readonly (Uint8Array | null)[]): Uint8Arra
     else w.lenencBytes(v);
   }
   return w.finish();
+}
+
+/** Encodes the LOCAL INFILE request (0xFB and the file name the client should send). */
+export function encodeLocalInfileRequest(filename: string): Uint8Array {
+  return new Writer(filename.length + 4).u8(0xfb).string(filename).finish();
+}
+
+/** Decodes the LOCAL INFILE request: the file name. */
+export function decodeLocalInfileRequest(payload: Uint8Array): string {
+  const r = new Reader(payload);
+  if (payload.length === 0 || r.u8() !== 0xfb) {
+    throw new ProtocolError("malformed", "not a LOCAL INFILE request");
+  }
+  return r.restString();
 }

@@ -11,11 +11,14 @@
  * a plain TCP socket it drives itself (so it chooses the capabilities), and records every packet
  * the server sends: the greeting, the OK of the login, an OK with affected rows and an insert id, an
  * ERR, a text result set of many column types, a COM_STMT_PREPARE response (PREPARE_OK with its
- * parameter and column definitions) and that statement's binary result set. Twice: once without
+ * parameter and column definitions) and that statement's binary result set, the replies to
+ * COM_STATISTICS, COM_FIELD_LIST, COM_PING, COM_SET_OPTION, COM_INIT_DB and COM_RESET_CONNECTION,
+ * `SELECT PASSWORD(...)` of a known password, and from two more logins the ERR of a wrong password
+ * and the AuthSwitchRequest to client_ed25519. Twice: once without
  * CLIENT_DEPRECATE_EOF (EOF packets, no session tracking), once with CLIENT_DEPRECATE_EOF,
  * CLIENT_SESSION_TRACK and MariaDB's extended type info (OK packets with 0xFE end result sets).
  *
- * Fixture format (JSON): `server` (version), `capabilities` and `mariadbCapabilities` (what the
+ * Fixture format (JSON): `server` (version), `goldenPassword` (the password of `text-password-hash`), `capabilities` and `mariadbCapabilities` (what the
  * session negotiated), and `exchanges`: per name, the packets of the reply as `{ seq, hex }`.
  */
 import { writeFileSync } from "node:fs";
@@ -25,7 +28,16 @@ import { fileURLToPath } from "node:url";
 import { nativePasswordScramble } from "../../src/protocol/auth/native.ts";
 import { fromHex, toHex } from "../../src/protocol/bytes.ts";
 import { encodeQuery } from "../../src/protocol/commands/query.ts";
-import { encodeQuit } from "../../src/protocol/commands/utility.ts";
+import {
+  encodeBareCommand,
+  encodeFieldList,
+  encodeInitDb,
+  encodePing,
+  encodeQuit,
+  encodeSetOption,
+  encodeStatistics,
+  SetOption,
+} from "../../src/protocol/commands/utility.ts";
 import { Capability, ColumnType, Command, MariadbCapability } from "../../src/protocol/constants.ts";
 import { encodePacket } from "../../src/protocol/framing.ts";
 import {
@@ -55,6 +67,9 @@ export const GOLDEN_ROWS = `INSERT INTO golden VALUES
    b'1', b'1111111111111111111111111111111111111111111111111111111111111111', '{"a": [1, 2.5, "x"], "b": null}'),
   (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
+
+/** The password whose PASSWORD() hash the fixtures hold (to check the server side of mysql_native_password). */
+export const GOLDEN_PASSWORD = "golden-pässword";
 
 /** One recorded packet. */
 interface Recorded {
@@ -144,6 +159,23 @@ class Recorder {
     }
   }
 
+  /** A reply of exactly one packet (COM_STATISTICS's string, COM_SET_OPTION's EOF or OK). */
+  async single(name: string, command: Uint8Array): Promise<void> {
+    const into: Recorded[] = (this.exchanges[name] = []);
+    this.wire.send(command, 0);
+    await this.take(into);
+  }
+
+  /** COM_FIELD_LIST's reply: column definitions up to an EOF (or an OK headed 0xFE), or an ERR. */
+  async fieldList(name: string, command: Uint8Array): Promise<void> {
+    const into: Recorded[] = (this.exchanges[name] = []);
+    this.wire.send(command, 0);
+    for (;;) {
+      const p = await this.take(into);
+      if (p[0] === 0xfe || p[0] === 0xff) return;
+    }
+  }
+
   /** COM_STMT_PREPARE's reply: PREPARE_OK, parameter definitions, column definitions. */
   async prepare(name: string, sql: string): Promise<{ statementId: number; params: number }> {
     const into: Recorded[] = (this.exchanges[name] = []);
@@ -159,13 +191,16 @@ class Recorder {
   }
 }
 
-/** Logs in, runs the captured commands, and returns the fixture. */
-async function capture(deprecateEof: boolean): Promise<unknown> {
-  const env = await testEnv();
-  const socket = connect({ host: env.host, port: env.port });
-  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-  const wire = new Wire(socket);
-  const exchanges: Record<string, Recorded[]> = {};
+/** Reads the greeting and logs in with mysql_native_password, recording the greeting and the reply as `name`. */
+async function logIn(
+  wire: Wire,
+  exchanges: Record<string, Recorded[]>,
+  name: string,
+  deprecateEof: boolean,
+  user: string,
+  password: string,
+  database: string,
+): Promise<{ capabilities: number; mariadbCapabilities: number; serverVersion: string; reply: Uint8Array }> {
   const greetingPacket = await wire.packet();
   exchanges.greeting = [{ seq: greetingPacket.seq, hex: toHex(greetingPacket.payload) }];
   const greeting = decodeGreeting(greetingPacket.payload);
@@ -179,7 +214,6 @@ async function capture(deprecateEof: boolean): Promise<unknown> {
   const mariadbCapabilities = deprecateEof
     ? MariadbCapability.EXTENDED_TYPE_INFO & greeting.mariadbCapabilities
     : 0;
-  const { user, password } = env.users.native;
   wire.send(
     encodeHandshakeResponse({
       capabilities,
@@ -188,21 +222,50 @@ async function capture(deprecateEof: boolean): Promise<unknown> {
       charset: 45,
       user,
       authResponse: await nativePasswordScramble(password, greeting.scramble),
-      database: env.database,
+      database,
       authPluginName: "mysql_native_password",
       attributes: {},
     }),
     1,
   );
-  let auth = await wire.packet();
-  if (auth.payload[0] === 0xfe) {
-    const request = decodeAuthSwitchRequest(auth.payload);
-    wire.send(await nativePasswordScramble(password, request.pluginData), auth.seq + 1);
-    auth = await wire.packet();
-  }
-  if (auth.payload[0] !== 0x00) throw new Error(`login failed: ${toHex(auth.payload)}`);
-  exchanges["ok-login"] = [{ seq: auth.seq, hex: toHex(auth.payload) }];
+  const auth = await wire.packet();
+  exchanges[name] = [{ seq: auth.seq, hex: toHex(auth.payload) }];
+  return { capabilities, mariadbCapabilities, serverVersion: greeting.serverVersion, reply: auth.payload };
+}
 
+/** Logs in as a user with the password given and records only what the server answers (an ERR, an auth switch). */
+async function attempt(
+  name: string,
+  user: string,
+  password: string,
+  deprecateEof: boolean,
+): Promise<Recorded[]> {
+  const env = await testEnv();
+  const socket = connect({ host: env.host, port: env.port });
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const scratch: Record<string, Recorded[]> = {};
+  await logIn(new Wire(socket), scratch, name, deprecateEof, user, password, "");
+  socket.destroy();
+  return scratch[name];
+}
+
+/** Logs in, runs the captured commands, and returns the fixture. */
+async function capture(deprecateEof: boolean): Promise<unknown> {
+  const env = await testEnv();
+  const socket = connect({ host: env.host, port: env.port });
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const wire = new Wire(socket);
+  const exchanges: Record<string, Recorded[]> = {};
+  const { capabilities, mariadbCapabilities, serverVersion, reply } = await logIn(
+    wire,
+    exchanges,
+    "ok-login",
+    deprecateEof,
+    env.users.native.user,
+    env.users.native.password,
+    env.database,
+  );
+  if (reply[0] !== 0x00) throw new Error(`login failed: ${toHex(reply)}`);
   const r = new Recorder(wire, deprecateEof);
   for (const sql of ["SET SESSION sql_mode = ''", "SET time_zone = '+00:00'", GOLDEN_TABLE, GOLDEN_ROWS]) {
     const reply = await r.reply("setup", encodeQuery(sql));
@@ -232,10 +295,25 @@ async function capture(deprecateEof: boolean): Promise<unknown> {
     }]),
   );
   wire.send(encodeStatementCommand(Command.COM_STMT_CLOSE, statementId), 0);
+  await r.single("statistics", encodeStatistics());
+  await r.fieldList("field-list", encodeFieldList({ table: "golden", wildcard: "" }));
+  await r.reply("ok-ping", encodePing());
+  await r.single("set-option", encodeSetOption(SetOption.MULTI_STATEMENTS_ON));
+  await r.reply("ok-init-db", encodeInitDb(env.database));
+  await r.reply("text-password-hash", encodeQuery(`SELECT PASSWORD('${GOLDEN_PASSWORD}') AS h`));
+  await r.reply("ok-reset-connection", encodeBareCommand(Command.COM_RESET_CONNECTION));
   wire.send(encodeQuit(), 0);
   socket.end();
+  exchanges["err-access-denied"] = await attempt(
+    "err-access-denied",
+    env.users.native.user,
+    "not the password",
+    deprecateEof,
+  );
+  exchanges["auth-switch"] = await attempt("auth-switch", env.users.ed25519.user, "x", deprecateEof);
   return {
-    server: greeting.serverVersion,
+    server: serverVersion,
+    goldenPassword: GOLDEN_PASSWORD,
     capabilities,
     mariadbCapabilities,
     exchanges: { ...exchanges, ...r.exchanges },

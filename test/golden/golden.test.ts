@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { formatNativePasswordHash, nativePasswordHash } from "../../src/protocol/auth/native-verify.ts";
 import {
   binaryRowEncoder,
   decodeBinaryRow,
@@ -17,6 +18,7 @@ import {
   textRowEncoder,
 } from "../../src/protocol/binary-rows.ts";
 import { fromHex } from "../../src/protocol/bytes.ts";
+import { decodeStatisticsResponse, encodeStatisticsResponse } from "../../src/protocol/commands/utility.ts";
 import {
   Capability,
   ColumnFlag,
@@ -24,7 +26,13 @@ import {
   MariadbCapability,
   ServerStatus,
 } from "../../src/protocol/constants.ts";
-import { decodeGreeting, encodeGreeting, isMariadb } from "../../src/protocol/handshake.ts";
+import {
+  decodeAuthSwitchRequest,
+  decodeGreeting,
+  encodeAuthSwitchRequest,
+  encodeGreeting,
+  isMariadb,
+} from "../../src/protocol/handshake.ts";
 import {
   type ColumnDefinition,
   decodeColumnCount,
@@ -40,11 +48,13 @@ import {
   encodeTextRow,
 } from "../../src/protocol/results.ts";
 import { binaryRowParser, textRowParser } from "../../src/protocol/rows.ts";
+import { buildGreeting } from "../../src/protocol/server-handshake.ts";
 import { decodePrepareOk, encodePrepareOk } from "../../src/protocol/statements.ts";
 import { defaultValueOptions, type ValueOptions } from "../../src/protocol/values.ts";
 
 interface Fixture {
   server: string;
+  goldenPassword: string;
   capabilities: number;
   mariadbCapabilities: number;
   exchanges: Record<string, { seq: number; hex: string }[]>;
@@ -286,6 +296,76 @@ for (
       else assert.deepEqual(encode(row1), bin.rows[0]);
       assert.deepEqual(encode(row2), bin.rows[1]);
       assert.deepEqual(encode([...row1.slice(0, -1), JSON_TEXT]), bin.rows[0]);
+    });
+
+    test("the server greeting builder makes MariaDB's greeting byte for byte", () => {
+      const [payload] = packets("greeting");
+      const g = decodeGreeting(payload);
+      const built = buildGreeting({
+        connectionId: g.connectionId,
+        serverVersion: g.serverVersion,
+        capabilities: g.capabilities,
+        mariadbCapabilities: g.mariadbCapabilities,
+        authPluginName: g.authPluginName,
+        charset: g.charset,
+        statusFlags: g.statusFlags,
+        scramble: g.scramble,
+      });
+      assert.deepEqual(built.payload, payload);
+    });
+
+    test("mysql_native_password: the stored hash is the server's PASSWORD()", async () => {
+      const r = resultSet("text-password-hash");
+      const defs = r.defs.map((p) => decodeColumnDefinition(p, extended));
+      const [hash] = textRowParser(defs, options, true)(r.rows[0]) as string[];
+      assert.match(hash, /^\*[0-9A-F]{40}$/);
+      assert.equal(formatNativePasswordHash(await nativePasswordHash(fx.goldenPassword)), hash);
+    });
+
+    test("a wrong password: ERR 1045 (28000) at sequence 2, re-encoded exactly", () => {
+      const [p] = packets("err-access-denied");
+      assert.equal(fx.exchanges["err-access-denied"][0].seq, 2);
+      const err = decodeErr(p);
+      assert.deepEqual([err.errno, err.sqlState], [1045, "28000"]);
+      assert.match(err.message, /^Access denied for user '.+'@'.+' \(using password: YES\)$/);
+      assert.deepEqual(encodeErr(err), p);
+    });
+
+    test("an auth switch to client_ed25519 with a 32-byte nonce, re-encoded exactly", () => {
+      const [p] = packets("auth-switch");
+      const sw = decodeAuthSwitchRequest(p);
+      assert.equal(sw.pluginName, "client_ed25519");
+      assert.equal(sw.pluginData.length, 32);
+      assert.deepEqual(encodeAuthSwitchRequest(sw), p);
+    });
+
+    test("COM_STATISTICS, COM_PING, COM_SET_OPTION, COM_INIT_DB, COM_RESET_CONNECTION replies", () => {
+      const [stats] = packets("statistics");
+      const line = decodeStatisticsResponse(stats);
+      assert.match(line, /^Uptime: \d+ {2}Threads: \d+ {2}Questions: \d+/);
+      assert.deepEqual(encodeStatisticsResponse(line), stats);
+      for (const name of ["ok-ping", "ok-init-db", "ok-reset-connection"]) {
+        const [p] = packets(name);
+        const ok = decodeOk(p, caps);
+        assert.equal(ok.affectedRows, 0);
+        assert.deepEqual(encodeOk(ok, caps), p, name);
+      }
+      // COM_INIT_DB under CLIENT_SESSION_TRACK reports the schema it made current.
+      assert.equal(decodeOk(packets("ok-init-db")[0], caps).sessionStateChanges !== undefined, deprecateEof);
+      // COM_SET_OPTION answers EOF, or under DEPRECATE_EOF an OK headed 0xFE.
+      const [set] = packets("set-option");
+      assert.equal(set[0], 0xfe);
+      if (deprecateEof) assert.deepEqual(encodeOk(decodeOk(set, caps), caps, 0xfe), set);
+      else assert.deepEqual(encodeEof(decodeEof(set)), set);
+    });
+
+    test("COM_FIELD_LIST: the table's column definitions and their end", () => {
+      const all = packets("field-list");
+      assert.equal(all.length, 26);
+      const defs = all.slice(0, 25).map((p) => decodeColumnDefinition(p, extended));
+      assert.deepEqual(defs.map((c) => c.name), columns.map((c) => c.name));
+      assert.deepEqual(defs.map((c) => c.type), columns.map((c) => c.type));
+      assert.equal(all[25][0], 0xfe);
     });
   });
 }
