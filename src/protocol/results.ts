@@ -23,6 +23,7 @@
  * column  lenenc catalog "def" | lenenc schema | lenenc table | lenenc org_table | lenenc name
  *         | lenenc org_name | (MariaDB extended type info: lenenc block of 1 kind + lenenc value)
  *         | lenenc 0x0c | 2 character_set | 4 column_length | 1 type | 2 flags | 1 decimals | 2 filler
+ *         | (COM_FIELD_LIST only) lenenc default value, or 0xFB for none
  * row     per column: lenenc string, or 0xFB for NULL
  * INFILE  1 header 0xFB | EOF filename
  * ```
@@ -204,7 +205,11 @@ export function encodeColumnCount(n: number): Uint8Array {
  * (`extendedTypeInfo`), a block of (kind, name) pairs sits between org_name and the fixed fields.
  */
 export function decodeColumnDefinition(payload: Uint8Array, extendedTypeInfo = false): ColumnDefinition {
-  const r = new Reader(payload);
+  return readColumnDefinition(new Reader(payload), extendedTypeInfo);
+}
+
+/** Reads a column definition and leaves `r` after its fixed part. */
+function readColumnDefinition(r: Reader, extendedTypeInfo: boolean): ColumnDefinition {
   const catalog = r.lenencString();
   const schema = r.lenencString();
   const table = r.lenencString();
@@ -227,11 +232,13 @@ export function decodeColumnDefinition(payload: Uint8Array, extendedTypeInfo = f
     throw new ProtocolError("malformed", `column definition fixed part of ${fixedLength} bytes`);
   }
   r.need(fixedLength);
+  const fixedEnd = r.pos + fixedLength;
   const charset = r.u16();
   const length = r.u32();
   const type = r.u8();
   const flags = r.u16();
   const decimals = r.u8();
+  r.pos = fixedEnd;
   const column: ColumnDefinition = {
     catalog,
     schema,
@@ -261,6 +268,32 @@ export function encodeColumnDefinition(c: ColumnDefinition, extendedTypeInfo = f
     w.lenencBytes(ext.finish());
   }
   w.lenenc(12).u16(c.charset).u32(c.length).u8(c.type).u16(c.flags).u8(c.decimals).zeros(2);
+  return w.finish();
+}
+
+/** A column in COM_FIELD_LIST's answer: a column definition followed by the column's default value. */
+export interface FieldListColumn extends ColumnDefinition {
+  /** The default value as text, or null for none (NULL). */
+  readonly defaultValue: string | null;
+}
+
+/** Decodes a column definition of COM_FIELD_LIST's answer (with its default value, lenenc or 0xFB). */
+export function decodeFieldListColumn(payload: Uint8Array, extendedTypeInfo = false): FieldListColumn {
+  const r = new Reader(payload);
+  const column = readColumnDefinition(r, extendedTypeInfo);
+  let defaultValue: string | null = null;
+  if (r.remaining > 0) {
+    const n = r.lenencOrNull();
+    if (n !== null) defaultValue = r.string(n);
+  }
+  return { ...column, defaultValue };
+}
+
+/** Encodes a column definition of COM_FIELD_LIST's answer. */
+export function encodeFieldListColumn(c: FieldListColumn, extendedTypeInfo = false): Uint8Array {
+  const w = new Writer(80).bytes(encodeColumnDefinition(c, extendedTypeInfo));
+  if (c.defaultValue === null) w.u8(0xfb);
+  else w.lenencString(c.defaultValue);
   return w.finish();
 }
 

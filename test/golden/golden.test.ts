@@ -44,11 +44,13 @@ import {
   decodeColumnDefinition,
   decodeEof,
   decodeErr,
+  decodeFieldListColumn,
   decodeOk,
   decodeTextRow,
   encodeColumnDefinition,
   encodeEof,
   encodeErr,
+  encodeFieldListColumn,
   encodeOk,
   encodeTextRow,
 } from "../../src/protocol/results.ts";
@@ -367,9 +369,12 @@ for (
     test("COM_FIELD_LIST: the table's column definitions and their end", () => {
       const all = packets("field-list");
       assert.equal(all.length, 26);
-      const defs = all.slice(0, 25).map((p) => decodeColumnDefinition(p, extended));
+      const defs = all.slice(0, 25).map((p) => decodeFieldListColumn(p, extended));
       assert.deepEqual(defs.map((c) => c.name), columns.map((c) => c.name));
       assert.deepEqual(defs.map((c) => c.type), columns.map((c) => c.type));
+      // Each definition ends with the column's default: the NOT NULL INT's implicit 0, NULL for the rest.
+      assert.deepEqual(defs.map((c) => c.defaultValue), ["0", ...new Array(24).fill(null)]);
+      all.slice(0, 25).forEach((p, i) => assert.deepEqual(encodeFieldListColumn(defs[i], extended), p));
       assert.equal(all[25][0], 0xfe);
     });
   });

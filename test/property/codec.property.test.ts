@@ -27,6 +27,7 @@ import {
   decodeColumnDefinition,
   decodeEof,
   decodeErr,
+  decodeFieldListColumn,
   decodeLocalInfileRequest,
   decodeOk,
   decodeTextRow,
@@ -34,6 +35,7 @@ import {
   encodeColumnDefinition,
   encodeEof,
   encodeErr,
+  encodeFieldListColumn,
   encodeLocalInfileRequest,
   encodeOk,
   encodeTextRow,
@@ -356,6 +358,15 @@ describe("result packets round-trip", () => {
       runs,
     );
   });
+  test("COM_FIELD_LIST column definitions, with their default value", () => {
+    fc.assert(
+      fc.property(column, fc.option(text, { nil: null }), fc.boolean(), (c, defaultValue, ext) => {
+        const f = { ...plain(c), defaultValue };
+        assert.deepEqual(decodeFieldListColumn(encodeFieldListColumn(f, ext), ext), f);
+      }),
+      runs,
+    );
+  });
   test("text rows", () => {
     fc.assert(
       fc.property(
@@ -382,6 +393,7 @@ describe("decoders fed arbitrary bytes give a value or a ProtocolError", () => {
     eof: decodeEof,
     columnCount: decodeColumnCount,
     columnDefinition: (b) => decodeColumnDefinition(b, true),
+    fieldListColumn: (b) => decodeFieldListColumn(b, false),
     textRow: (b) => decodeTextRow(b, 3),
     localInfileRequest: decodeLocalInfileRequest,
   };
