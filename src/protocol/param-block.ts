@@ -89,7 +89,9 @@ export function writeParamBlock(w: Writer, params: readonly BoundParam[], names:
 /**
  * Reads a parameter block of `count` parameters from the NULL bitmap on. When the new-params-bound
  * flag is 0 the types come from `previousTypes` (what an earlier EXECUTE of the statement sent),
- * which must then hold `count` entries.
+ * which must then hold `count` entries. The parameters in `longData` (indexes) were sent with
+ * COM_STMT_SEND_LONG_DATA: the block has no value for them; they come back with `longData: true`
+ * and an empty value (the server has the data).
  */
 export function readParamBlock(
   r: Reader,
@@ -97,6 +99,7 @@ export function readParamBlock(
   names: boolean,
   previousTypes: readonly ParamType[],
   what: string,
+  longData?: ReadonlySet<number>,
 ): BoundParam[] {
   const bitmap = r.bytesView((count + 7) >> 3);
   const bound = r.u8();
@@ -117,6 +120,11 @@ export function readParamBlock(
   const params: BoundParam[] = [];
   for (let i = 0; i < count; i++) {
     const isNull = (bitmap[i >> 3] & (1 << (i & 7))) !== 0;
+    if (!isNull && longData?.has(i)) {
+      // Sent before with COM_STMT_SEND_LONG_DATA: EXECUTE carries its type only.
+      params.push({ ...types[i], value: new Uint8Array(0), longData: true });
+      continue;
+    }
     const value = isNull ? null : readBinaryParamValue(r, types[i].type).slice();
     params.push({ ...types[i], value });
   }

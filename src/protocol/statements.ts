@@ -176,6 +176,8 @@ export interface ExecuteRequest {
 export interface ExecuteOptions {
   /** The capabilities both sides agreed on: CLIENT_QUERY_ATTRIBUTES adds the count and names. */
   readonly capabilities?: number;
+  /** Decoding: indexes of the parameters sent before with COM_STMT_SEND_LONG_DATA (no value in EXECUTE). */
+  readonly longData?: ReadonlySet<number>;
 }
 
 /**
@@ -246,6 +248,8 @@ export function decodeExecute(
       );
     }
   }
-  const params = count > 0 ? readParamBlock(r, count, attributes, previousTypes, "COM_STMT_EXECUTE") : [];
+  const params = count > 0
+    ? readParamBlock(r, count, attributes, previousTypes, "COM_STMT_EXECUTE", options.longData)
+    : [];
   return { statementId, flags: attributes ? flags & ~ExecuteFlag.PARAMETER_COUNT_AVAILABLE : flags, params };
 }

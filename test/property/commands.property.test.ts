@@ -193,6 +193,9 @@ describe("prepared-statement commands", () => {
             params: ps.map((p) => decoded(p, p.name)),
           });
           assert.deepEqual(decodeExecuteHead(encodeExecute(id, plain, flags)), { statementId: id, flags });
+          // And back: the decoded parameters re-encode to the same bytes.
+          const payload = encodeExecute(id, plain, flags);
+          assert.deepEqual(encodeExecute(id, decodeExecute(payload, plain.length).params, flags), payload);
         },
       ),
       runs,
@@ -208,6 +211,32 @@ describe("prepared-statement commands", () => {
     const types = params.map((p) => ({ type: p.type, unsigned: p.unsigned }));
     assert.deepStrictEqual(decodeExecute(later, 3, types).params, params.map((p) => decoded(p)));
     assert.throws(() => decodeExecute(later, 3), /without parameter types and none known/);
+  });
+  test("COM_STMT_EXECUTE with parameters sent as long data: types only, and back", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(param, fc.boolean()), { minLength: 1, maxLength: 8 }), (spec) => {
+        const params = spec.map(([p, long]) => (long && p.value !== null ? { ...p, longData: true } : p));
+        const longData = new Set(params.flatMap((p, i) => (p.longData ? [i] : [])));
+        const payload = encodeExecute(4, params);
+        const got = decodeClientCommand(payload, {
+          capabilities: 0,
+          statement: () => ({ paramCount: params.length, longData }),
+        });
+        assert.ok(got.type === "COM_STMT_EXECUTE");
+        assert.deepStrictEqual(
+          got.params,
+          params.map((
+            p,
+          ) => (p.longData
+            ? { type: p.type, unsigned: p.unsigned, value: new Uint8Array(0), longData: true }
+            : decoded(p))
+          ),
+        );
+        // Re-encoded, the same bytes: long-data values are not in EXECUTE.
+        assert.deepEqual(encodeExecute(4, got.params), payload);
+      }),
+      runs,
+    );
   });
   test("MariaDB's direct execute id 0xFFFFFFFF decodes with the statement prepared last", () => {
     const params = [encodeParam(1, 0, 0), encodeParam("two", 0, 0)];

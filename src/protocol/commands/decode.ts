@@ -96,7 +96,14 @@ export interface CommandContext {
    */
   statement?(
     statementId: number,
-  ): { readonly paramCount: number; readonly types?: readonly ParamType[] } | undefined;
+  ):
+    | {
+      readonly paramCount: number;
+      readonly types?: readonly ParamType[];
+      /** Parameters sent with COM_STMT_SEND_LONG_DATA since the last EXECUTE. */
+      readonly longData?: ReadonlySet<number>;
+    }
+    | undefined;
 }
 
 /**
@@ -123,6 +130,7 @@ export function decodeClientCommand(payload: Uint8Array, context: CommandContext
         type,
         ...decodeExecute(payload, known.paramCount, known.types ?? [], {
           capabilities: context.capabilities,
+          longData: known.longData,
         }),
       };
     }
