@@ -18,11 +18,16 @@
  * CLIENT_DEPRECATE_EOF (EOF packets, no session tracking), once with CLIENT_DEPRECATE_EOF,
  * CLIENT_SESSION_TRACK and MariaDB's extended type info (OK packets with 0xFE end result sets).
  *
+ * And `mariadb-cli-client.json`: the `mariadb` command-line client (libmariadb) logging in and
+ * running one query through a relay that records both directions (`fromClient`, `fromServer`):
+ * the HandshakeResponse41 and commands of a client nobody here wrote, which a server must read.
+ *
  * Fixture format (JSON): `server` (version), `goldenPassword` (the password of `text-password-hash`), `capabilities` and `mariadbCapabilities` (what the
  * session negotiated), and `exchanges`: per name, the packets of the reply as `{ seq, hex }`.
  */
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nativePasswordScramble } from "../../src/protocol/auth/native.ts";
@@ -320,6 +325,82 @@ async function capture(deprecateEof: boolean): Promise<unknown> {
   };
 }
 
+/** Splits a recorded byte stream into packets. */
+function packetsOf(stream: Uint8Array): Recorded[] {
+  const out: Recorded[] = [];
+  for (let at = 0; at + 4 <= stream.length;) {
+    const length = stream[at] | (stream[at + 1] << 8) | (stream[at + 2] << 16);
+    out.push({ seq: stream[at + 3], hex: toHex(stream.subarray(at + 4, at + 4 + length)) });
+    at += 4 + length;
+  }
+  return out;
+}
+
+/** The SQL the mariadb command-line client is made to send. */
+export const CLI_SQL = "SELECT 1 AS one";
+
+/**
+ * Runs the `mariadb` command-line client (libmariadb: a client nobody here wrote) through a relay
+ * that records both directions, logging in as the mysql_native_password user without TLS and
+ * running one query: what a proxy's server side must read from a real client.
+ */
+async function captureCli(): Promise<unknown> {
+  const env = await testEnv();
+  const fromClient: Uint8Array[] = [];
+  const fromServer: Uint8Array[] = [];
+  const relay = createServer((client) => {
+    const server = connect({ host: env.host, port: env.port });
+    client.on("data", (b: Uint8Array) => {
+      fromClient.push(Uint8Array.from(b));
+      server.write(b);
+    });
+    server.on("data", (b: Uint8Array) => {
+      fromServer.push(Uint8Array.from(b));
+      client.write(b);
+    });
+    client.on("close", () => server.end());
+    server.on("close", () => client.end());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  const port = (relay.address() as AddressInfo).port;
+  const { user, password } = env.users.native;
+  const version = await new Promise<string>((resolve, reject) =>
+    execFile("mariadb", ["--version"], (e, out) => (e ? reject(e) : resolve(out.trim())))
+  );
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      "mariadb",
+      [
+        "--no-defaults",
+        "-h",
+        "127.0.0.1",
+        "-P",
+        String(port),
+        "-u",
+        user,
+        `-p${password}`,
+        "--skip-ssl",
+        env.database,
+        "-e",
+        CLI_SQL,
+      ],
+      (e) => (e ? reject(e) : resolve()),
+    )
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  relay.close();
+  const join = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+  return {
+    client: version,
+    user,
+    password,
+    database: env.database,
+    sql: CLI_SQL,
+    fromServer: packetsOf(join(fromServer)),
+    fromClient: packetsOf(join(fromClient)),
+  };
+}
+
 if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
   for (
     const [file, deprecateEof] of [["mariadb-eof.json", false], ["mariadb-deprecate-eof.json", true]] as const
@@ -327,6 +408,13 @@ if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
     const fixture = await capture(deprecateEof);
     writeFileSync(join(HERE, file), JSON.stringify(fixture, null, 2) + "\n");
     console.log(`wrote test/golden/${file}`);
+  }
+  try {
+    const cli = await captureCli();
+    writeFileSync(join(HERE, "mariadb-cli-client.json"), JSON.stringify(cli, null, 2) + "\n");
+    console.log("wrote test/golden/mariadb-cli-client.json");
+  } catch (error) {
+    console.log(`mariadb-cli-client.json not regenerated (is the mariadb client installed?): ${error}`);
   }
   // The throwaway server (if one was started) stops when the process runs out of work.
 }

@@ -5,12 +5,20 @@
  * exact (greeting, OK, ERR, EOF, column definitions, PREPARE_OK, raw text and binary rows, and the
  * binary row encoder from JS values) the decoded packet re-encodes to the server's bytes; where the
  * server's text differs from JS's (text rows: `-2.5e300` vs `-2.5e+300`; JSON re-stringified) the
- * re-encoded row decodes back to equal values.
+ * re-encoded row decodes back to equal values. The replies also go through the response grammar,
+ * and are translated between the two framings into what the server sends in the other. And from the
+ * `mariadb` command-line client (libmariadb) through a recording relay: its HandshakeResponse41
+ * decodes and re-encodes exactly, its mysql_native_password token verifies server side, its
+ * commands decode.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { formatNativePasswordHash, nativePasswordHash } from "../../src/protocol/auth/native-verify.ts";
+import {
+  formatNativePasswordHash,
+  nativePasswordHash,
+  verifyNativePassword,
+} from "../../src/protocol/auth/native-verify.ts";
 import {
   binaryRowEncoder,
   decodeBinaryRow,
@@ -18,6 +26,7 @@ import {
   textRowEncoder,
 } from "../../src/protocol/binary-rows.ts";
 import { fromHex } from "../../src/protocol/bytes.ts";
+import { decodeClientCommand } from "../../src/protocol/commands/decode.ts";
 import { decodeStatisticsResponse, encodeStatisticsResponse } from "../../src/protocol/commands/utility.ts";
 import {
   Capability,
@@ -29,8 +38,10 @@ import {
 import {
   decodeAuthSwitchRequest,
   decodeGreeting,
+  decodeHandshakeResponse,
   encodeAuthSwitchRequest,
   encodeGreeting,
+  encodeHandshakeResponse,
   isMariadb,
 } from "../../src/protocol/handshake.ts";
 import {
@@ -460,5 +471,65 @@ describe("golden bytes through the response grammar", () => {
         assert.ok(g.done);
       }
     }
+  });
+});
+
+describe("golden bytes from a client nobody here wrote: the mariadb command-line client", () => {
+  const cli = JSON.parse(readFileSync(new URL("mariadb-cli-client.json", import.meta.url), "utf8")) as {
+    client: string;
+    user: string;
+    password: string;
+    database: string;
+    sql: string;
+    fromServer: { seq: number; hex: string }[];
+    fromClient: { seq: number; hex: string }[];
+  };
+  const greeting = decodeGreeting(fromHex(cli.fromServer[0].hex));
+  const responseBytes = fromHex(cli.fromClient[0].hex);
+  const response = decodeHandshakeResponse(responseBytes);
+  const negotiated = (response.capabilities & greeting.capabilities) >>> 0;
+
+  test("its HandshakeResponse41 decodes, and re-encodes exactly", () => {
+    assert.equal(cli.fromClient[0].seq, 1);
+    assert.equal(response.user, cli.user);
+    assert.equal(response.database, cli.database);
+    assert.equal(response.authPluginName, "mysql_native_password");
+    assert.equal(response.attributes._client_name, "libmariadb");
+    assert.ok(response.capabilities & Capability.PROTOCOL_41);
+    assert.ok(!(response.capabilities & Capability.SSL));
+    assert.deepEqual(encodeHandshakeResponse(response), responseBytes);
+  });
+
+  test("its mysql_native_password token verifies server side, and gives SHA1(password)", async () => {
+    const stored = await nativePasswordHash(cli.password);
+    const stage1 = await verifyNativePassword(response.authResponse, greeting.scramble, stored);
+    const sha1 = new Uint8Array(
+      await crypto.subtle.digest("SHA-1", new TextEncoder().encode(cli.password) as Uint8Array<ArrayBuffer>),
+    );
+    assert.deepEqual(stage1, sha1);
+    assert.equal(
+      await verifyNativePassword(response.authResponse, greeting.scramble, await nativePasswordHash("x")),
+      undefined,
+    );
+    // The server agreed: an OK at sequence 2.
+    assert.equal(cli.fromServer[1].seq, 2);
+    assert.equal(fromHex(cli.fromServer[1].hex)[0], 0x00);
+  });
+
+  test("its commands decode: the COM_QUERY it was given, then COM_QUIT", () => {
+    const query = decodeClientCommand(fromHex(cli.fromClient[1].hex), { capabilities: negotiated });
+    assert.deepEqual(query, { type: "COM_QUERY", sql: cli.sql, attributes: [] });
+    assert.deepEqual(decodeClientCommand(fromHex(cli.fromClient[2].hex), { capabilities: negotiated }), {
+      type: "COM_QUIT",
+    });
+    assert.equal(cli.fromClient.length, 3);
+  });
+
+  test("the server's reply to it follows the response grammar under the negotiated capabilities", () => {
+    const g = new ResponseGrammar("query", negotiated);
+    const reply = cli.fromServer.slice(2).map(({ hex }) => g.push(fromHex(hex)).role);
+    assert.ok(g.done);
+    assert.deepEqual(reply.slice(0, 2), ["column-count", "column"]);
+    assert.ok(reply.includes("row"));
   });
 });
