@@ -35,7 +35,15 @@
  */
 import { Capability, Command, ServerStatus } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
-import { decodeColumnCount, decodeEof, decodeOk, encodeEof, encodeOk } from "./results.ts";
+import {
+  decodeColumnCount,
+  decodeEof,
+  decodeOk,
+  encodeEof,
+  encodeOk,
+  isEof,
+  isResultTerminator,
+} from "./results.ts";
 import { decodePrepareOk } from "./statements.ts";
 
 /** Which grammar a command's response follows. */
@@ -120,13 +128,6 @@ type Phase =
   | "field-list"
   | "done";
 
-const MAX = 0xffffff;
-
-/** True for a payload headed 0xFE that ends rows: an EOF, or an OK headed 0xFE (shorter than 16 MiB). */
-function isTerminator(p: Uint8Array): boolean {
-  return p[0] === 0xfe && p.length < MAX;
-}
-
 /** Follows one command's response, packet by packet. */
 export class ResponseGrammar {
   private phase: Phase;
@@ -188,7 +189,7 @@ export class ResponseGrammar {
       }
       case "rows": {
         if (p[0] === 0xff) return this.end("err");
-        if (isTerminator(p)) {
+        if (isResultTerminator(p)) {
           const status = this.deprecateEof
             ? decodeOk(p, this.capabilities).statusFlags
             : decodeEof(p).statusFlags;
@@ -212,7 +213,7 @@ export class ResponseGrammar {
       }
       case "field-list":
         if (p[0] === 0xff) return this.end("err");
-        if (isTerminator(p)) {
+        if (isResultTerminator(p)) {
           const status = this.deprecateEof
             ? decodeOk(p, this.capabilities).statusFlags
             : decodeEof(p).statusFlags;
@@ -230,7 +231,7 @@ export class ResponseGrammar {
         return this.end("statistics");
       case "set-option":
         if (head === 0x00) return this.ok(p);
-        if (head === 0xfe && p.length < 0xffffff) {
+        if (isResultTerminator(p)) {
           const status = this.deprecateEof
             ? decodeOk(p, this.capabilities).statusFlags
             : decodeEof(p).statusFlags;
@@ -255,9 +256,7 @@ export class ResponseGrammar {
       this.phase = "infile-reply";
       return { role: "infile-request", done: false };
     }
-    if (head === 0xfe && p.length < 9) {
-      throw new ProtocolError("unexpected", "an EOF where a result was expected");
-    }
+    if (isEof(p)) throw new ProtocolError("unexpected", "an EOF where a result was expected");
     this.left = decodeColumnCount(p);
     this.phase = "columns";
     return { role: "column-count", done: false };
@@ -271,7 +270,7 @@ export class ResponseGrammar {
 
   /** A definition of a list; after the last one the phase `next()` gives (called only then). */
   private definition(p: Uint8Array, role: "column" | "param", next: () => Phase): ResponseStep {
-    if (p[0] === 0xff || isTerminator(p)) {
+    if (p[0] === 0xff || isResultTerminator(p)) {
       throw new ProtocolError(
         "unexpected",
         `expected a ${role} definition, got a packet headed 0x${hex(p[0])}`,
@@ -283,7 +282,7 @@ export class ResponseGrammar {
   }
 
   private eof(p: Uint8Array, where: string): { statusFlags: number } {
-    if (p[0] !== 0xfe || p.length >= 9) throw new ProtocolError("unexpected", `expected EOF ${where}`);
+    if (!isEof(p)) throw new ProtocolError("unexpected", `expected EOF ${where}`);
     return decodeEof(p);
   }
 

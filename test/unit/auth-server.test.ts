@@ -252,6 +252,28 @@ describe("caching_sha2_password, server side", () => {
   });
 });
 
+describe("server-side verifiers fed arbitrary bytes", () => {
+  test("refuse, never throw", async () => {
+    const keyPair = await generateRsaKeyPair(1024);
+    const stored = await nativePasswordHash("pw");
+    const cached = await sha2PasswordHash("pw");
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.boolean(), async (b, secure) => {
+        const scramble = createScramble();
+        assert.equal(await verifyNativePassword(b, scramble, stored), undefined);
+        assert.equal(await verifySha2Scramble(b, scramble, cached), false);
+        const v = new CachingSha2Verifier({ scramble, secure, keyPair, checkPassword: () => false });
+        const first = await v.start(b);
+        if (first.outcome !== "continue") return;
+        const next = await v.next(b);
+        if (next.outcome === "continue") assert.deepEqual([...b], [Sha2Status.REQUEST_PUBLIC_KEY]);
+        else assert.equal(next.outcome, "rejected");
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 /** The PKCS#1 RSAPrivateKey inside a PKCS#8 PrivateKeyInfo (the last element, an OCTET STRING). */
 function pkcs1Of(pkcs8: Uint8Array): Uint8Array {
   let pos = 0;
