@@ -40,6 +40,8 @@ export interface QueryRequest {
   readonly attributes: readonly QueryAttribute[];
 }
 
+const NONE: readonly QueryAttribute[] = Object.freeze([]);
+
 /**
  * Encodes COM_QUERY. With CLIENT_QUERY_ATTRIBUTES in `capabilities` the parameter block is written
  * (with zero parameters when `attributes` is empty, as the protocol wants); without it, attributes
@@ -66,9 +68,9 @@ export function encodeQuery(
  * agreed on). Throws `ProtocolError` for a payload that is not one.
  */
 export function decodeQuery(payload: Uint8Array, capabilities = 0): QueryRequest {
-  const r = new Reader(payload);
-  if (r.u8() !== Command.COM_QUERY) throw new ProtocolError("malformed", "not a COM_QUERY packet");
-  if ((capabilities & Capability.QUERY_ATTRIBUTES) === 0) return { sql: utf8(payload, 1), attributes: [] };
+  if (payload[0] !== Command.COM_QUERY) throw new ProtocolError("malformed", "not a COM_QUERY packet");
+  if ((capabilities & Capability.QUERY_ATTRIBUTES) === 0) return { sql: utf8(payload, 1), attributes: NONE };
+  const r = new Reader(payload, 1);
   const count = r.lenenc();
   const sets = r.lenenc();
   if (sets !== 1) throw new ProtocolError("malformed", `COM_QUERY with ${sets} parameter sets (expected 1)`);
