@@ -21,6 +21,13 @@
  * And `mariadb-cli-client.json`: the `mariadb` command-line client (libmariadb) logging in and
  * running one query through a relay that records both directions (`fromClient`, `fromServer`):
  * the HandshakeResponse41 and commands of a client nobody here wrote, which a server must read.
+ * And `mariadb-cli-caching-sha2.json`: the same client logging twice into a caching_sha2_password
+ * server this script builds from the codec (server-handshake.ts, auth/caching_sha2-verify.ts, a
+ * fresh RSA key pair, stored in the fixture): the full path over RSA, then the fast path.
+ *
+ * What differs from one run to the next, and so in a regenerated fixture: scrambles and nonces,
+ * connection and statement ids, the uptime line of COM_STATISTICS, the RSA key pair and what was
+ * encrypted with it. The tests check those by shape, everything else by value.
  *
  * Fixture format (JSON): `server` (version), `goldenPassword` (the password of `text-password-hash`), `capabilities` and `mariadbCapabilities` (what the
  * session negotiated), and `exchanges`: per name, the packets of the reply as `{ seq, hex }`.
@@ -30,7 +37,9 @@ import { writeFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CachingSha2Verifier } from "../../src/protocol/auth/caching_sha2-verify.ts";
 import { nativePasswordScramble } from "../../src/protocol/auth/native.ts";
+import { exportRsaPrivateKeyPem, generateRsaKeyPair } from "../../src/protocol/auth/rsa-keys.ts";
 import { fromHex, toHex } from "../../src/protocol/bytes.ts";
 import { encodeQuery } from "../../src/protocol/commands/query.ts";
 import {
@@ -48,8 +57,11 @@ import { encodePacket } from "../../src/protocol/framing.ts";
 import {
   decodeAuthSwitchRequest,
   decodeGreeting,
+  decodeHandshakeResponse,
   encodeHandshakeResponse,
 } from "../../src/protocol/handshake.ts";
+import { encodeErr, encodeOk } from "../../src/protocol/results.ts";
+import { buildGreeting } from "../../src/protocol/server-handshake.ts";
 import { encodeExecute, encodePrepare, encodeStatementCommand } from "../../src/protocol/statements.ts";
 import { testEnv } from "../support/env.ts";
 
@@ -401,6 +413,123 @@ async function captureCli(): Promise<unknown> {
   };
 }
 
+/** The password the mariadb CLI logs into the capture's own caching_sha2_password server with. */
+export const SHA2_PASSWORD = "sha2-pässword";
+
+/** One packet of a conversation, with who sent it. */
+interface Sent extends Recorded {
+  from: "server" | "client";
+}
+
+/**
+ * Serves the mariadb command-line client with this package's server side (server-handshake.ts and
+ * auth/caching_sha2-verify.ts, with a fresh RSA key pair): a first login without TLS goes through
+ * the full path (0x04, the client asks for the public key, sends its password RSA-encrypted), a
+ * second one through the fast path from the cache the first filled. Records both conversations
+ * and the key pair, so the test can replay them offline. Commands are answered with OK.
+ */
+async function captureSha2Cli(): Promise<unknown> {
+  const keyPair = await generateRsaKeyPair(2048);
+  let cached: Uint8Array | undefined;
+  const conversations: Sent[][] = [];
+  const done: Promise<void>[] = [];
+  const server = createServer((socket) => {
+    const log: Sent[] = [];
+    conversations.push(log);
+    done.push(
+      (async () => {
+        const wire = new Wire(socket);
+        const send = (payload: Uint8Array, seq: number) => {
+          log.push({ from: "server", seq, hex: toHex(payload) });
+          wire.send(payload, seq);
+        };
+        const receive = async () => {
+          const p = await wire.packet();
+          log.push({ from: "client", seq: p.seq, hex: toHex(p.payload) });
+          return p;
+        };
+        const { greeting, payload } = buildGreeting({
+          connectionId: conversations.length,
+          serverVersion: "8.0.36-mywire-golden",
+          authPluginName: "caching_sha2_password",
+        });
+        send(payload, 0);
+        const response = decodeHandshakeResponse((await receive()).payload);
+        const verifier = new CachingSha2Verifier({
+          scramble: greeting.scramble,
+          secure: false,
+          keyPair,
+          cachedHash: cached,
+          checkPassword: (p) => p === SHA2_PASSWORD,
+        });
+        let seq = 2;
+        let step = await verifier.start(response.authResponse);
+        for (;;) {
+          for (const p of step.send) send(p, seq++);
+          if (step.outcome !== "continue") break;
+          const next = await receive();
+          seq = next.seq + 1;
+          step = await verifier.next(next.payload);
+        }
+        const caps = (response.capabilities & greeting.capabilities) >>> 0;
+        if (step.outcome === "rejected") {
+          send(encodeErr({ errno: 1045, sqlState: "28000", message: `Access denied: ${step.reason}` }), seq);
+          socket.end();
+          return;
+        }
+        cached = step.cacheHash ?? cached;
+        send(
+          encodeOk({ affectedRows: 0, insertId: 0, statusFlags: 2, warningCount: 0, info: "" }, caps),
+          seq,
+        );
+        for (;;) {
+          const command = await receive();
+          if (command.payload[0] === Command.COM_QUIT) break;
+          send(
+            encodeOk({ affectedRows: 0, insertId: 0, statusFlags: 2, warningCount: 0, info: "" }, caps),
+            1,
+          );
+        }
+        socket.end();
+      })().catch(() => {
+        socket.destroy();
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const run = () =>
+    new Promise<void>((resolve, reject) =>
+      execFile(
+        "mariadb",
+        [
+          "--no-defaults",
+          "-h",
+          "127.0.0.1",
+          "-P",
+          String(port),
+          "-u",
+          "golden",
+          `-p${SHA2_PASSWORD}`,
+          "--skip-ssl",
+          "-e",
+          "DO 1",
+        ],
+        (e) => (e ? reject(e) : resolve()),
+      )
+    );
+  await run(); // full path
+  await run(); // fast path
+  await Promise.all(done);
+  server.close();
+  return {
+    password: SHA2_PASSWORD,
+    privateKeyPem: await exportRsaPrivateKeyPem(keyPair.privateKey),
+    publicKeyPem: keyPair.publicKeyPem,
+    conversations,
+  };
+}
+
 if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
   for (
     const [file, deprecateEof] of [["mariadb-eof.json", false], ["mariadb-deprecate-eof.json", true]] as const
@@ -415,6 +544,13 @@ if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log("wrote test/golden/mariadb-cli-client.json");
   } catch (error) {
     console.log(`mariadb-cli-client.json not regenerated (is the mariadb client installed?): ${error}`);
+  }
+  try {
+    const sha2 = await captureSha2Cli();
+    writeFileSync(join(HERE, "mariadb-cli-caching-sha2.json"), JSON.stringify(sha2, null, 2) + "\n");
+    console.log("wrote test/golden/mariadb-cli-caching-sha2.json");
+  } catch (error) {
+    console.log(`mariadb-cli-caching-sha2.json not regenerated (is the mariadb client installed?): ${error}`);
   }
   // The throwaway server (if one was started) stops when the process runs out of work.
 }

@@ -9,16 +9,23 @@
  * and are translated between the two framings into what the server sends in the other. And from the
  * `mariadb` command-line client (libmariadb) through a recording relay: its HandshakeResponse41
  * decodes and re-encodes exactly, its mysql_native_password token verifies server side, its
- * commands decode.
+ * commands decode; and logging into capture.ts's own caching_sha2_password server (built from
+ * this codec), replayed offline: the full path over RSA, then the fast path from the cache.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import {
+  CachingSha2Verifier,
+  sha2PasswordHash,
+  verifySha2Scramble,
+} from "../../src/protocol/auth/caching_sha2-verify.ts";
+import {
   formatNativePasswordHash,
   nativePasswordHash,
   verifyNativePassword,
 } from "../../src/protocol/auth/native-verify.ts";
+import { importRsaPrivateKey, rsaDecryptPassword } from "../../src/protocol/auth/rsa-keys.ts";
 import {
   binaryRowEncoder,
   decodeBinaryRow,
@@ -531,5 +538,72 @@ describe("golden bytes from a client nobody here wrote: the mariadb command-line
     assert.ok(g.done);
     assert.deepEqual(reply.slice(0, 2), ["column-count", "column"]);
     assert.ok(reply.includes("row"));
+  });
+});
+
+describe("caching_sha2_password server side, with the mariadb CLI's client plugin (libmariadb)", () => {
+  const sha2 = JSON.parse(
+    readFileSync(new URL("mariadb-cli-caching-sha2.json", import.meta.url), "utf8"),
+  ) as {
+    password: string;
+    privateKeyPem: string;
+    publicKeyPem: string;
+    conversations: { from: "server" | "client"; seq: number; hex: string }[][];
+  };
+
+  test("replayed, the verifier sends what it sent then and accepts: the full path over RSA, then the fast path", async () => {
+    const keyPair = {
+      privateKey: await importRsaPrivateKey(sha2.privateKeyPem),
+      publicKeyPem: sha2.publicKeyPem,
+    };
+    let cached: Uint8Array | undefined;
+    const paths: string[] = [];
+    for (const conversation of sha2.conversations) {
+      const packet = (i: number, from: "server" | "client") => {
+        assert.equal(conversation[i].from, from, `packet ${i}`);
+        return fromHex(conversation[i].hex);
+      };
+      const greeting = decodeGreeting(packet(0, "server"));
+      const response = decodeHandshakeResponse(packet(1, "client"));
+      assert.equal(response.authPluginName, "caching_sha2_password");
+      assert.equal(response.attributes._client_name, "libmariadb");
+      const verifier = new CachingSha2Verifier({
+        scramble: greeting.scramble,
+        secure: false,
+        keyPair,
+        cachedHash: cached,
+        checkPassword: (p) => p === sha2.password,
+      });
+      let i = 2;
+      let step = await verifier.start(response.authResponse);
+      for (;;) {
+        for (const p of step.send) assert.deepEqual(p, packet(i++, "server"));
+        if (step.outcome !== "continue") break;
+        step = await verifier.next(packet(i++, "client"));
+      }
+      assert.equal(step.outcome, "accepted");
+      assert.equal(packet(i, "server")[0], 0x00, "then the OK");
+      paths.push(step.password === undefined ? "fast" : "full");
+      cached = step.cacheHash ?? cached;
+    }
+    assert.deepEqual(paths, ["full", "fast"]);
+  });
+
+  test("the full path: libmariadb asked for the key with 0x02 and its RSA packet decrypts to the password", async () => {
+    const [full] = sha2.conversations;
+    assert.deepEqual(full.slice(2, 4).map((p) => p.hex), ["0104", "02"]);
+    assert.equal(new TextDecoder().decode(fromHex(full[4].hex).subarray(1)), sha2.publicKeyPem);
+    const scramble = decodeGreeting(fromHex(full[0].hex)).scramble;
+    const privateKey = await importRsaPrivateKey(sha2.privateKeyPem);
+    assert.equal(await rsaDecryptPassword(fromHex(full[5].hex), scramble, privateKey), sha2.password);
+  });
+
+  test("the fast path: libmariadb's scramble verifies against SHA256(SHA256(pw)) only", async () => {
+    const fast = sha2.conversations[1];
+    const scramble = decodeGreeting(fromHex(fast[0].hex)).scramble;
+    const { authResponse } = decodeHandshakeResponse(fromHex(fast[1].hex));
+    assert.ok(await verifySha2Scramble(authResponse, scramble, await sha2PasswordHash(sha2.password)));
+    assert.equal(await verifySha2Scramble(authResponse, scramble, await sha2PasswordHash("other")), false);
+    assert.equal(fast[2].hex, "0103");
   });
 });
