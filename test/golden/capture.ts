@@ -23,7 +23,8 @@
  * the HandshakeResponse41 and commands of a client nobody here wrote, which a server must read.
  * And `mariadb-cli-caching-sha2.json`: the same client logging twice into a caching_sha2_password
  * server this script builds from the codec (server-handshake.ts, auth/caching_sha2-verify.ts, a
- * fresh RSA key pair, stored in the fixture): the full path over RSA, then the fast path.
+ * fresh RSA key pair, stored in the fixture): the full path over RSA, then the fast path, then
+ * (cache cleared) the full path over TLS with the password in clear.
  *
  * What differs from one run to the next, and so in a regenerated fixture: scrambles and nonces,
  * connection and statement ids, the uptime line of COM_STATISTICS, the RSA key pair and what was
@@ -33,9 +34,11 @@
  * session negotiated), and `exchanges`: per name, the packets of the reply as `{ seq, hex }`.
  */
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { TLSSocket } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { CachingSha2Verifier } from "../../src/protocol/auth/caching_sha2-verify.ts";
 import { nativePasswordScramble } from "../../src/protocol/auth/native.ts";
@@ -58,11 +61,13 @@ import {
   decodeAuthSwitchRequest,
   decodeGreeting,
   decodeHandshakeResponse,
+  decodeSslRequest,
   encodeHandshakeResponse,
 } from "../../src/protocol/handshake.ts";
 import { encodeErr, encodeOk } from "../../src/protocol/results.ts";
-import { buildGreeting } from "../../src/protocol/server-handshake.ts";
+import { buildGreeting, DEFAULT_SERVER_CAPABILITIES } from "../../src/protocol/server-handshake.ts";
 import { encodeExecute, encodePrepare, encodeStatementCommand } from "../../src/protocol/statements.ts";
+import { makeTestCertificates } from "../support/certs.ts";
 import { testEnv } from "../support/env.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -100,15 +105,16 @@ class Wire {
   private wake: (() => void) | undefined;
   private ended: Error | undefined;
   readonly socket: Socket;
+  private readonly onData = (chunk: Uint8Array) => {
+    const next = new Uint8Array(this.buffer.length + chunk.length);
+    next.set(this.buffer);
+    next.set(chunk, this.buffer.length);
+    this.buffer = next;
+    this.wake?.();
+  };
   constructor(socket: Socket) {
     this.socket = socket;
-    socket.on("data", (chunk: Uint8Array) => {
-      const next = new Uint8Array(this.buffer.length + chunk.length);
-      next.set(this.buffer);
-      next.set(chunk, this.buffer.length);
-      this.buffer = next;
-      this.wake?.();
-    });
+    socket.on("data", this.onData);
     socket.on("error", (e) => {
       this.ended = e;
       this.wake?.();
@@ -136,6 +142,10 @@ class Wire {
   }
   send(payload: Uint8Array, seq: number): void {
     this.socket.write(encodePacket(payload, seq));
+  }
+  /** Stops reading the socket (before TLS takes it over). */
+  detach(): void {
+    this.socket.removeListener("data", this.onData);
   }
 }
 
@@ -430,6 +440,8 @@ interface Sent extends Recorded {
  */
 async function captureSha2Cli(): Promise<unknown> {
   const keyPair = await generateRsaKeyPair(2048);
+  const certDir = mkdtempSync(join(tmpdir(), "mywire-golden-certs-"));
+  const certs = makeTestCertificates(certDir);
   let cached: Uint8Array | undefined;
   const conversations: Sent[][] = [];
   const done: Promise<void>[] = [];
@@ -438,7 +450,8 @@ async function captureSha2Cli(): Promise<unknown> {
     conversations.push(log);
     done.push(
       (async () => {
-        const wire = new Wire(socket);
+        let wire = new Wire(socket);
+        let secure = false;
         const send = (payload: Uint8Array, seq: number) => {
           log.push({ from: "server", seq, hex: toHex(payload) });
           wire.send(payload, seq);
@@ -452,17 +465,31 @@ async function captureSha2Cli(): Promise<unknown> {
           connectionId: conversations.length,
           serverVersion: "8.0.36-mywire-golden",
           authPluginName: "caching_sha2_password",
+          capabilities: DEFAULT_SERVER_CAPABILITIES | Capability.SSL,
         });
         send(payload, 0);
-        const response = decodeHandshakeResponse((await receive()).payload);
+        let first = await receive();
+        if (first.payload.length === 32 && (decodeSslRequest(first.payload).capabilities & Capability.SSL)) {
+          // SSLRequest: TLS from here on; the HandshakeResponse41 follows at sequence 2.
+          wire.detach();
+          const tlsSocket = new TLSSocket(socket, {
+            isServer: true,
+            key: certs.serverKey,
+            cert: certs.serverCert,
+          });
+          wire = new Wire(tlsSocket);
+          secure = true;
+          first = await receive();
+        }
+        const response = decodeHandshakeResponse(first.payload);
         const verifier = new CachingSha2Verifier({
           scramble: greeting.scramble,
-          secure: false,
+          secure,
           keyPair,
           cachedHash: cached,
           checkPassword: (p) => p === SHA2_PASSWORD,
         });
-        let seq = 2;
+        let seq = first.seq + 1;
         let step = await verifier.start(response.authResponse);
         for (;;) {
           for (const p of step.send) send(p, seq++);
@@ -498,7 +525,7 @@ async function captureSha2Cli(): Promise<unknown> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  const run = () =>
+  const run = (tls: boolean) =>
     new Promise<void>((resolve, reject) =>
       execFile(
         "mariadb",
@@ -511,17 +538,20 @@ async function captureSha2Cli(): Promise<unknown> {
           "-u",
           "golden",
           `-p${SHA2_PASSWORD}`,
-          "--skip-ssl",
+          tls ? "--ssl" : "--skip-ssl",
           "-e",
           "DO 1",
         ],
         (e) => (e ? reject(e) : resolve()),
       )
     );
-  await run(); // full path
-  await run(); // fast path
+  await run(false); // full path over RSA
+  await run(false); // fast path from the cache
+  cached = undefined; // forget it: the full path again, over TLS
+  await run(true);
   await Promise.all(done);
   server.close();
+  rmSync(certDir, { recursive: true, force: true });
   return {
     password: SHA2_PASSWORD,
     privateKeyPem: await exportRsaPrivateKeyPem(keyPair.privateKey),
