@@ -6,7 +6,7 @@
  * The wire work is the protocol's (protocol/commands.ts, protocol/statements.ts); this file shapes it
  * for plugins: the raw payload beside the fields, and the SQL of statements the pipeline saw prepared.
  */
-import { commandNameOf } from "../protocol/commands/decode.ts";
+import { commandNameOf } from "../protocol/commands/names.ts";
 import { decodeQuery, encodeQuery } from "../protocol/commands/query.ts";
 import { decodeInitDb, encodeInitDb } from "../protocol/commands/utility.ts";
 import { Command } from "../protocol/constants.ts";

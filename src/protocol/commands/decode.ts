@@ -29,6 +29,7 @@ import {
   type SendLongData,
 } from "../statements.ts";
 import { type ChangeUser, decodeChangeUser } from "./change-user.ts";
+import { type CommandName, commandNameOf } from "./names.ts";
 import { decodeQuery, type QueryRequest } from "./query.ts";
 import {
   decodeFieldList,
@@ -37,17 +38,6 @@ import {
   decodeSetOption,
   type FieldList,
 } from "./utility.ts";
-
-/** A command's name, as in the MySQL source (`"COM_QUERY"`). */
-export type CommandName = keyof typeof Command;
-
-const names: CommandName[] = [];
-for (const [name, code] of Object.entries(Command)) names[code] = name as CommandName;
-
-/** The name of a command byte, or undefined when it is not one. */
-export function commandNameOf(code: number): CommandName | undefined {
-  return names[code];
-}
 
 /** A decoded client command: narrow on `type`. */
 export type ClientCommand =
@@ -112,7 +102,7 @@ export interface CommandContext {
  */
 export function decodeClientCommand(payload: Uint8Array, context: CommandContext): ClientCommand {
   if (payload.length === 0) throw new ProtocolError("malformed", "empty command packet");
-  const type = names[payload[0]];
+  const type = commandNameOf(payload[0]);
   switch (type) {
     case undefined:
       throw new ProtocolError("unexpected", `unknown command 0x${payload[0].toString(16).padStart(2, "0")}`);
