@@ -26,6 +26,7 @@
 import { dateFields } from "./binary-params.ts";
 import { encodeUtf8, Writer } from "./bytes.ts";
 import { ColumnFlag, ColumnType } from "./constants.ts";
+import { escapeValue } from "./escape.ts";
 import type { ColumnDefinition } from "./results.ts";
 
 /** How values are written: the zone Dates are written in ("local" or minutes east of UTC). */
@@ -54,19 +55,13 @@ function isJsonColumn(c: ColumnDefinition): boolean {
   return c.type === ColumnType.JSON || c.format === "json" || c.extendedType === "json";
 }
 
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, "0");
-}
-
-/** 'YYYY-MM-DD HH:MM:SS.mmm' of a Date in the zone; TypeError for an Invalid Date or a year beyond 0..9999. */
+/**
+ * 'YYYY-MM-DD HH:MM:SS.mmm' of a Date in the zone: the text of escape.ts's literal, without its
+ * quotes (one implementation of the format and of its checks: TypeError for an Invalid Date or a
+ * year beyond 0..9999).
+ */
 export function formatDate(date: Date, zone: EncodeZone): string {
-  if (Number.isNaN(date.getTime())) throw new TypeError("cannot send an Invalid Date");
-  const f = dateFields(date, zone);
-  if (f.year < 0 || f.year > 9999) {
-    throw new TypeError(`cannot send a Date in year ${f.year}: MySQL dates have years 0000-9999`);
-  }
-  return `${pad(f.year, 4)}-${pad(f.month, 2)}-${pad(f.day, 2)} ${pad(f.hour, 2)}:${pad(f.minute, 2)}:`
-    + `${pad(f.second, 2)}.${pad(f.ms, 3)}`;
+  return escapeValue(date, { timezone: zone }).slice(1, -1);
 }
 
 /** Big-endian bytes of a BIT value: `bits` wide (the column's length), or as few bytes as it needs. */
