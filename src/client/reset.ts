@@ -5,7 +5,7 @@
  * variables, temporary tables, prepared statements, locks and session settings.
  */
 import { AuthError, authPlugin } from "../protocol/auth/plugin.ts";
-import { encodeChangeUser, encodeResetConnection } from "../protocol/commands.ts";
+import { encodeChangeUser, encodeResetConnection } from "../protocol/commands/change-user.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { decodeOk } from "../protocol/results.ts";
 import { finishAuthentication } from "../session/auth-exchange.ts";

@@ -3,12 +3,21 @@
  * COM_STMT_PREPARE, the statement id and bound parameters of COM_STMT_EXECUTE, the schema of
  * COM_INIT_DB) beside its raw payload; and the reverse, a command written by a plugin (SQL text, a
  * raw payload, or a command object, possibly edited) turned into a payload with the codec's encoders.
+ * The wire work is the protocol's (protocol/commands.ts, protocol/statements.ts); this file shapes it
+ * for plugins: the raw payload beside the fields, and the SQL of statements the pipeline saw prepared.
  */
-import { encodeUtf8, Reader, utf8 } from "../protocol/bytes.ts";
+import { commandNameOf } from "../protocol/commands/names.ts";
+import { decodeQuery, encodeQuery } from "../protocol/commands/query.ts";
+import { decodeInitDb, encodeInitDb } from "../protocol/commands/utility.ts";
 import { Command } from "../protocol/constants.ts";
 import {
   type BoundParam,
   decodeExecute,
+  decodeExecuteHead,
+  decodeFetch,
+  decodePrepare,
+  decodeSendLongData,
+  decodeStatementCommand,
   encodeExecute,
   encodePrepare,
   encodeSendLongData,
@@ -127,12 +136,9 @@ export interface PreparedStatementInfo {
   readonly paramCount: number;
 }
 
-const names: CommandName[] = [];
-for (const [name, code] of Object.entries(Command)) names[code] = name as CommandName;
-
 /** The name of a command byte (`"COM_UNKNOWN"` when it is not one). */
 export function commandName(code: number): CommandName {
-  return names[code] ?? "COM_UNKNOWN";
+  return commandNameOf(code) ?? "COM_UNKNOWN";
 }
 
 /**
@@ -148,15 +154,15 @@ export function decodeCommand(
   const type = commandName(code);
   switch (type) {
     case "COM_QUERY":
+      return { type, code, raw, sql: decodeQuery(raw).sql };
     case "COM_STMT_PREPARE":
-      return { type, code, raw, sql: utf8(raw, 1) };
+      return { type, code, raw, sql: decodePrepare(raw) };
     case "COM_INIT_DB":
-      return { type, code, raw, sql: undefined, schema: utf8(raw, 1) };
+      return { type, code, raw, sql: undefined, schema: decodeInitDb(raw) };
     case "COM_STMT_EXECUTE": {
-      const r = new Reader(raw, 1);
-      const statementId = r.u32();
-      const flags = r.u8();
-      const known = statements?.get(statementId);
+      // The id and flags are read even when the parameters cannot be (unknown statement).
+      const head = decodeExecuteHead(raw);
+      const known = statements?.get(head.statementId);
       let params: readonly BoundParam[] | undefined;
       if (known !== undefined) {
         try {
@@ -165,43 +171,24 @@ export function decodeCommand(
           params = undefined; // types sent only with the first EXECUTE: leave them undecoded
         }
       }
-      return { type, code, raw, sql: known?.sql, statementId, flags, params };
+      return { type, code, raw, sql: known?.sql, statementId: head.statementId, flags: head.flags, params };
     }
     case "COM_STMT_CLOSE":
     case "COM_STMT_RESET": {
-      const statementId = new Reader(raw, 1).u32();
+      const statementId = decodeStatementCommand(raw, code);
       return { type, code, raw, sql: statements?.get(statementId)?.sql, statementId };
     }
     case "COM_STMT_SEND_LONG_DATA": {
-      const r = new Reader(raw, 1);
-      const statementId = r.u32();
-      const paramIndex = r.u16();
-      return {
-        type,
-        code,
-        raw,
-        sql: statements?.get(statementId)?.sql,
-        statementId,
-        paramIndex,
-        data: r.restView(),
-      };
+      const d = decodeSendLongData(raw);
+      return { type, code, raw, sql: statements?.get(d.statementId)?.sql, ...d };
     }
     case "COM_STMT_FETCH": {
-      const r = new Reader(raw, 1);
-      const statementId = r.u32();
-      return { type, code, raw, sql: statements?.get(statementId)?.sql, statementId, rows: r.u32() };
+      const f = decodeFetch(raw);
+      return { type, code, raw, sql: statements?.get(f.statementId)?.sql, ...f };
     }
     default:
       return { type, code, raw, sql: undefined };
   }
-}
-
-function prefixed(code: number, text: string): Uint8Array {
-  const body = encodeUtf8(text);
-  const out = new Uint8Array(body.length + 1);
-  out[0] = code;
-  out.set(body, 1);
-  return out;
 }
 
 /**
@@ -212,7 +199,7 @@ export function toCommand(
   input: CommandInput,
   statements?: ReadonlyMap<number, PreparedStatementInfo>,
 ): QueryCommand {
-  if (typeof input === "string") return decodeCommand(prefixed(Command.COM_QUERY, input), statements);
+  if (typeof input === "string") return decodeCommand(encodeQuery(input), statements);
   if (input instanceof Uint8Array) {
     if (input.length === 0) throw new TypeError("a command payload cannot be empty");
     return decodeCommand(input, statements);
@@ -226,13 +213,13 @@ export function toCommand(
   let raw: Uint8Array;
   switch (spec.type) {
     case "COM_QUERY":
-      raw = prefixed(code, requireString(spec, "sql"));
+      raw = encodeQuery(requireString(spec, "sql"));
       break;
     case "COM_STMT_PREPARE":
       raw = encodePrepare(requireString(spec, "sql"));
       break;
     case "COM_INIT_DB":
-      raw = prefixed(code, requireString(spec, "schema"));
+      raw = encodeInitDb(requireString(spec, "schema"));
       break;
     case "COM_STMT_CLOSE":
     case "COM_STMT_RESET":

@@ -1,12 +1,12 @@
 /**
  * Local answers to packets: checks a plugin's `Response` and encodes it with the codec's encoders
  * (OK, ERR, column count, column definitions, text rows, EOF or the DEPRECATE_EOF terminator), for
- * the capabilities of the connection it answers on. Raw packets are checked by reading them as a
+ * the capabilities of the connection it answers on. Values become bytes in protocol/encode-values.ts;
+ * this file checks the plugin's answer and infers column types it left out. Raw packets are checked by reading them as a
  * response would be read. Anything that would not make a valid response is a `TypeError` saying why.
  */
-import { encodeUtf8 } from "../protocol/bytes.ts";
 import { Capability, Charset, ColumnFlag, ColumnType, ServerStatus } from "../protocol/constants.ts";
-import { escapeValue } from "../protocol/escape.ts";
+import { encodeTextValue } from "../protocol/encode-values.ts";
 import {
   type ColumnDefinition,
   decodeErr,
@@ -172,42 +172,6 @@ function inferType(
   return { type: ColumnType.VAR_STRING, flags: 0, charset: Charset.UTF8MB4_GENERAL_CI, decimals: 0 };
 }
 
-function encodeValue(
-  v: unknown,
-  column: ColumnDefinition,
-  target: EncodeTarget,
-  where: string,
-): Uint8Array | null {
-  switch (kindOf(v)) {
-    case "null":
-      return null;
-    case "string":
-      return encodeUtf8(v as string);
-    case "int":
-    case "uint64":
-    case "float":
-      return encodeUtf8(String(v));
-    case "bool":
-      return encodeUtf8(v ? "1" : "0");
-    case "bytes":
-      return v as Uint8Array;
-    case "date": {
-      const text = escapeValue(v, { timezone: target.timezone }).slice(1, -1);
-      return encodeUtf8(
-        column.type === ColumnType.DATE || column.type === ColumnType.NEWDATE ? text.slice(0, 10) : text,
-      );
-    }
-    case "json":
-      if (column.type === ColumnType.JSON) {
-        const text = JSON.stringify(v);
-        if (typeof text === "string") return encodeUtf8(text);
-      }
-      throw new TypeError(`${where} is ${describe(v)}, which only a JSON field can hold`);
-    default:
-      throw new TypeError(`${where} is ${describe(v)}, which has no MySQL value`);
-  }
-}
-
 function fieldDefinitions(specs: readonly FieldSpec[], rows: readonly RowSpec[]): ColumnDefinition[] {
   return specs.map((spec, i) => {
     const s = typeof spec === "string" ? { name: spec } : spec;
@@ -278,7 +242,9 @@ function encodeOkResponse(r: OkResponse, target: EncodeTarget): Uint8Array[] {
   const columns = fieldDefinitions(specs, rows);
   const packets: Uint8Array[] = [encodeColumnCount(columns.length)];
   const encodedRows: (Uint8Array | null)[][] = rows.map((row: RowSpec, r: number) =>
-    columns.map((c, i) => encodeValue(rowValue(row, i, c.name, r), c, target, `row ${r}, field "${c.name}"`))
+    columns.map((c, i) =>
+      encodeTextValue(rowValue(row, i, c.name, r), c, target.timezone, `row ${r}, field "${c.name}"`)
+    )
   );
   // Display length: the longest value, as a server reports it.
   const lengths = columns.map((c, i) =>

@@ -1,7 +1,30 @@
 /**
  * Connection-phase packets: HandshakeV10 (the server greeting), HandshakeResponse41, SSLRequest,
  * AuthSwitchRequest, AuthMoreData and AuthSwitchResponse. Each has an encoder (used by the proxy's
- * server side and by tests) and a decoder. Pure: bytes in, plain data out.
+ * server side and by tests) and a decoder. Pure: bytes in, plain data out. (A server builds its
+ * greeting with server-handshake.ts.)
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_handshake_v10.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_handshake_response.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_ssl_request.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_auth_switch_request.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_auth_more_data.html
+ * https://mariadb.com/kb/en/connection/ (MariaDB's extended capabilities in the filler bytes)
+ *
+ * Layouts (sizes in bytes):
+ * ```
+ * HandshakeV10         see server-handshake.ts
+ * HandshakeResponse41  4 client_flag | 4 max_packet_size | 1 character_set | 19 filler
+ *                      | 4 MariaDB extended capabilities (else filler) | NUL username
+ *                      | auth_response: lenenc (PLUGIN_AUTH_LENENC_CLIENT_DATA), 1 + n (SECURE_CONNECTION)
+ *                        or NUL-terminated | NUL database (CONNECT_WITH_DB) | NUL client_plugin_name
+ *                        (PLUGIN_AUTH) | lenenc attributes: lenenc key, lenenc value (CONNECT_ATTRS)
+ * SSLRequest           the first 32 bytes of HandshakeResponse41, with CLIENT_SSL
+ * AuthSwitchRequest    1 0xFE | NUL plugin_name | EOF plugin_data (NUL-terminated)
+ * AuthMoreData         1 0x01 | EOF data
+ * AuthSwitchResponse   EOF data (no header)
+ * ```
  */
 import { Reader, Writer } from "./bytes.ts";
 import { Capability } from "./constants.ts";
@@ -226,6 +249,13 @@ export interface AuthSwitchRequest {
   readonly pluginData: Uint8Array;
 }
 
+/**
+ * Plugins whose data is sent without a trailing NUL: MariaDB's client_ed25519 sends its 32-byte
+ * nonce bare (seen in golden bytes), so a nonce ending in 0x00 must not lose it. The MySQL
+ * plugins send the 20-byte scramble and a NUL.
+ */
+const BARE_DATA_PLUGINS: ReadonlySet<string> = new Set(["client_ed25519"]);
+
 /** Decodes an AuthSwitchRequest (first byte 0xFE). */
 export function decodeAuthSwitchRequest(payload: Uint8Array): AuthSwitchRequest {
   const r = new Reader(payload);
@@ -235,15 +265,19 @@ export function decodeAuthSwitchRequest(payload: Uint8Array): AuthSwitchRequest 
   }
   const pluginName = r.nulString();
   let pluginData = r.restView();
-  if (pluginData.length > 0 && pluginData[pluginData.length - 1] === 0) {
+  if (
+    !BARE_DATA_PLUGINS.has(pluginName) && pluginData.length > 0 && pluginData[pluginData.length - 1] === 0
+  ) {
     pluginData = pluginData.subarray(0, pluginData.length - 1);
   }
   return { pluginName, pluginData: pluginData.slice() };
 }
 
-/** Encodes an AuthSwitchRequest; a NUL is appended to the data, as servers do. */
+/** Encodes an AuthSwitchRequest; a NUL is appended to the data, as servers do (not for client_ed25519). */
 export function encodeAuthSwitchRequest(r: AuthSwitchRequest): Uint8Array {
-  return new Writer(64).u8(0xfe).nulString(r.pluginName).bytes(r.pluginData).u8(0).finish();
+  const w = new Writer(64).u8(0xfe).nulString(r.pluginName).bytes(r.pluginData);
+  if (!BARE_DATA_PLUGINS.has(r.pluginName)) w.u8(0);
+  return w.finish();
 }
 
 /** Decodes AuthMoreData (first byte 0x01): returns the data after the marker. */

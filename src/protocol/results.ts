@@ -1,6 +1,32 @@
 /**
- * Result packets: OK, ERR, EOF, column definitions and text rows, each with an encoder and a decoder.
- * Pure: bytes in, plain data out (and back).
+ * Result packets: OK, ERR, EOF, column definitions, text rows and the LOCAL INFILE request, each with
+ * an encoder and a decoder. Pure: bytes in, plain data out (and back). (Binary rows: binary-rows.ts;
+ * values: values.ts, binary-values.ts, encode-values.ts.)
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_ok_packet.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_err_packet.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_eof_packet.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_column_definition.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_row.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_local_infile_request.html
+ * https://mariadb.com/kb/en/result-set-packets/ (MariaDB's extended type info in column definitions)
+ *
+ * Layouts (sizes in bytes):
+ * ```
+ * OK      1 header 0x00 (0xFE: result-set end under DEPRECATE_EOF) | lenenc affected_rows
+ *         | lenenc last_insert_id | 2 status_flags | 2 warnings | info: lenenc string (SESSION_TRACK)
+ *         or the rest | lenenc session state changes (SESSION_TRACK and SERVER_SESSION_STATE_CHANGED)
+ * ERR     1 header 0xFF | 2 error_code | 1 '#' | 5 sql_state | EOF error_message
+ * EOF     1 header 0xFE | 2 warnings | 2 status_flags                  (before CLIENT_DEPRECATE_EOF)
+ * column  lenenc catalog "def" | lenenc schema | lenenc table | lenenc org_table | lenenc name
+ *         | lenenc org_name | (MariaDB extended type info: lenenc block of 1 kind + lenenc value)
+ *         | lenenc 0x0c | 2 character_set | 4 column_length | 1 type | 2 flags | 1 decimals | 2 filler
+ *         | (COM_FIELD_LIST only) lenenc default value, or 0xFB for none
+ * row     per column: lenenc string, or 0xFB for NULL
+ * INFILE  1 header 0xFB | EOF filename
+ * ```
  */
 import { Reader, Writer } from "./bytes.ts";
 import { Capability } from "./constants.ts";
@@ -179,7 +205,11 @@ export function encodeColumnCount(n: number): Uint8Array {
  * (`extendedTypeInfo`), a block of (kind, name) pairs sits between org_name and the fixed fields.
  */
 export function decodeColumnDefinition(payload: Uint8Array, extendedTypeInfo = false): ColumnDefinition {
-  const r = new Reader(payload);
+  return readColumnDefinition(new Reader(payload), extendedTypeInfo);
+}
+
+/** Reads a column definition and leaves `r` after its fixed part. */
+function readColumnDefinition(r: Reader, extendedTypeInfo: boolean): ColumnDefinition {
   const catalog = r.lenencString();
   const schema = r.lenencString();
   const table = r.lenencString();
@@ -202,11 +232,13 @@ export function decodeColumnDefinition(payload: Uint8Array, extendedTypeInfo = f
     throw new ProtocolError("malformed", `column definition fixed part of ${fixedLength} bytes`);
   }
   r.need(fixedLength);
+  const fixedEnd = r.pos + fixedLength;
   const charset = r.u16();
   const length = r.u32();
   const type = r.u8();
   const flags = r.u16();
   const decimals = r.u8();
+  r.pos = fixedEnd;
   const column: ColumnDefinition = {
     catalog,
     schema,
@@ -239,6 +271,32 @@ export function encodeColumnDefinition(c: ColumnDefinition, extendedTypeInfo = f
   return w.finish();
 }
 
+/** A column in COM_FIELD_LIST's answer: a column definition followed by the column's default value. */
+export interface FieldListColumn extends ColumnDefinition {
+  /** The default value as text, or null for none (NULL). */
+  readonly defaultValue: string | null;
+}
+
+/** Decodes a column definition of COM_FIELD_LIST's answer (with its default value, lenenc or 0xFB). */
+export function decodeFieldListColumn(payload: Uint8Array, extendedTypeInfo = false): FieldListColumn {
+  const r = new Reader(payload);
+  const column = readColumnDefinition(r, extendedTypeInfo);
+  let defaultValue: string | null = null;
+  if (r.remaining > 0) {
+    const n = r.lenencOrNull();
+    if (n !== null) defaultValue = r.string(n);
+  }
+  return { ...column, defaultValue };
+}
+
+/** Encodes a column definition of COM_FIELD_LIST's answer. */
+export function encodeFieldListColumn(c: FieldListColumn, extendedTypeInfo = false): Uint8Array {
+  const w = new Writer(80).bytes(encodeColumnDefinition(c, extendedTypeInfo));
+  if (c.defaultValue === null) w.u8(0xfb);
+  else w.lenencString(c.defaultValue);
+  return w.finish();
+}
+
 /** A text-protocol row as raw values: each a byte array, or null for SQL NULL. */
 export type RawTextRow = (Uint8Array | null)[];
 
@@ -264,4 +322,18 @@ export function encodeTextRow(values: readonly (Uint8Array | null)[]): Uint8Arra
     else w.lenencBytes(v);
   }
   return w.finish();
+}
+
+/** Encodes the LOCAL INFILE request (0xFB and the file name the client should send). */
+export function encodeLocalInfileRequest(filename: string): Uint8Array {
+  return new Writer(filename.length + 4).u8(0xfb).string(filename).finish();
+}
+
+/** Decodes the LOCAL INFILE request: the file name. */
+export function decodeLocalInfileRequest(payload: Uint8Array): string {
+  const r = new Reader(payload);
+  if (payload.length === 0 || r.u8() !== 0xfb) {
+    throw new ProtocolError("malformed", "not a LOCAL INFILE request");
+  }
+  return r.restString();
 }

@@ -1,13 +1,50 @@
 /**
- * Prepared-statement packets: COM_STMT_PREPARE and its OK, COM_STMT_EXECUTE (with parameter types
- * and values in the binary protocol), COM_STMT_CLOSE, COM_STMT_RESET, COM_STMT_SEND_LONG_DATA.
- * Each has an encoder and a decoder. Value encoding of parameters lives in binary-params.ts.
+ * Prepared-statement commands, each with an encoder and a decoder: COM_STMT_PREPARE and its
+ * COM_STMT_PREPARE_OK, COM_STMT_EXECUTE (parameters in the binary protocol, see param-block.ts; with
+ * CLIENT_QUERY_ATTRIBUTES, MySQL 8.0.23+, the parameter count and names travel too; MariaDB's
+ * direct execute names the statement 0xFFFFFFFF: "the one just prepared"), COM_STMT_SEND_LONG_DATA,
+ * COM_STMT_RESET, COM_STMT_CLOSE and COM_STMT_FETCH. Value encoding of parameters from JS values
+ * lives in binary-params.ts.
+ *
+ * Pure codec: bytes in, bytes or plain data out. Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_prepare.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_execute.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_send_long_data.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_reset.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_close.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_fetch.html
+ * https://mariadb.com/kb/en/com_stmt_execute/ (direct execute: statement id 0xFFFFFFFF)
  */
-import { Reader, Writer } from "./bytes.ts";
-import { Command } from "./constants.ts";
+import { Reader, utf8, Writer } from "./bytes.ts";
+import { Capability, Command } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
+import { type BoundParam, type ParamType, readParamBlock, writeParamBlock } from "./param-block.ts";
 
-/** The server's answer to COM_STMT_PREPARE (COM_STMT_PREPARE_OK). */
+export { binaryFixedLength, type BoundParam, type ParamType } from "./param-block.ts";
+
+/** MariaDB: COM_STMT_EXECUTE (and the other statement commands) naming this id mean the statement prepared last. */
+export const DIRECT_EXECUTE_ID = 0xffffffff;
+
+/** COM_STMT_EXECUTE flags (cursor type, and MySQL's PARAMETER_COUNT_AVAILABLE). */
+export const ExecuteFlag = {
+  NO_CURSOR: 0x00,
+  CURSOR_READ_ONLY: 0x01,
+  CURSOR_FOR_UPDATE: 0x02,
+  CURSOR_SCROLLABLE: 0x04,
+  /** MySQL 8.0.26+: parameter_count is sent (under CLIENT_QUERY_ATTRIBUTES) even for a statement without `?`. */
+  PARAMETER_COUNT_AVAILABLE: 0x08,
+} as const;
+
+// -------------------------------------------------------------------------------------------------
+// COM_STMT_PREPARE and COM_STMT_PREPARE_OK
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * The server's answer to COM_STMT_PREPARE (COM_STMT_PREPARE_OK). Layout:
+ * `1 status 0x00 | 4 statement_id | 2 num_columns | 2 num_params | 1 reserved 0x00 | 2 warning_count`
+ * (the last three are absent from some old servers), then the parameter and column definitions
+ * as separate packets.
+ */
 export interface PrepareOk {
   readonly statementId: number;
   readonly columnCount: number;
@@ -36,34 +73,98 @@ export function encodePrepareOk(ok: PrepareOk): Uint8Array {
     .u16(ok.warningCount).finish();
 }
 
-/** Encodes COM_STMT_PREPARE for `sql`. */
+/** Encodes COM_STMT_PREPARE: `1 command 0x16 | EOF query`. */
 export function encodePrepare(sql: string): Uint8Array {
   return new Writer(sql.length + 8).u8(Command.COM_STMT_PREPARE).string(sql).finish();
 }
 
-/** Encodes a command that names only a statement: COM_STMT_CLOSE or COM_STMT_RESET. */
+/** Decodes COM_STMT_PREPARE: the SQL to prepare. */
+export function decodePrepare(payload: Uint8Array): string {
+  if (payload[0] !== Command.COM_STMT_PREPARE) {
+    throw new ProtocolError("malformed", "not a COM_STMT_PREPARE packet");
+  }
+  return utf8(payload, 1);
+}
+
+// -------------------------------------------------------------------------------------------------
+// COM_STMT_CLOSE, COM_STMT_RESET, COM_STMT_SEND_LONG_DATA, COM_STMT_FETCH
+// -------------------------------------------------------------------------------------------------
+
+/** Encodes a command that names only a statement, COM_STMT_CLOSE or COM_STMT_RESET: `1 command | 4 statement_id`. */
 export function encodeStatementCommand(command: number, statementId: number): Uint8Array {
   return new Writer(5).u8(command).u32(statementId).finish();
 }
 
-/** Encodes COM_STMT_SEND_LONG_DATA: a chunk of one parameter's value, sent before EXECUTE. */
+/**
+ * Decodes COM_STMT_CLOSE or COM_STMT_RESET (whichever `command` says): the statement id. Bytes after
+ * the id are ignored, as servers ignore them.
+ */
+export function decodeStatementCommand(payload: Uint8Array, command: number): number {
+  const r = new Reader(payload);
+  if (r.u8() !== command) {
+    throw new ProtocolError("malformed", `not a command 0x${command.toString(16)} packet`);
+  }
+  return r.u32();
+}
+
+/** COM_STMT_SEND_LONG_DATA: a chunk of one parameter's value, sent before EXECUTE. */
+export interface SendLongData {
+  readonly statementId: number;
+  readonly paramIndex: number;
+  readonly data: Uint8Array;
+}
+
+/** Encodes COM_STMT_SEND_LONG_DATA: `1 command 0x18 | 4 statement_id | 2 param_id | EOF data`. */
 export function encodeSendLongData(statementId: number, paramIndex: number, data: Uint8Array): Uint8Array {
   return new Writer(data.length + 7).u8(Command.COM_STMT_SEND_LONG_DATA).u32(statementId).u16(paramIndex)
     .bytes(data).finish();
 }
 
-/** One bound parameter in the binary protocol: its type, signedness and encoded value (null: SQL NULL). */
-export interface BoundParam {
-  /** `ColumnType` of the value as sent. */
-  readonly type: number;
-  readonly unsigned: boolean;
-  /** The value in its binary-protocol encoding, or null for NULL. */
-  readonly value: Uint8Array | null;
-  /** The value was sent before EXECUTE with COM_STMT_SEND_LONG_DATA: EXECUTE carries only its type. */
-  readonly longData?: boolean;
+/** Decodes COM_STMT_SEND_LONG_DATA; `data` is a view into the payload. */
+export function decodeSendLongData(payload: Uint8Array): SendLongData {
+  const r = new Reader(payload);
+  if (r.u8() !== Command.COM_STMT_SEND_LONG_DATA) {
+    throw new ProtocolError("malformed", "not a COM_STMT_SEND_LONG_DATA packet");
+  }
+  const statementId = r.u32();
+  return { statementId, paramIndex: r.u16(), data: r.restView() };
 }
 
-/** A decoded COM_STMT_EXECUTE (the proxy reads these; the types must come from the statement). */
+/** COM_STMT_FETCH: rows from a statement's open cursor. */
+export interface Fetch {
+  readonly statementId: number;
+  readonly rows: number;
+}
+
+/** Encodes COM_STMT_FETCH: `1 command 0x1c | 4 statement_id | 4 num_rows`. */
+export function encodeFetch(f: Fetch): Uint8Array {
+  return new Writer(9).u8(Command.COM_STMT_FETCH).u32(f.statementId).u32(f.rows).finish();
+}
+
+/** Decodes COM_STMT_FETCH. */
+export function decodeFetch(payload: Uint8Array): Fetch {
+  const r = new Reader(payload);
+  if (r.u8() !== Command.COM_STMT_FETCH) throw new ProtocolError("malformed", "not a COM_STMT_FETCH packet");
+  const statementId = r.u32();
+  return { statementId, rows: r.u32() };
+}
+
+// -------------------------------------------------------------------------------------------------
+// COM_STMT_EXECUTE
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * A decoded COM_STMT_EXECUTE. Layout:
+ * ```
+ * 1   command 0x17
+ * 4   statement_id            (MariaDB: 0xFFFFFFFF = the statement prepared last)
+ * 1   flags                   cursor type, PARAMETER_COUNT_AVAILABLE
+ * 4   iteration_count         always 1
+ * -- if the statement has parameters (or QUERY_ATTRIBUTES and PARAMETER_COUNT_AVAILABLE):
+ * lenenc parameter_count      only under CLIENT_QUERY_ATTRIBUTES
+ * the parameter block         (param-block.ts), names only under CLIENT_QUERY_ATTRIBUTES
+ * ```
+ */
 export interface ExecuteRequest {
   readonly statementId: number;
   /** Cursor flags (0: no cursor). */
@@ -71,62 +172,65 @@ export interface ExecuteRequest {
   readonly params: readonly BoundParam[];
 }
 
-/** Encodes COM_STMT_EXECUTE with every parameter's type sent (new-params-bound = 1). */
-export function encodeExecute(statementId: number, params: readonly BoundParam[], flags = 0): Uint8Array {
+/** How COM_STMT_EXECUTE is laid out on a connection. */
+export interface ExecuteOptions {
+  /** The capabilities both sides agreed on: CLIENT_QUERY_ATTRIBUTES adds the count and names. */
+  readonly capabilities?: number;
+  /** Decoding: indexes of the parameters sent before with COM_STMT_SEND_LONG_DATA (no value in EXECUTE). */
+  readonly longData?: ReadonlySet<number>;
+}
+
+/**
+ * Encodes COM_STMT_EXECUTE with every parameter's type sent (new-params-bound = 1). Under
+ * CLIENT_QUERY_ATTRIBUTES (in `options.capabilities`) the parameter count and each parameter's name
+ * are written, and a statement without parameters sends PARAMETER_COUNT_AVAILABLE with a count of 0.
+ */
+export function encodeExecute(
+  statementId: number,
+  params: readonly BoundParam[],
+  flags = 0,
+  options: ExecuteOptions = {},
+): Uint8Array {
+  const attributes = ((options.capabilities ?? 0) & Capability.QUERY_ATTRIBUTES) !== 0;
   let size = 12 + params.length * 3;
   for (const p of params) if (p.value && !p.longData) size += p.value.length;
-  const w = new Writer(size).u8(Command.COM_STMT_EXECUTE).u32(statementId).u8(flags).u32(1);
-  if (params.length > 0) {
-    const bitmap = new Uint8Array((params.length + 7) >> 3);
-    params.forEach((p, i) => {
-      if (p.value === null) bitmap[i >> 3] |= 1 << (i & 7);
-    });
-    w.bytes(bitmap).u8(1);
-    for (const p of params) w.u8(p.type).u8(p.unsigned ? 0x80 : 0);
-    for (const p of params) if (p.value !== null && !p.longData) w.bytes(p.value);
-  }
+  const w = new Writer(size).u8(Command.COM_STMT_EXECUTE).u32(statementId);
+  if (attributes) {
+    w.u8(flags | ExecuteFlag.PARAMETER_COUNT_AVAILABLE).u32(1).lenenc(params.length);
+  } else w.u8(flags).u32(1);
+  if (params.length > 0) writeParamBlock(w, params, attributes);
   return w.finish();
 }
 
-/** Byte length of a fixed-size binary value of this type, or -1 when it is length-prefixed. */
-export function binaryFixedLength(type: number): number {
-  switch (type) {
-    case 0x01: // TINY
-      return 1;
-    case 0x02: // SHORT
-    case 0x0d: // YEAR
-      return 2;
-    case 0x03: // LONG
-    case 0x09: // INT24
-    case 0x04: // FLOAT
-      return 4;
-    case 0x08: // LONGLONG
-    case 0x05: // DOUBLE
-      return 8;
-    case 0x06: // NULL
-      return 0;
-    default:
-      return -1;
+/**
+ * The statement id and flags of a COM_STMT_EXECUTE payload (its first 6 bytes), to look up the
+ * statement's parameter count before decoding the rest.
+ */
+export function decodeExecuteHead(
+  payload: Uint8Array,
+): { readonly statementId: number; readonly flags: number } {
+  const r = new Reader(payload);
+  if (r.u8() !== Command.COM_STMT_EXECUTE) {
+    throw new ProtocolError("malformed", "not a COM_STMT_EXECUTE packet");
   }
-}
-
-/** Length of a binary value starting at `r.pos` (temporal types carry a 1-byte length). */
-function skipBinaryValue(r: Reader, type: number): Uint8Array {
-  const fixed = binaryFixedLength(type);
-  if (fixed >= 0) return r.bytesView(fixed);
-  if (type === 0x07 || type === 0x0a || type === 0x0b || type === 0x0c) return r.bytesView(r.u8());
-  return r.lenencBytes();
+  const statementId = r.u32();
+  return { statementId, flags: r.u8() };
 }
 
 /**
  * Decodes COM_STMT_EXECUTE. The parameter count and, when the client did not resend them, the
- * types come from the statement (`paramCount`, `previousTypes`).
+ * types come from the statement (`paramCount`, `previousTypes`: a server keeps both per statement;
+ * for `DIRECT_EXECUTE_ID` they are those of the statement prepared last). Under
+ * CLIENT_QUERY_ATTRIBUTES (`options.capabilities`) the count sent by the client is read and wins
+ * (it may add query attributes after the statement's own parameters).
  */
 export function decodeExecute(
   payload: Uint8Array,
   paramCount: number,
-  previousTypes: readonly { type: number; unsigned: boolean }[] = [],
+  previousTypes: readonly ParamType[] = [],
+  options: ExecuteOptions = {},
 ): ExecuteRequest {
+  const attributes = ((options.capabilities ?? 0) & Capability.QUERY_ATTRIBUTES) !== 0;
   const r = new Reader(payload);
   if (r.u8() !== Command.COM_STMT_EXECUTE) {
     throw new ProtocolError("malformed", "not a COM_STMT_EXECUTE packet");
@@ -134,39 +238,18 @@ export function decodeExecute(
   const statementId = r.u32();
   const flags = r.u8();
   r.skip(4);
-  const params: BoundParam[] = [];
-  if (paramCount > 0) {
-    const bitmap = r.bytesView((paramCount + 7) >> 3);
-    const bound = r.u8();
-    let types: { type: number; unsigned: boolean }[];
-    if (bound === 1) {
-      types = [];
-      for (let i = 0; i < paramCount; i++) {
-        const type = r.u8();
-        types.push({ type, unsigned: (r.u8() & 0x80) !== 0 });
-      }
-    } else {
-      if (previousTypes.length !== paramCount) {
-        throw new ProtocolError("malformed", "COM_STMT_EXECUTE without parameter types and none known");
-      }
-      types = [...previousTypes];
-    }
-    for (let i = 0; i < paramCount; i++) {
-      const isNull = (bitmap[i >> 3] & (1 << (i & 7))) !== 0;
-      const value = isNull ? null : skipBinaryValue(r, types[i].type).slice();
-      params.push({ type: types[i].type, unsigned: types[i].unsigned, value });
+  let count = paramCount;
+  if (attributes && (paramCount > 0 || (flags & ExecuteFlag.PARAMETER_COUNT_AVAILABLE) !== 0)) {
+    count = r.lenenc();
+    if (count > r.remaining) {
+      throw new ProtocolError(
+        "malformed",
+        `COM_STMT_EXECUTE with ${count} parameters in ${r.remaining} bytes`,
+      );
     }
   }
-  return { statementId, flags, params };
-}
-
-/** Reads the NULL bitmap of a binary row (offset 2) and tells whether column `i` is NULL. */
-export function binaryRowIsNull(payload: Uint8Array, i: number): boolean {
-  const bit = i + 2;
-  return (payload[1 + (bit >> 3)] & (1 << (bit & 7))) !== 0;
-}
-
-/** Byte length of a binary row's NULL bitmap for `columnCount` columns. */
-export function binaryNullBitmapLength(columnCount: number): number {
-  return (columnCount + 9) >> 3;
+  const params = count > 0
+    ? readParamBlock(r, count, attributes, previousTypes, "COM_STMT_EXECUTE", options.longData)
+    : [];
+  return { statementId, flags: attributes ? flags & ~ExecuteFlag.PARAMETER_COUNT_AVAILABLE : flags, params };
 }

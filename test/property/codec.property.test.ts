@@ -27,12 +27,16 @@ import {
   decodeColumnDefinition,
   decodeEof,
   decodeErr,
+  decodeFieldListColumn,
+  decodeLocalInfileRequest,
   decodeOk,
   decodeTextRow,
   encodeColumnCount,
   encodeColumnDefinition,
   encodeEof,
   encodeErr,
+  encodeFieldListColumn,
+  encodeLocalInfileRequest,
   encodeOk,
   encodeTextRow,
 } from "../../src/protocol/results.ts";
@@ -254,6 +258,20 @@ describe("handshake packets round-trip", () => {
       runs,
     );
   });
+  test("client_ed25519's nonce is sent bare: one ending in 0x00 keeps all 32 bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (nonce) => {
+        const p = encodeAuthSwitchRequest({ pluginName: "client_ed25519", pluginData: nonce });
+        assert.equal(p.length, 1 + 15 + 32);
+        assert.deepEqual(decodeAuthSwitchRequest(p).pluginData, nonce);
+      }),
+      runs,
+    );
+    const nonce = new Uint8Array(32).fill(7);
+    nonce[31] = 0;
+    const p = encodeAuthSwitchRequest({ pluginName: "client_ed25519", pluginData: nonce });
+    assert.deepEqual(decodeAuthSwitchRequest(p).pluginData, nonce);
+  });
 });
 
 const okPacket = fc.record({
@@ -283,6 +301,17 @@ const column = fc.record({
 });
 
 describe("result packets round-trip", () => {
+  test("LOCAL INFILE request", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 60 }), (name) => {
+        const p = encodeLocalInfileRequest(name);
+        assert.equal(p[0], 0xfb);
+        assert.equal(decodeLocalInfileRequest(p), name);
+      }),
+      runs,
+    );
+    assert.throws(() => decodeLocalInfileRequest(new Uint8Array(0)), ProtocolError);
+  });
   test("OK, with and without CLIENT_SESSION_TRACK", () => {
     fc.assert(
       fc.property(okPacket, fc.boolean(), (ok, track) => {
@@ -329,6 +358,15 @@ describe("result packets round-trip", () => {
       runs,
     );
   });
+  test("COM_FIELD_LIST column definitions, with their default value", () => {
+    fc.assert(
+      fc.property(column, fc.option(text, { nil: null }), fc.boolean(), (c, defaultValue, ext) => {
+        const f = { ...plain(c), defaultValue };
+        assert.deepEqual(decodeFieldListColumn(encodeFieldListColumn(f, ext), ext), f);
+      }),
+      runs,
+    );
+  });
   test("text rows", () => {
     fc.assert(
       fc.property(
@@ -355,7 +393,9 @@ describe("decoders fed arbitrary bytes give a value or a ProtocolError", () => {
     eof: decodeEof,
     columnCount: decodeColumnCount,
     columnDefinition: (b) => decodeColumnDefinition(b, true),
+    fieldListColumn: (b) => decodeFieldListColumn(b, false),
     textRow: (b) => decodeTextRow(b, 3),
+    localInfileRequest: decodeLocalInfileRequest,
   };
   for (const [name, decode] of Object.entries(decoders)) {
     test(name, () => decodesOrProtocolError(decode));

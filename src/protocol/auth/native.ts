@@ -10,7 +10,14 @@ import { type AuthContext, type AuthExchange, type AuthPlugin, digest, unexpecte
 /** The mysql_native_password auth response for a password and a 20-byte scramble. */
 export async function nativePasswordScramble(password: string, scramble: Uint8Array): Promise<Uint8Array> {
   if (password.length === 0) return new Uint8Array(0);
-  const stage1 = await digest("SHA-1", encodeUtf8(password));
+  return nativeTokenFromStage1(await digest("SHA-1", encodeUtf8(password)), scramble);
+}
+
+/**
+ * The auth response from SHA1(password) ("stage 1") instead of the password: what a proxy that
+ * recovered stage 1 from a client's login (native-verify.ts) sends to log into a backend as that client.
+ */
+export async function nativeTokenFromStage1(stage1: Uint8Array, scramble: Uint8Array): Promise<Uint8Array> {
   const stage2 = await digest("SHA-1", stage1);
   const mask = await digest("SHA-1", concatBytes([scramble, stage2]));
   return xorBytes(stage1, mask);

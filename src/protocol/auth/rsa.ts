@@ -16,7 +16,7 @@ const RSA_ALGORITHM_ID = fromHex("300d06092a864886f70d0101010500");
 const PEM_PATTERN = /-----BEGIN (RSA )?PUBLIC KEY-----([A-Za-z0-9+/=\s]*)-----END (RSA )?PUBLIC KEY-----/;
 
 /** A DER tag-length-value with a definite length. */
-function der(tag: number, content: Uint8Array): Uint8Array {
+export function der(tag: number, content: Uint8Array): Uint8Array {
   const n = content.length;
   let header: Uint8Array;
   if (n < 0x80) header = Uint8Array.of(tag, n);
@@ -32,7 +32,8 @@ export function pkcs1ToSpki(pkcs1: Uint8Array): Uint8Array {
   return der(0x30, concatBytes([RSA_ALGORITHM_ID, bitString]));
 }
 
-function base64Decode(text: string): Uint8Array {
+/** Decodes base64 (whitespace ignored). */
+export function base64Decode(text: string): Uint8Array {
   const binary = atob(text.replace(/\s+/g, ""));
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

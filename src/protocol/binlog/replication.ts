@@ -4,6 +4,22 @@
  * from a GTID set, the GTIDs the replica already has). After a dump command the server sends each
  * event as a packet starting with 0x00, and an EOF packet when a non-blocking dump reaches the end.
  * Encoders and decoders.
+ *
+ * Pure codec. Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_register_slave.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_binlog_dump.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_binlog_dump_gtid.html
+ * https://mariadb.com/kb/en/com_register_slave/
+ * https://mariadb.com/kb/en/com_binlog_dump/
+ *
+ * Layouts (sizes in bytes):
+ * ```
+ * COM_REGISTER_SLAVE:   1 command 0x15 | 4 server_id | 1+n hostname | 1+n user | 1+n password
+ *                       | 2 port | 4 replication_rank (0) | 4 master_id (0)
+ * COM_BINLOG_DUMP:      1 command 0x12 | 4 binlog_pos | 2 flags | 4 server_id | EOF binlog_filename
+ * COM_BINLOG_DUMP_GTID: 1 command 0x1e | 2 flags | 4 server_id | 4 name_size | n binlog_filename
+ *                       | 8 binlog_pos | (flags & THROUGH_GTID) 4 data_size | n gtid set (binary)
+ * ```
  */
 import { Reader, Writer } from "../bytes.ts";
 import { Command } from "../constants.ts";

@@ -1,0 +1,376 @@
+/**
+ * The grammar of a command's response: which packet may come next and what each one is, for every
+ * command, with and without CLIENT_DEPRECATE_EOF. A pure state machine fed one payload at a time
+ * (it keeps nothing but its state), so a client, a pipeline collector and a proxy relaying packets
+ * all agree on where a response ends, without decoding rows. And the translation of a response
+ * between a side with CLIENT_DEPRECATE_EOF and one without (EOF packets vs OK packets headed 0xFE),
+ * or with CLIENT_SESSION_TRACK and without, which a proxy does when client and backend differ.
+ *
+ * Pure codec. Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_prepare.html#sect_protocol_com_stmt_prepare_response
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_binary_resultset.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_field_list.html
+ * https://mariadb.com/kb/en/result-set-packets/
+ *
+ * The shapes (DEPRECATE_EOF drops every EOF written [EOF] and ends rows with an OK headed 0xFE):
+ * ```
+ * query      OK | ERR | LOCAL INFILE request, then (after the client's file) OK | ERR
+ *            | column count, column x n, [EOF], row*, EOF | ERR      (again while MORE_RESULTS_EXISTS)
+ * execute    OK | ERR | column count, column x n, [EOF], binary row*, EOF | ERR
+ *            (an EOF after the columns with SERVER_STATUS_CURSOR_EXISTS ends it: rows come by FETCH)
+ * fetch      binary row*, EOF | ERR
+ * prepare    ERR | PREPARE_OK, param x p, [EOF], column x c, [EOF]   (no EOF after zero definitions)
+ * field list ERR | column*, EOF
+ * statistics the statistics string | ERR
+ * status     OK | ERR            (PING, INIT_DB, PROCESS_KILL, RESET_CONNECTION, REFRESH, ...)
+ * set option EOF | ERR           (under DEPRECATE_EOF an OK headed 0xFE)
+ * none       nothing            (QUIT, STMT_CLOSE, STMT_SEND_LONG_DATA)
+ * ```
+ * A row can start with 0xFE only when its first value is 16 MiB or more, so its payload is longer
+ * than 0xFFFFFF - 1 bytes; a shorter payload headed 0xFE ends the rows. Not covered: COM_CHANGE_USER
+ * (an authentication exchange), COM_BINLOG_DUMP (an event stream), MySQL's optional result-set
+ * metadata, and a cursor opened under DEPRECATE_EOF.
+ */
+import { Capability, Command, ServerStatus } from "./constants.ts";
+import { ProtocolError } from "./errors.ts";
+import {
+  decodeColumnCount,
+  decodeEof,
+  decodeOk,
+  encodeEof,
+  encodeOk,
+  isEof,
+  isResultTerminator,
+} from "./results.ts";
+import { decodePrepareOk } from "./statements.ts";
+
+/** Which grammar a command's response follows. */
+export type ResponseShape =
+  | "query"
+  | "execute"
+  | "fetch"
+  | "prepare"
+  | "field-list"
+  | "statistics"
+  | "status"
+  | "set-option"
+  | "none";
+
+/** The shape of the response to a command byte. */
+export function responseShapeOf(command: number): ResponseShape {
+  switch (command) {
+    case Command.COM_QUERY:
+      return "query";
+    case Command.COM_STMT_EXECUTE:
+      return "execute";
+    case Command.COM_STMT_FETCH:
+      return "fetch";
+    case Command.COM_STMT_PREPARE:
+      return "prepare";
+    case Command.COM_FIELD_LIST:
+      return "field-list";
+    case Command.COM_STATISTICS:
+      return "statistics";
+    case Command.COM_SET_OPTION:
+      return "set-option";
+    case Command.COM_QUIT:
+    case Command.COM_STMT_CLOSE:
+    case Command.COM_STMT_SEND_LONG_DATA:
+      return "none";
+    default:
+      return "status";
+  }
+}
+
+/** What a packet of a response is. */
+export type PacketRole =
+  | "ok"
+  | "err"
+  /** The EOF that answers COM_SET_OPTION (or its 0xFE OK under DEPRECATE_EOF). */
+  | "eof"
+  | "infile-request"
+  | "column-count"
+  | "column"
+  /** The EOF after column definitions (never under DEPRECATE_EOF). */
+  | "columns-eof"
+  | "row"
+  /** The EOF, or under DEPRECATE_EOF the OK headed 0xFE, that ends the rows (or COM_FIELD_LIST's columns). */
+  | "rows-end"
+  | "prepare-ok"
+  | "param"
+  /** The EOF after parameter definitions (never under DEPRECATE_EOF). */
+  | "params-eof"
+  | "statistics";
+
+/** What one packet was, and where the response stands after it. */
+export interface ResponseStep {
+  readonly role: PacketRole;
+  /** The response is complete: the next packet belongs to the next command. */
+  readonly done: boolean;
+  /** The last column or parameter definition of its list (where an EOF goes without DEPRECATE_EOF). */
+  readonly lastDefinition?: boolean;
+  /** The status flags, for the packets that carry them (OK, EOF, the end of rows). */
+  readonly statusFlags?: number;
+}
+
+type Phase =
+  | "first"
+  | "infile-reply"
+  | "columns"
+  | "columns-eof"
+  | "rows"
+  | "params"
+  | "params-eof"
+  | "prepare-columns"
+  | "prepare-columns-eof"
+  | "field-list"
+  | "done";
+
+/** Follows one command's response, packet by packet. */
+export class ResponseGrammar {
+  private phase: Phase;
+  private readonly shape: ResponseShape;
+  private readonly capabilities: number;
+  private readonly deprecateEof: boolean;
+  /** Definitions left in the current list. */
+  private left = 0;
+  /** Column definitions to read after the parameters of a PREPARE_OK. */
+  private prepareColumns = 0;
+
+  constructor(shape: ResponseShape, capabilities: number) {
+    this.shape = shape;
+    this.capabilities = capabilities;
+    this.deprecateEof = (capabilities & Capability.DEPRECATE_EOF) !== 0;
+    this.phase = shape === "none"
+      ? "done"
+      : shape === "fetch"
+      ? "rows"
+      : shape === "field-list"
+      ? "field-list"
+      : "first";
+  }
+
+  /** True once the response is complete (at once for commands that get none). */
+  get done(): boolean {
+    return this.phase === "done";
+  }
+
+  /**
+   * True after a LOCAL INFILE request: the client sends the file's contents and an empty packet
+   * before the server's next packet (an OK or ERR), which `push` then takes.
+   */
+  get awaitingInfile(): boolean {
+    return this.phase === "infile-reply";
+  }
+
+  /** Takes the next packet's payload. Throws `ProtocolError` when it cannot come here. */
+  push(p: Uint8Array): ResponseStep {
+    if (p.length === 0) throw new ProtocolError("malformed", "an empty packet in a response");
+    switch (this.phase) {
+      case "done":
+        throw new ProtocolError("unexpected", "a packet after the end of the response");
+      case "first":
+        return this.first(p);
+      case "infile-reply":
+        if (p[0] === 0x00) return this.ok(p);
+        if (p[0] === 0xff) return this.end("err");
+        throw new ProtocolError("unexpected", "expected OK or ERR after the LOCAL INFILE data");
+      case "columns":
+        return this.definition(p, "column", () => (this.deprecateEof ? "rows" : "columns-eof"));
+      case "columns-eof": {
+        const eof = this.eof(p, "after column definitions");
+        if (this.shape === "execute" && (eof.statusFlags & ServerStatus.CURSOR_EXISTS)) {
+          return this.end("columns-eof", eof.statusFlags);
+        }
+        this.phase = "rows";
+        return { role: "columns-eof", done: false, statusFlags: eof.statusFlags };
+      }
+      case "rows": {
+        if (p[0] === 0xff) return this.end("err");
+        if (isResultTerminator(p)) {
+          const status = this.deprecateEof
+            ? decodeOk(p, this.capabilities).statusFlags
+            : decodeEof(p).statusFlags;
+          return this.more("rows-end", status);
+        }
+        return { role: "row", done: false };
+      }
+      case "params":
+        return this.definition(p, "param", () => (this.deprecateEof ? this.afterParams() : "params-eof"));
+      case "params-eof": {
+        const eof = this.eof(p, "after parameter definitions");
+        const step: ResponseStep = { role: "params-eof", done: false, statusFlags: eof.statusFlags };
+        this.phase = this.afterParams();
+        return this.phase === "done" ? { ...step, done: true } : step;
+      }
+      case "prepare-columns":
+        return this.definition(p, "column", () => (this.deprecateEof ? "done" : "prepare-columns-eof"));
+      case "prepare-columns-eof": {
+        const eof = this.eof(p, "after column definitions");
+        return this.end("columns-eof", eof.statusFlags);
+      }
+      case "field-list":
+        if (p[0] === 0xff) return this.end("err");
+        if (isResultTerminator(p)) {
+          const status = this.deprecateEof
+            ? decodeOk(p, this.capabilities).statusFlags
+            : decodeEof(p).statusFlags;
+          return this.end("rows-end", status);
+        }
+        return { role: "column", done: false };
+    }
+  }
+
+  private first(p: Uint8Array): ResponseStep {
+    const head = p[0];
+    if (head === 0xff) return this.end("err");
+    switch (this.shape) {
+      case "statistics":
+        return this.end("statistics");
+      case "set-option":
+        if (head === 0x00) return this.ok(p);
+        if (isResultTerminator(p)) {
+          const status = this.deprecateEof
+            ? decodeOk(p, this.capabilities).statusFlags
+            : decodeEof(p).statusFlags;
+          return this.end("eof", status);
+        }
+        throw new ProtocolError("unexpected", "expected EOF or ERR after COM_SET_OPTION");
+      case "status":
+        if (head === 0x00) return this.ok(p);
+        throw new ProtocolError("unexpected", `expected OK or ERR, got a packet headed 0x${hex(head)}`);
+      case "prepare": {
+        if (head !== 0x00) throw new ProtocolError("unexpected", "expected PREPARE_OK or ERR");
+        const ok = decodePrepareOk(p);
+        this.prepareColumns = ok.columnCount;
+        this.left = ok.paramCount;
+        this.phase = ok.paramCount > 0 ? "params" : this.afterParams();
+        return { role: "prepare-ok", done: this.phase === "done" };
+      }
+    }
+    // query and execute
+    if (head === 0x00) return this.ok(p);
+    if (head === 0xfb && this.shape === "query") {
+      this.phase = "infile-reply";
+      return { role: "infile-request", done: false };
+    }
+    if (isEof(p)) throw new ProtocolError("unexpected", "an EOF where a result was expected");
+    this.left = decodeColumnCount(p);
+    this.phase = "columns";
+    return { role: "column-count", done: false };
+  }
+
+  private afterParams(): Phase {
+    if (this.prepareColumns === 0) return "done";
+    this.left = this.prepareColumns;
+    return "prepare-columns";
+  }
+
+  /** A definition of a list; after the last one the phase `next()` gives (called only then). */
+  private definition(p: Uint8Array, role: "column" | "param", next: () => Phase): ResponseStep {
+    if (p[0] === 0xff || isResultTerminator(p)) {
+      throw new ProtocolError(
+        "unexpected",
+        `expected a ${role} definition, got a packet headed 0x${hex(p[0])}`,
+      );
+    }
+    if (--this.left > 0) return { role, done: false };
+    this.phase = next();
+    return { role, done: this.phase === "done", lastDefinition: true };
+  }
+
+  private eof(p: Uint8Array, where: string): { statusFlags: number } {
+    if (!isEof(p)) throw new ProtocolError("unexpected", `expected EOF ${where}`);
+    return decodeEof(p);
+  }
+
+  private ok(p: Uint8Array): ResponseStep {
+    return this.more("ok", decodeOk(p, this.capabilities).statusFlags);
+  }
+
+  /** A result's end: the response goes on while MORE_RESULTS_EXISTS is set (query and execute). */
+  private more(role: "ok" | "rows-end", statusFlags: number): ResponseStep {
+    const again = (statusFlags & ServerStatus.MORE_RESULTS_EXISTS) !== 0
+      && (this.shape === "query" || this.shape === "execute");
+    if (!again) return this.end(role, statusFlags);
+    this.phase = "first";
+    return { role, done: false, statusFlags };
+  }
+
+  private end(role: PacketRole, statusFlags?: number): ResponseStep {
+    this.phase = "done";
+    return statusFlags === undefined ? { role, done: true } : { role, done: true, statusFlags };
+  }
+}
+
+function hex(b: number): string {
+  return b.toString(16).padStart(2, "0");
+}
+
+/**
+ * Rewrites one packet of a response read under capabilities `from` for a peer that negotiated `to`,
+ * as a proxy between a client and a backend with different CLIENT_DEPRECATE_EOF or
+ * CLIENT_SESSION_TRACK does: gives the payloads to send instead (none, the same, or two). `step` is
+ * what `ResponseGrammar` (under `from`) said of the packet. The sequence ids are the sender's to
+ * renumber. An EOF the deprecating side never sent (after the last column or parameter definition)
+ * gets warnings 0 and `statusFlags`, the connection's current status as the proxy tracks it; an EOF
+ * turned into a 0xFE OK has no affected rows, insert id or info; a 0xFE OK turned into an EOF keeps
+ * its warnings and status and drops its info and session state changes.
+ */
+export function translateResponsePacket(
+  payload: Uint8Array,
+  step: ResponseStep,
+  from: number,
+  to: number,
+  statusFlags: number = ServerStatus.AUTOCOMMIT,
+): Uint8Array[] {
+  const fromDeprecate = (from & Capability.DEPRECATE_EOF) !== 0;
+  const toDeprecate = (to & Capability.DEPRECATE_EOF) !== 0;
+  const trackChanges = ((from ^ to) & Capability.SESSION_TRACK) !== 0;
+  switch (step.role) {
+    case "columns-eof":
+    case "params-eof":
+      return toDeprecate ? [] : [payload];
+    case "column":
+    case "param":
+      // Classic framing wants an EOF after the last definition the deprecating side did not send.
+      if (step.lastDefinition && fromDeprecate && !toDeprecate) {
+        return [payload, encodeEof({ warningCount: 0, statusFlags })];
+      }
+      return [payload];
+    case "rows-end":
+    case "eof": {
+      if (fromDeprecate === toDeprecate && !trackChanges) return [payload];
+      if (fromDeprecate) {
+        const ok = decodeOk(payload, from);
+        return [
+          toDeprecate
+            ? encodeOk(ok, to, 0xfe)
+            : encodeEof({ warningCount: ok.warningCount, statusFlags: ok.statusFlags }),
+        ];
+      }
+      const eof = decodeEof(payload);
+      return [
+        toDeprecate
+          ? encodeOk(
+            {
+              affectedRows: 0,
+              insertId: 0,
+              statusFlags: eof.statusFlags,
+              warningCount: eof.warningCount,
+              info: "",
+            },
+            to,
+            0xfe,
+          )
+          : payload,
+      ];
+    }
+    case "ok":
+      return trackChanges ? [encodeOk(decodeOk(payload, from), to)] : [payload];
+    default:
+      return [payload];
+  }
+}
