@@ -1,13 +1,15 @@
 /**
  * Reads one command's whole response, packet by packet, into `QueryResultData`: OK, ERR, EOF, result
  * sets (text or binary rows, following MORE_RESULTS_EXISTS), COM_STMT_PREPARE's answer, COM_FIELD_LIST
- * and COM_STATISTICS. Row packets are copied only when the rows are needed; otherwise they are
+ * and COM_STATISTICS. Where each packet belongs is the protocol's response grammar
+ * (protocol/response-grammar.ts, which a proxy relaying packets follows too); this file decodes what it keeps. Row packets are copied only when the rows are needed; otherwise they are
  * counted and dropped, so a response nobody needs streams through in constant memory. Pure: the
  * session feeds it packets; it never reads a socket.
  */
 import { utf8 } from "../protocol/bytes.ts";
-import { Capability, ServerStatus } from "../protocol/constants.ts";
+import { Capability } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/errors.ts";
+import { ResponseGrammar, responseShapeOf, type ResponseStep } from "../protocol/response-grammar.ts";
 import {
   type ColumnDefinition,
   decodeColumnCount,
@@ -36,18 +38,6 @@ export interface CollectorOptions {
   readonly now?: () => number;
 }
 
-type Phase =
-  | "first"
-  | "columns"
-  | "columnsEof"
-  | "rows"
-  | "prepareParams"
-  | "prepareParamsEof"
-  | "prepareColumns"
-  | "prepareColumnsEof"
-  | "fieldList"
-  | "done";
-
 const now = () => performance.now();
 
 /** Collects the response to one queued command. */
@@ -55,9 +45,9 @@ export class ResultCollector {
   private readonly injection: Injection;
   private readonly options: CollectorOptions;
   private readonly clock: () => number;
-  private readonly deprecateEof: boolean;
   private readonly binary: boolean;
-  private phase: Phase = "first";
+  /** Where the response stands: the protocol's one grammar of responses. */
+  private readonly grammar: ResponseGrammar;
   private readonly parts: ResultPart[] = [];
   private packets: Uint8Array[] | undefined = [];
   private fields: ColumnDefinition[] = [];
@@ -73,10 +63,12 @@ export class ResultCollector {
     this.injection = injection;
     this.options = options;
     this.clock = options.now ?? now;
-    this.deprecateEof = (options.capabilities & Capability.DEPRECATE_EOF) !== 0;
     const type = injection.command.type;
     this.binary = type === "COM_STMT_EXECUTE" || type === "COM_STMT_FETCH";
-    if (!injection.expectsResponse) this.phase = "done";
+    this.grammar = new ResponseGrammar(
+      injection.expectsResponse ? responseShapeOf(injection.command.code) : "none",
+      options.capabilities,
+    );
     this.sentAt = this.clock();
   }
 
@@ -87,7 +79,7 @@ export class ResultCollector {
 
   /** True once the response is complete. */
   get done(): boolean {
-    return this.phase === "done";
+    return this.grammar.done;
   }
 
   /**
@@ -95,132 +87,73 @@ export class ResultCollector {
    * kept is copied). Throws `ProtocolError` when the packet cannot come next.
    */
   push(payload: Uint8Array): CollectState {
-    if (this.phase === "done") {
-      throw new ProtocolError("unexpected", "a packet after the end of the response");
-    }
+    const step = this.grammar.push(payload);
     const t = this.clock();
     this.firstAt ??= t;
     this.endAt = t;
-    const state = this.step(payload);
-    if (state === "done") this.phase = "done";
-    return state;
+    // The LOCAL INFILE request is between the session and the server: a replay never holds it.
+    if (step.role === "infile-request") return "infile";
+    this.take(payload, step);
+    return step.done ? "done" : "more";
   }
 
   private keep(payload: Uint8Array): void {
     this.packets?.push(payload.slice());
   }
 
-  private step(p: Uint8Array): CollectState {
-    const caps = this.options.capabilities;
-    switch (this.phase) {
-      case "first": {
-        const type = this.injection.command.type;
-        const head = p[0];
-        // The LOCAL INFILE request is between the session and the server: a replay never holds it.
-        if (head === 0xfb && type === "COM_QUERY") return "infile";
-        this.keep(p);
-        if (head === 0xff) return this.end("error", { error: decodeErr(p) });
-        if (type === "COM_STMT_PREPARE" && head === 0x00) {
-          const ok = decodePrepareOk(p);
-          this.prepared = ok;
-          this.columnCount = ok.columnCount;
-          this.fields = [];
-          if (ok.paramCount > 0) {
-            this.rowCount = ok.paramCount; // counts parameter definitions down
-            this.phase = "prepareParams";
-            return "more";
-          }
-          return this.afterPrepareParams();
-        }
-        if (head === 0x00) {
-          const ok = decodeOk(p, caps);
-          return this.end("ok", ok);
-        }
-        if (head === 0xfe && p.length < 9) {
-          const eof = decodeEof(p);
-          return this.end("eof", eof);
-        }
-        if (type === "COM_STATISTICS") return this.end("text", { text: utf8(p) });
-        if (type === "COM_FIELD_LIST") {
-          this.fields = [decodeColumnDefinition(p, this.options.extendedTypeInfo)];
-          this.phase = "fieldList";
-          return "more";
-        }
+  /** Keeps and decodes one packet as the grammar placed it, recording each result as it ends. */
+  private take(p: Uint8Array, step: ResponseStep): void {
+    if (step.role === "row") {
+      this.rowCount++;
+      if (this.rows !== undefined) {
+        const copy = p.slice();
+        this.rows.push(copy);
+        this.packets?.push(copy);
+      } else this.packets = undefined;
+      return;
+    }
+    this.keep(p);
+    switch (step.role) {
+      case "err":
+        return this.end("error", { error: decodeErr(p) });
+      case "ok":
+        return this.end("ok", decodeOk(p, this.options.capabilities));
+      case "eof":
+        return this.end("eof", { statusFlags: step.statusFlags });
+      case "statistics":
+        return this.end("text", { text: utf8(p) });
+      case "column-count":
         this.columnCount = decodeColumnCount(p);
         this.fields = [];
-        this.phase = "columns";
-        return "more";
-      }
-      case "columns":
-        this.keep(p);
+        return;
+      case "column":
         this.fields.push(decodeColumnDefinition(p, this.options.extendedTypeInfo));
-        if (this.fields.length < this.columnCount) return "more";
-        this.startRows();
-        this.phase = this.deprecateEof ? "rows" : "columnsEof";
-        return "more";
-      case "columnsEof": {
-        this.keep(p);
-        if (p[0] !== 0xfe || p.length >= 9) {
-          throw new ProtocolError("unexpected", "expected EOF after column definitions");
-        }
-        const eof = decodeEof(p);
-        // A cursor was opened (COM_STMT_EXECUTE with a cursor flag): rows come with COM_STMT_FETCH.
-        if (eof.statusFlags & ServerStatus.CURSOR_EXISTS) return this.end("resultset", eof);
-        this.phase = "rows";
-        return "more";
+        if (step.lastDefinition && !this.prepared) this.startRows();
+        if (step.done) this.end("prepared", {});
+        return;
+      case "columns-eof":
+        // After a PREPARE_OK's columns, or an EXECUTE that opened a cursor (rows come with FETCH).
+        if (step.done) this.end(this.prepared ? "prepared" : "resultset", { statusFlags: step.statusFlags });
+        return;
+      case "rows-end": {
+        const deprecateEof = (this.options.capabilities & Capability.DEPRECATE_EOF) !== 0;
+        return this.end("resultset", deprecateEof ? decodeOk(p, this.options.capabilities) : decodeEof(p));
       }
-      case "rows": {
-        if (p[0] === 0xfe && p.length < 0xffffff) {
-          this.keep(p);
-          const end = this.deprecateEof ? decodeOk(p, caps) : decodeEof(p);
-          return this.end("resultset", end);
-        }
-        if (p[0] === 0xff) {
-          this.keep(p);
-          return this.end("error", { error: decodeErr(p) });
-        }
-        this.rowCount++;
-        if (this.rows !== undefined) {
-          const copy = p.slice();
-          this.rows.push(copy);
-          this.packets?.push(copy);
-        } else this.packets = undefined;
-        return "more";
-      }
-      case "prepareParams":
-        this.keep(p);
+      case "prepare-ok":
+        this.prepared = decodePrepareOk(p);
+        this.columnCount = this.prepared.columnCount;
+        this.fields = [];
+        if (step.done) this.end("prepared", {});
+        return;
+      case "param":
         decodeColumnDefinition(p, this.options.extendedTypeInfo);
-        if (--this.rowCount > 0) return "more";
-        if (!this.deprecateEof) {
-          this.phase = "prepareParamsEof";
-          return "more";
-        }
-        return this.afterPrepareParams();
-      case "prepareParamsEof":
-        this.keep(p);
-        if (p[0] !== 0xfe) throw new ProtocolError("unexpected", "expected EOF after parameter definitions");
-        return this.afterPrepareParams();
-      case "prepareColumns":
-        this.keep(p);
-        this.fields.push(decodeColumnDefinition(p, this.options.extendedTypeInfo));
-        if (this.fields.length < this.columnCount) return "more";
-        if (!this.deprecateEof) {
-          this.phase = "prepareColumnsEof";
-          return "more";
-        }
-        return this.end("prepared", {});
-      case "prepareColumnsEof":
-        this.keep(p);
-        if (p[0] !== 0xfe) throw new ProtocolError("unexpected", "expected EOF after column definitions");
-        return this.end("prepared", {});
-      case "fieldList":
-        this.keep(p);
-        if (p[0] === 0xfe && p.length < 9) return this.end("resultset", decodeEof(p));
-        if (p[0] === 0xff) return this.end("error", { error: decodeErr(p) });
-        this.fields.push(decodeColumnDefinition(p, this.options.extendedTypeInfo));
-        return "more";
-      case "done":
-        throw new ProtocolError("unexpected", "a packet after the end of the response");
+        if (step.done) this.end("prepared", {});
+        return;
+      case "params-eof":
+        if (step.done) this.end("prepared", {});
+        return;
+      case "infile-request":
+        return;
     }
   }
 
@@ -229,15 +162,7 @@ export class ResultCollector {
     this.rows = this.options.keepRows ? [] : undefined;
   }
 
-  private afterPrepareParams(): CollectState {
-    if (this.columnCount > 0) {
-      this.phase = "prepareColumns";
-      return "more";
-    }
-    return this.end("prepared", {});
-  }
-
-  /** Records one result; "more" when the server said more results follow. */
+  /** Records one result (the grammar says whether more follow). */
   private end(
     kind: ResultKind,
     outcome: {
@@ -249,7 +174,7 @@ export class ResultCollector {
       error?: ResultPart["error"];
       text?: string;
     },
-  ): CollectState {
+  ): void {
     const statusFlags = outcome.statusFlags ?? 0;
     const resultset = kind === "resultset";
     this.parts.push({
@@ -270,16 +195,11 @@ export class ResultCollector {
     this.fields = [];
     this.rows = undefined;
     this.rowCount = 0;
-    if (kind !== "error" && kind !== "prepared" && (statusFlags & ServerStatus.MORE_RESULTS_EXISTS)) {
-      this.phase = "first";
-      return "more";
-    }
-    return "done";
   }
 
   /** The collected response. Throws unless it is complete. */
   finish(): QueryResultData {
-    if (this.phase !== "done") throw new ProtocolError("truncated", "the response is incomplete");
+    if (!this.grammar.done) throw new ProtocolError("truncated", "the response is incomplete");
     if (this.firstAt === undefined) this.endAt = this.firstAt = this.sentAt;
     return new QueryResultData(
       this.injection,
