@@ -4,7 +4,8 @@
  * auth switches as the handshake does). Either one rolls back an open transaction and drops user
  * variables, temporary tables, prepared statements, locks and session settings.
  */
-import { AuthError, authPlugin } from "../protocol/auth/plugin.ts";
+import { AuthError } from "../protocol/auth/plugin.ts";
+import { authPlugin } from "../protocol/auth/registry.ts";
 import { encodeChangeUser, encodeResetConnection } from "../protocol/commands/change-user.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { decodeOk } from "../protocol/results.ts";

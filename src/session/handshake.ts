@@ -3,8 +3,8 @@
  * credentials, and follow auth switches and AuthMoreData until the server says OK or ERR.
  */
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
-import { authPlugin } from "../protocol/auth/plugin.ts";
 import { AuthError } from "../protocol/auth/plugin.ts";
+import { authPlugin } from "../protocol/auth/registry.ts";
 import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";

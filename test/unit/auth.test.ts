@@ -24,7 +24,8 @@ import {
 } from "../../src/protocol/auth/ed25519-sign.ts";
 import { clientEd25519 } from "../../src/protocol/auth/ed25519.ts";
 import { nativePasswordScramble } from "../../src/protocol/auth/native.ts";
-import { type AuthContext, AuthError, authPlugin, authPluginNames } from "../../src/protocol/auth/plugin.ts";
+import { type AuthContext, AuthError } from "../../src/protocol/auth/plugin.ts";
+import { authPlugin, authPluginNames } from "../../src/protocol/auth/registry.ts";
 import { pkcs1ToSpki, publicKeyDer, rsaEncryptPassword } from "../../src/protocol/auth/rsa.ts";
 import { sha256Password } from "../../src/protocol/auth/sha256.ts";
 

@@ -1,17 +1,11 @@
 /**
- * Authentication plugins: the interface the session drives, the error they throw, and the registry
- * of the five plugins this package speaks (mysql_native_password, caching_sha2_password,
- * sha256_password, client_ed25519, mysql_clear_password). Pure: no I/O; hashing and RSA go through
- * Web Crypto, ed25519 through @noble.
+ * Authentication plugins: the interface the session drives, the error they throw, and the helpers
+ * the plugins share. Each plugin is a file beside this one; registry.ts lists them. Pure: no I/O;
+ * hashing and RSA go through Web Crypto, ed25519 through @noble.
  *
  * Protocol: https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods.html
  */
 import { encodeUtf8 } from "../bytes.ts";
-import { cachingSha2Password } from "./caching_sha2.ts";
-import { mysqlClearPassword } from "./clear.ts";
-import { clientEd25519 } from "./ed25519.ts";
-import { mysqlNativePassword } from "./native.ts";
-import { sha256Password } from "./sha256.ts";
 
 /** What a plugin knows about the connection and the user it authenticates. */
 export interface AuthContext {
@@ -63,27 +57,6 @@ export class AuthError extends Error {
     super(message, options);
     this.code = code;
   }
-}
-
-// Built on first use: the plugin modules import this one, so reading their exports while this
-// module is first evaluated could meet them uninitialized (whichever module is imported first).
-let registry: ReadonlyMap<string, AuthPlugin> | undefined;
-
-function plugins(): ReadonlyMap<string, AuthPlugin> {
-  return registry ??= new Map(
-    [mysqlNativePassword, cachingSha2Password, sha256Password, clientEd25519, mysqlClearPassword]
-      .map((p) => [p.name, p]),
-  );
-}
-
-/** The plugin registered under `name` (e.g. `"caching_sha2_password"`), or undefined. */
-export function authPlugin(name: string): AuthPlugin | undefined {
-  return plugins().get(name);
-}
-
-/** Names of all supported authentication plugins. */
-export function authPluginNames(): string[] {
-  return [...plugins().keys()];
 }
 
 /** The password as UTF-8 bytes followed by a NUL, as the clear-text exchanges send it. */
