@@ -131,7 +131,7 @@ export class Pool implements AsyncDisposable {
   /** Runs a prepared statement on a free connection (see `Connection.execute`). */
   execute<Row = Record<string, unknown>>(
     sql: string,
-    params?: readonly unknown[],
+    params?: QueryParams,
     options?: CommandOptions,
   ): Promise<QueryResult<Row>> {
     return this.#withConnection(options, (conn, opts) => conn.execute<Row>(sql, params, opts));
