@@ -41,7 +41,7 @@ export class Connection extends Emitter {
   /** The options it was created with (mysql2's `connection.config`). */
   readonly config: Readonly<Record<string, unknown>>;
   /** The server's id of this connection (what KILL takes); null before it connected. */
-  threadId: number | null = null;
+  threadId: number = null as never; // typed as mysql2 types it; null at run time until connected
   /** The error that ended the connection, if one did (mysql2's name; ORMs look at it). */
   _fatalError: Error | null = null;
   /** Always null: protocol errors are fatal errors here. */

@@ -124,9 +124,9 @@ export class PoolCluster extends Emitter {
 
   /** Lends a connection from a pool matching `pattern` (default `"*"`). */
   getConnection(
-    pattern?: string | ((error: Error | null, connection?: PoolConnection) => void),
-    selector?: Selector | ((error: Error | null, connection?: PoolConnection) => void),
-    callback?: (error: Error | null, connection?: PoolConnection) => void,
+    pattern?: string | ((error: Error | null, connection: PoolConnection) => void),
+    selector?: Selector | ((error: Error | null, connection: PoolConnection) => void),
+    callback?: (error: Error | null, connection: PoolConnection) => void,
   ): void {
     if (typeof pattern === "function") {
       callback = pattern;
@@ -136,9 +136,11 @@ export class PoolCluster extends Emitter {
       selector = undefined;
     }
     const stack = callerStack();
-    const done = callback!;
+    const done = callback as (error: Error | null, connection: PoolConnection) => void;
     if (this._closed) {
-      queueMicrotask(() => done(toMysql2Error(new Error("PoolCluster is closed."), stack)));
+      queueMicrotask(() =>
+        done(toMysql2Error(new Error("PoolCluster is closed."), stack), undefined as never)
+      );
       return;
     }
     const nodes = this.#candidates(
@@ -147,7 +149,7 @@ export class PoolCluster extends Emitter {
     );
     if (nodes.length === 0) {
       queueMicrotask(() =>
-        done(toMysql2Error(new Error(`Pool does not exist. (${String(pattern)})`), stack))
+        done(toMysql2Error(new Error(`Pool does not exist. (${String(pattern)})`), stack), undefined as never)
       );
       return;
     }
@@ -157,7 +159,7 @@ export class PoolCluster extends Emitter {
         if (error || conn === undefined) {
           this.#failed(node);
           if (this.#options.canRetry && i + 1 < nodes.length) attempt(i + 1);
-          else done(error);
+          else done(error, undefined as never);
           return;
         }
         node.errors = 0;
@@ -196,7 +198,7 @@ export class PoolNamespace {
   }
 
   /** Lends a connection from one of the pools. */
-  getConnection(callback: (error: Error | null, connection?: PoolConnection) => void): void {
+  getConnection(callback: (error: Error | null, connection: PoolConnection) => void): void {
     this.#cluster.getConnection(this.#pattern, this.#selector, callback);
   }
 

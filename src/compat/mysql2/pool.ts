@@ -100,7 +100,7 @@ export class Pool extends Emitter {
 
   /** For PoolConnection.destroy: forgets a connection. */
   _forget(conn: PoolConnection): void {
-    if (conn.threadId !== null && this.#known.get(conn.threadId) === conn) this.#known.delete(conn.threadId);
+    if (this.#known.get(conn.threadId) === conn) this.#known.delete(conn.threadId);
   }
 
   #wrap(native: NativeConnection): PoolConnection {
@@ -120,16 +120,18 @@ export class Pool extends Emitter {
   }
 
   /** Lends a connection: `callback(err, connection)`; give it back with `connection.release()`. */
-  getConnection(callback: (error: Error | null, connection?: PoolConnection) => void): void {
+  getConnection(callback: (error: Error | null, connection: PoolConnection) => void): void {
     const stack = callerStack();
     if (this._closed) {
-      queueMicrotask(() => callback(toMysql2Error(new Error("Pool is closed."), stack)));
+      queueMicrotask(() => callback(toMysql2Error(new Error("Pool is closed."), stack), undefined as never));
       return;
     }
     const stats = this.#native.stats();
     if (stats.idle === 0 && stats.total + stats.pending >= this._resolved.connectionLimit) {
       if (!this._resolved.waitForConnections) {
-        queueMicrotask(() => callback(toMysql2Error(new Error("No connections available."), stack)));
+        queueMicrotask(() =>
+          callback(toMysql2Error(new Error("No connections available."), stack), undefined as never)
+        );
         return;
       }
       this.emit("enqueue");
@@ -145,7 +147,7 @@ export class Pool extends Emitter {
           error = new Error("Queue limit reached.");
         }
         if (error instanceof PoolError && error.code === "POOL_CLOSED") error = new Error("Pool is closed.");
-        callback(toMysql2Error(error, stack));
+        callback(toMysql2Error(error, stack), undefined as never);
       },
     );
   }

@@ -43,7 +43,7 @@ export class PromiseConnection extends Emitter implements AsyncDisposable {
   }
 
   /** The server's id of this connection. */
-  get threadId(): number | null {
+  get threadId(): number {
     return this.connection.threadId;
   }
 

@@ -7,7 +7,7 @@ import type { PoolConnection } from "./pool.ts";
 import { forwardEvents, type QueryTuple } from "./promise-connection.ts";
 import { PromisePoolConnection } from "./promise-pool.ts";
 
-function lend(run: (cb: (error: Error | null, conn?: PoolConnection) => void) => void) {
+function lend(run: (cb: (error: Error | null, conn: PoolConnection) => void) => void) {
   return new Promise<PromisePoolConnection>((resolve, reject) => {
     run((
       error,
