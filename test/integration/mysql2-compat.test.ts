@@ -409,6 +409,15 @@ describe("pools", () => {
     assert.deepEqual((await pool.query(`SELECT * FROM ${table} WHERE name = 'pool-tx'`))[0], []);
   });
 
+  test("changeUser on a pooled connection changes the database, and refuses another user", async () => {
+    const c = await pool.getConnection();
+    await c.changeUser({ database: "mysql" });
+    assert.deepEqual((await c.query("SELECT DATABASE() AS d"))[0], [{ d: "mysql" }]);
+    await assert.rejects(c.changeUser({ user: "someone" }), /only the database/);
+    await c.changeUser({ database: env.database });
+    c.release();
+  });
+
   test("waitForConnections: false fails at once when every connection is lent", async () => {
     const p = mysql.createPool(options({ connectionLimit: 1, waitForConnections: false }));
     closers.push(() => p.end());

@@ -141,6 +141,14 @@ export class Connection extends Emitter {
     }).catch(noop);
   }
 
+  /** For the pool's connections: runs `dispatch` in call order, like every command. */
+  _inOrder(
+    dispatch: (native: NativeConnection) => Promise<void> | void,
+    onConnectError: (e: Error) => void,
+  ): void {
+    this.#enqueue(dispatch, onConnectError);
+  }
+
   /** Calls back once connected (or with the connection error). */
   connect(callback?: DoneCallback): void {
     this.#native.then(() => callback?.(null), (error) => callback?.(error));

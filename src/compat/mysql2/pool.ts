@@ -65,6 +65,45 @@ export class PoolConnection extends Connection {
     callback?.(null);
   }
 
+  /**
+   * On a pooled connection only the database can change (`USE`); another user would need a
+   * session of its own, which the pool cannot lend: that is an error here, never a silent switch.
+   */
+  override changeUser(
+    options: Parameters<Connection["changeUser"]>[0],
+    callback?: DoneCallback,
+  ): void {
+    const stack = callerStack();
+    const { database, ...rest } = options ?? {};
+    const other = Object.entries(rest).filter(([, v]) => v !== undefined).map(([k]) => k);
+    if (other.length > 0) {
+      const error = toMysql2Error(
+        new TypeError(
+          `changeUser() on a pooled connection can change only the database, not ${other.join(", ")}`,
+        ),
+        stack,
+      );
+      queueMicrotask(() => {
+        if (callback) callback(error);
+        else if (this.listenerCount("error") > 0) this.emit("error", error);
+      });
+      return;
+    }
+    if (database === undefined) {
+      queueMicrotask(() => callback?.(null));
+      return;
+    }
+    this._inOrder(
+      (native) => {
+        native.useDatabase(database).then(
+          () => callback?.(null),
+          (error) => callback?.(toMysql2Error(error, stack)),
+        );
+      },
+      (error) => callback?.(error),
+    );
+  }
+
   /** `using conn = ...` releases it. */
   [Symbol.dispose](): void {
     this.release();
