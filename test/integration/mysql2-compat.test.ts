@@ -80,6 +80,8 @@ describe("values and row shapes are mysql2's", () => {
     "timezone Z": { timezone: "Z" },
     "timezone +05:30": { timezone: "+05:30" },
     "jsonStrings": { jsonStrings: true },
+    "rowsAsArray": { rowsAsArray: true },
+    "nestTables": { nestTables: true },
   };
   for (const [name, extra] of Object.entries(variants)) {
     test(`query and execute, ${name}`, async () => {
@@ -131,6 +133,25 @@ describe("values and row shapes are mysql2's", () => {
       typeCast: typeOf as never,
     });
     assert.deepEqual(seen, ["LONG", "VAR_STRING", "LONGLONG", "NEWDECIMAL", "DATETIME"]);
+  });
+
+  test("typeCast: false gives every value as bytes, as mysql2's text protocol does", async () => {
+    const sql = `SELECT id, name, big, price, seen, bytes, doc FROM ${table} ORDER BY id`;
+    assert.deepEqual(
+      (await ours.query({ sql, typeCast: false }))[0],
+      (await theirs.query({ sql, typeCast: false }))[0],
+    );
+  });
+
+  test("GEOMETRY is the server's bytes (SRID + WKB) as a Buffer", async () => {
+    const [rows] = await ours.query(
+      "SELECT ST_GeomFromText('POINT(1 2)') AS g, ST_AsBinary(ST_GeomFromText('POINT(1 2)')) AS wkb",
+    ) as [
+      { g: Uint8Array; wkb: Uint8Array }[],
+      unknown,
+    ];
+    assert.ok(Buffer.isBuffer(rows[0].g));
+    assert.deepEqual([...rows[0].g.subarray(4)], [...rows[0].wkb]);
   });
 
   test("binary columns are Buffers where the runtime has Buffer", async () => {
