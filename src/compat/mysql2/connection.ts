@@ -11,7 +11,7 @@ import type { QueryResult } from "../../session/result.ts";
 import { callArguments, type QueryCallback, type QueryOptions } from "./arguments.ts";
 import { rowShaper } from "./decode.ts";
 import { Emitter } from "./emitter.ts";
-import { callerStack, toMysql2Error } from "./errors.ts";
+import { callerStack, type CallSite, toMysql2Error } from "./errors.ts";
 import { toMysql2Field } from "./fields.ts";
 import { escape, escapeId, format, normalizeValues } from "./format.ts";
 import type { DecodeSettings, Mysql2ConnectionOptions, ResolvedConnection } from "./options.ts";
@@ -54,6 +54,8 @@ export class Connection extends Emitter {
   #native: Promise<NativeConnection>;
   #current: NativeConnection | undefined;
   #chain: Promise<void> = Promise.resolve();
+  /** Dispatches called and not yet done; 0: a new command may be sent at once. */
+  #queued = 0;
   #running = new Set<Query>();
   #paused = false;
 
@@ -124,12 +126,22 @@ export class Connection extends Emitter {
     return this.#current?.serverVersion ?? "";
   }
 
-  /** Runs `dispatch` after the commands called before it were sent (keeps the call order). */
+  /**
+   * Runs `dispatch` once the commands called before it were sent (keeps the call order): at once
+   * when nothing is waiting, else after them. A dispatch that returns a promise holds back the
+   * commands after it until it settles (a stream learning its columns first).
+   */
   #enqueue(
     dispatch: (native: NativeConnection) => Promise<void> | void,
     onConnectError: (e: Error) => void,
   ): void {
-    this.#chain = this.#chain.then(async () => {
+    const current = this.#current;
+    if (this.#queued === 0 && current !== undefined) {
+      const pending = dispatch(current);
+      if (pending !== undefined) this.#hold(pending);
+      return;
+    }
+    this.#hold(this.#chain.then(async () => {
       let native: NativeConnection;
       try {
         native = await this.#native;
@@ -138,7 +150,14 @@ export class Connection extends Emitter {
         return;
       }
       await dispatch(native);
-    }).catch(noop);
+    }));
+  }
+
+  #hold(pending: Promise<void>): void {
+    this.#queued++;
+    this.#chain = pending.catch(noop).then(() => {
+      this.#queued--;
+    });
   }
 
   /** For the pool's connections: runs `dispatch` in call order, like every command. */
@@ -197,7 +216,7 @@ export class Connection extends Emitter {
     sqlOrOptions: string | QueryOptions,
     values: unknown,
     callback: QueryCallback | undefined,
-    stack: string,
+    stack: CallSite,
   ): Query {
     let args: ReturnType<typeof callArguments>;
     try {
@@ -233,7 +252,7 @@ export class Connection extends Emitter {
     native: NativeConnection,
     q: Query,
     args: ReturnType<typeof callArguments>,
-    stack: string,
+    stack: CallSite,
   ): Promise<void> | void {
     let sql: string;
     try {
@@ -254,7 +273,7 @@ export class Connection extends Emitter {
     native: NativeConnection,
     q: Query,
     args: ReturnType<typeof callArguments>,
-    stack: string,
+    stack: CallSite,
   ): void {
     let params = args.values ?? [];
     if (Array.isArray(params) && params.includes(undefined)) {
@@ -286,7 +305,7 @@ export class Connection extends Emitter {
     q: Query,
     args: ReturnType<typeof callArguments>,
     pending: Promise<QueryResult<unknown>>,
-    stack: string,
+    stack: CallSite,
     binary = false,
   ): void {
     pending.then(
@@ -345,7 +364,7 @@ export class Connection extends Emitter {
     q: Query,
     sql: string,
     args: ReturnType<typeof callArguments>,
-    stack: string,
+    stack: CallSite,
   ): Promise<void> {
     let columns: readonly import("../../protocol/results.ts").ColumnDefinition[] | undefined;
     try {
@@ -370,7 +389,7 @@ export class Connection extends Emitter {
     first: Promise<IteratorResult<unknown>>,
     columns: readonly import("../../protocol/results.ts").ColumnDefinition[],
     s: DecodeSettings,
-    stack: string,
+    stack: CallSite,
   ): Promise<void> {
     const shape = rowShaper(columns, s);
     let failed: Error | undefined;
@@ -437,7 +456,7 @@ export class Connection extends Emitter {
   #simple(
     work: (native: NativeConnection) => Promise<unknown>,
     callback: DoneCallback | undefined,
-    stack: string,
+    stack: CallSite,
   ): void {
     this.#enqueue(
       (native) => {
@@ -497,6 +516,8 @@ export class Connection extends Emitter {
           charset: options.charset ?? this.#resolved.native.charset,
         };
         this.#resolved = { ...this.#resolved, native };
+        // Until the new session is up, commands wait for it (not for the one being closed).
+        this.#current = undefined;
         const next = old.close().catch(noop).then(() => connect(native));
         this.#native = next;
         next.then(
@@ -533,7 +554,7 @@ export class Connection extends Emitter {
   end(callback?: DoneCallback): void {
     this._closing = true;
     const stack = callerStack();
-    this.#chain = this.#chain.then(async () => {
+    this.#hold(this.#chain.then(async () => {
       try {
         const native = await this.#native;
         await native.close();
@@ -542,7 +563,7 @@ export class Connection extends Emitter {
       } catch (error) {
         if (callback) callback(toMysql2Error(error, stack));
       }
-    });
+    }));
   }
 
   /** Closes the connection at once: commands still queued fail. */

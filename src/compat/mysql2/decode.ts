@@ -32,26 +32,45 @@ function bigintConverter(s: DecodeSettings): Convert {
   return (v) => (v === null ? null : Number(v));
 }
 
-const dateText = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?$/;
+/** The number of `len` ASCII digits at `at`, or -1 if one is not a digit. */
+function digits(s: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
 
-/** A date or datetime text as a Date in `zone`, or an Invalid Date (zero dates), as mysql2 does. */
+/**
+ * A `YYYY-MM-DD[ HH:MM:SS[.ffffff]]` text as a Date in `zone`, or an Invalid Date (zero dates and
+ * anything else no Date stands for), as mysql2 does.
+ */
 function dateConverter(zone: number | "local"): Convert {
   return (v) => {
     if (v === null) return null;
-    const m = dateText.exec(v as string);
-    if (m === null) return new Date(Number.NaN);
-    const millis = m[7] === undefined ? 0 : Number(m[7].padEnd(3, "0").slice(0, 3));
-    const date = dateFromParts(
-      Number(m[1]),
-      Number(m[2]),
-      Number(m[3]),
-      Number(m[4] ?? 0),
-      Number(m[5] ?? 0),
-      Number(m[6] ?? 0),
-      millis,
-      zone,
-    );
-    return date ?? new Date(Number.NaN);
+    const s = v as string;
+    const n = s.length;
+    let year = -1, month = -1, day = -1, hour = 0, minute = 0, second = 0, millis = 0;
+    if ((n === 10 || n >= 19) && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45) {
+      year = digits(s, 0, 4);
+      month = digits(s, 5, 2);
+      day = digits(s, 8, 2);
+      if (n >= 19) {
+        hour = digits(s, 11, 2);
+        minute = digits(s, 14, 2);
+        second = digits(s, 17, 2);
+        if (n > 20 && s.charCodeAt(19) === 46) {
+          const frac = s.slice(20, 23).padEnd(3, "0");
+          millis = digits(frac, 0, 3);
+        } else if (n !== 19) millis = -1;
+      }
+    }
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || millis < 0) {
+      return new Date(Number.NaN);
+    }
+    return dateFromParts(year, month, day, hour, minute, second, millis, zone) ?? new Date(Number.NaN);
   };
 }
 

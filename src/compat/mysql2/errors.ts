@@ -30,11 +30,21 @@ const socketErrno: Readonly<Record<string, number>> = {
   ENETUNREACH: -101,
 };
 
-/** A stack to attach later: the frames of whoever called, without this helper's own. */
-export function callerStack(): string {
-  const stack = new Error().stack ?? "";
-  const lines = stack.split("\n");
-  // The first line is "Error", the second this function, the third the entry's method.
+/**
+ * Where a command was called: an Error made at the call, whose stack is only formatted (the costly
+ * part) when the command fails.
+ */
+export type CallSite = Error;
+
+/** Captures the caller of the entry's method that calls this. */
+export function callerStack(): CallSite {
+  return new Error();
+}
+
+/** The frames of the caller, without this helper's and the entry method's own. */
+function callerFrames(site: CallSite): string {
+  const lines = (site.stack ?? "").split("\n");
+  // The first line is "Error", the second this helper's caller site, the third the entry's method.
   return lines.slice(3).join("\n");
 }
 
@@ -43,7 +53,7 @@ function set(target: object, key: string, value: unknown): void {
 }
 
 /** Adds mysql2's fields and the caller's stack to `error`; `fatal` when the connection is lost. */
-export function toMysql2Error(error: unknown, stack: string, sql?: string): Error {
+export function toMysql2Error(error: unknown, site: CallSite | undefined, sql?: string): Error {
   if (!(error instanceof Error)) return new Error(String(error));
   const e = error as Error & Partial<Mysql2ErrorFields>;
   if (error instanceof MysqlError) {
@@ -58,6 +68,9 @@ export function toMysql2Error(error: unknown, stack: string, sql?: string): Erro
     set(e, "code", "PROTOCOL_SEQUENCE_TIMEOUT");
   }
   if (sql !== undefined && e.sql === undefined) set(e, "sql", sql);
-  if (stack !== "") set(e, "stack", `${e.name}: ${e.message}\n${stack}`);
+  if (site !== undefined) {
+    const frames = callerFrames(site);
+    if (frames !== "") set(e, "stack", `${e.name}: ${e.message}\n${frames}`);
+  }
   return e;
 }

@@ -7,7 +7,7 @@
 import type { QueryOptions } from "./arguments.ts";
 import type { Connection, DoneCallback, PreparedStatementInfo } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
-import { callerStack } from "./errors.ts";
+import { callerStack, type CallSite } from "./errors.ts";
 import { Query } from "./query.ts";
 
 /** What `query()` and `execute()` resolve to. */
@@ -52,7 +52,7 @@ export class PromiseConnection extends Emitter implements AsyncDisposable {
     return this.connection.config;
   }
 
-  #call(method: "query" | "execute", sqlOrOptions: string | QueryOptions, values: unknown, stack: string) {
+  #call(method: "query" | "execute", sqlOrOptions: string | QueryOptions, values: unknown, stack: CallSite) {
     return new Promise<QueryTuple>((resolve, reject) => {
       this.connection._run(method, new Query("", undefined), sqlOrOptions, values, (error, rows, fields) => {
         if (error) reject(error);

@@ -3,6 +3,7 @@
  * `[ResultSetHeader, undefined]` for one without, and for several statements (multipleStatements,
  * CALL) a list of each of those in order.
  */
+import type { ColumnDefinition } from "../../protocol/results.ts";
 import type { QueryResult } from "../../session/result.ts";
 import { type RowShaper, rowShaper } from "./decode.ts";
 import { type Mysql2Field, toMysql2Field } from "./fields.ts";
@@ -65,10 +66,70 @@ export function toMysql2Part(
   binary = false,
 ): [unknown, Mysql2Field[] | undefined] {
   if (result.fields.length === 0) return [toHeader(result, s), undefined];
-  const shape: RowShaper = rowShaper(result.fields, s, binary);
+  const { shape, fields } = shaperFor(result.fields, s, binary);
   const rows = new Array(result.length);
   for (let i = 0; i < result.length; i++) rows[i] = shape(result[i] as unknown[]);
-  return [rows, result.fields.map(toMysql2Field)];
+  return [rows, fields.slice()];
+}
+
+interface Shaping {
+  readonly columns: readonly ColumnDefinition[];
+  readonly settings: DecodeSettings;
+  readonly binary: boolean;
+  readonly shape: RowShaper;
+  readonly fields: Mysql2Field[];
+}
+
+/**
+ * Shapers of recent result sets, found by their first column definition: the native client hands
+ * out the same definition objects when a statement's columns come again, so a statement run
+ * over and over builds its converters once.
+ */
+const shapings = new WeakMap<ColumnDefinition, Shaping[]>();
+
+const settingKeys = [
+  "supportBigNumbers",
+  "bigNumberStrings",
+  "decimalNumbers",
+  "dateStrings",
+  "timezone",
+  "typeCast",
+  "rowsAsArray",
+  "nestTables",
+  "jsonStrings",
+] as const;
+
+function sameSettings(a: DecodeSettings, b: DecodeSettings): boolean {
+  if (a === b) return true;
+  for (const k of settingKeys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function sameColumns(a: readonly ColumnDefinition[], b: readonly ColumnDefinition[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The row shaper and mysql2 fields of these columns under these settings (built once, reused). */
+export function shaperFor(columns: readonly ColumnDefinition[], s: DecodeSettings, binary: boolean): Shaping {
+  let list = shapings.get(columns[0]);
+  if (list !== undefined) {
+    for (const e of list) {
+      if (e.binary === binary && sameColumns(e.columns, columns) && sameSettings(e.settings, s)) return e;
+    }
+  }
+  const made: Shaping = {
+    columns: columns.slice(),
+    settings: s,
+    binary,
+    shape: rowShaper(columns, s, binary),
+    fields: columns.map((c) => Object.freeze(toMysql2Field(c))),
+  };
+  if (list === undefined) shapings.set(columns[0], list = []);
+  list.unshift(made);
+  if (list.length > 4) list.pop();
+  return made;
 }
 
 /** What `query()`/`execute()` give their callback (or resolve to): `[rows or header, fields]`. */
