@@ -41,11 +41,15 @@ export function callerStack(): CallSite {
   return new Error();
 }
 
-/** The frames of the caller, without this helper's and the entry method's own. */
+const ownFrame = /[\\/]src[\\/]compat[\\/]mysql2[\\/]/;
+
+/**
+ * The frames of the caller: the captured stack without its first line and without this entry's
+ * own frames (found by file, since engines inline small functions and drop their frames).
+ */
 function callerFrames(site: CallSite): string {
   const lines = (site.stack ?? "").split("\n");
-  // The first line is "Error", the second this helper's caller site, the third the entry's method.
-  return lines.slice(3).join("\n");
+  return lines.filter((line, i) => !(i === 0 && !line.includes(" at ")) && !ownFrame.test(line)).join("\n");
 }
 
 function set(target: object, key: string, value: unknown): void {
