@@ -99,7 +99,8 @@ export function prismaValue(c: ColumnDefinition): Convert | undefined {
 /** Turns mywire's canonical rows into Prisma's. */
 export function prismaRows(columns: readonly ColumnDefinition[], rows: readonly unknown[][]): unknown[][] {
   const converters = columns.map(prismaValue);
-  if (converters.every((c) => c === undefined)) return rows as unknown[][];
+  // A plain array either way: the native result also carries its outcome as properties.
+  if (converters.every((c) => c === undefined)) return Array.prototype.slice.call(rows) as unknown[][];
   return rows.map((row) =>
     row.map((v, i) => {
       const convert = converters[i];

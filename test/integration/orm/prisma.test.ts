@@ -166,3 +166,70 @@ test("a duplicate key is Prisma's P2002 naming the constraint", async () => {
     },
   );
 });
+
+test("the adapter itself: savepoints, executeScript, connection info, isolation levels, error kinds", async () => {
+  const adapter = await new PrismaMywire(env.options).connect();
+  try {
+    const info = adapter.getConnectionInfo();
+    assert.equal(info.schemaName, env.options.database);
+    assert.equal(info.supportsRelationJoins, false); // MariaDB
+    await adapter.executeScript(
+      `INSERT INTO ${env.table} (name, score) VALUES ('script1', 7); INSERT INTO ${env.table} (name, score) VALUES ('script2', 7)`,
+    );
+    const tx = await adapter.startTransaction("READ COMMITTED");
+    await tx.executeRaw({
+      sql: `UPDATE ${env.table} SET score = 8 WHERE name = ?`,
+      args: ["script1"],
+      argTypes: [],
+    });
+    await tx.createSavepoint("sp1");
+    await tx.executeRaw({
+      sql: `UPDATE ${env.table} SET score = 9 WHERE name = ?`,
+      args: ["script2"],
+      argTypes: [],
+    });
+    await tx.rollbackToSavepoint("sp1");
+    await tx.releaseSavepoint("sp1");
+    await tx.commit();
+    const r = await adapter.queryRaw({
+      sql: `SELECT name, score FROM ${env.table} WHERE name LIKE ? ORDER BY name`,
+      args: ["script%"],
+      argTypes: [{ scalarType: "string", arity: "scalar" }],
+    });
+    assert.deepEqual(r.columnNames, ["name", "score"]);
+    assert.deepEqual(r.rows, [["script1", 8], ["script2", 7]]);
+    await assert.rejects(adapter.startTransaction("SNAPSHOT"), (e: { cause: { kind: string } }) => {
+      assert.equal(e.cause.kind, "InvalidIsolationLevel");
+      return true;
+    });
+    const kinds: Record<string, string> = {};
+    for (
+      const [name, sql] of [
+        ["duplicate", `INSERT INTO ${env.table} (name, score) VALUES ('script1', 0)`],
+        ["no table", "SELECT * FROM no_such_table_for_prisma"],
+        ["no column", `SELECT nope FROM ${env.table}`],
+        ["null", `INSERT INTO ${env.table} (name, score) VALUES (NULL, 0)`],
+      ]
+    ) {
+      await adapter.executeRaw({ sql, args: [], argTypes: [] }).catch(
+        (e: { name: string; cause: { kind: string } }) => {
+          assert.equal(e.name, "DriverAdapterError");
+          kinds[name] = e.cause.kind;
+        },
+      );
+    }
+    assert.deepEqual(kinds, {
+      "duplicate": "UniqueConstraintViolation",
+      "no table": "TableDoesNotExist",
+      "no column": "ColumnNotFound",
+      "null": "NullConstraintViolation",
+    });
+    await adapter.executeRaw({
+      sql: `DELETE FROM ${env.table} WHERE name LIKE 'script%'`,
+      args: [],
+      argTypes: [],
+    });
+  } finally {
+    await adapter.dispose();
+  }
+});
