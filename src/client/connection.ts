@@ -418,6 +418,19 @@ export class Connection implements AsyncDisposable {
     return this.#link!.close();
   }
 
+  /**
+   * Gives a connection borrowed from a pool back (the same as `close()` on it, under mysql2's name);
+   * a TypeError on a connection of its own, which has no pool to go back to.
+   */
+  release(): Promise<void> {
+    if (this.#lender === undefined) {
+      return Promise.reject(
+        new TypeError("release() is for pooled connections: use close() to close this one"),
+      );
+    }
+    return this.close();
+  }
+
   /** Closes the connection at once: queued and running commands fail. */
   destroy(): void {
     if (this.#lender !== undefined) {
