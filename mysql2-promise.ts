@@ -8,6 +8,11 @@ export type { Mysql2ConnectionOptions, Mysql2PoolOptions } from "./src/compat/my
 export type { PoolClusterOptions, Selector } from "./src/compat/mysql2/pool-cluster.ts";
 export * from "./src/compat/mysql2/promise-api.ts";
 export { default } from "./src/compat/mysql2/promise-api.ts";
-export type { PromisePreparedStatementInfo, QueryTuple } from "./src/compat/mysql2/promise-connection.ts";
+export type {
+  FieldPacket,
+  PromisePreparedStatementInfo,
+  QueryTuple,
+  RowDataPacket,
+} from "./src/compat/mysql2/promise-connection.ts";
 export type { PromisePoolNamespace } from "./src/compat/mysql2/promise-pool-cluster.ts";
 export { ResultSetHeader } from "./src/compat/mysql2/results.ts";

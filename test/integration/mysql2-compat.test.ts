@@ -9,7 +9,12 @@ import realCallback from "mysql2";
 import realMysql from "mysql2/promise";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import mysql, { type PromiseConnection, type PromisePool, ResultSetHeader } from "../../mysql2-promise.ts";
+import mysql, {
+  type PromiseConnection,
+  type PromisePool,
+  ResultSetHeader,
+  type RowDataPacket,
+} from "../../mysql2-promise.ts";
 import callbackApi, { type Connection as CallbackConnection } from "../../mysql2.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 
@@ -166,7 +171,7 @@ describe("values and row shapes are mysql2's", () => {
 
   test("fields carry mysql2's names and values", async () => {
     const sql = `SELECT id, name, big AS b, bytes FROM ${table} t LIMIT 1`;
-    const [, fa] = await ours.query(sql) as [unknown, Record<string, unknown>[]];
+    const [, fa] = await ours.query(sql) as unknown as [unknown, Record<string, unknown>[]];
     const [, fb] = await theirs.query(sql);
     const pick = (f: Record<string, unknown>) => ({
       name: f.name,
@@ -393,8 +398,11 @@ describe("pools", () => {
     pool.on("acquire", () => events.push("acquire"));
     pool.on("release", () => events.push("release"));
     pool.on("enqueue", () => events.push("enqueue"));
-    const [rows] = await pool.query("SELECT ? AS x", [1]);
+    const [rows] = await pool.query<RowDataPacket[]>("SELECT ? AS x", [1]);
     assert.deepEqual(rows, [{ x: 1 }]);
+    assert.equal(rows[0].x, 1); // typed as mysql2's types type it
+    const [header] = await pool.execute<ResultSetHeader>("DO 1");
+    assert.equal(header.affectedRows, 0);
     assert.deepEqual((await pool.execute("SELECT ? AS y", [2]))[0], [{ y: 2 }]);
     const c1 = await pool.getConnection();
     const c2 = await pool.getConnection();

@@ -8,16 +8,29 @@ import type { QueryOptions } from "./arguments.ts";
 import type { Connection, DoneCallback, PreparedStatementInfo } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
 import { callerStack, type CallSite } from "./errors.ts";
+import type { Mysql2Field } from "./fields.ts";
 import { Query } from "./query.ts";
 
-/** What `query()` and `execute()` resolve to. */
-export type QueryTuple = [unknown, unknown];
+/**
+ * What `query<T>()` and `execute<T>()` resolve to: `[rows, fields]`, or `[ResultSetHeader,
+ * undefined]` for a statement without rows. `T` says which (as in mysql2's types, it is not checked).
+ */
+// deno-lint-ignore no-explicit-any
+export type QueryTuple<T = any> = [T, Mysql2Field[]];
+
+/** A row as mysql2's types call it. */
+// deno-lint-ignore no-explicit-any
+export interface RowDataPacket extends Record<string, any> {}
+
+/** A column of a result, as mysql2's types call it. */
+export type FieldPacket = Mysql2Field;
 
 /** A statement from `prepare()`, with a promise `execute`. */
 export interface PromisePreparedStatementInfo {
   readonly columns: unknown[];
   readonly parameters: unknown[];
-  execute(values?: readonly unknown[]): Promise<QueryTuple>;
+  // deno-lint-ignore no-explicit-any
+  execute<T = any>(values?: readonly unknown[]): Promise<QueryTuple<T>>;
   close(): Promise<void>;
 }
 
@@ -56,18 +69,20 @@ export class PromiseConnection extends Emitter implements AsyncDisposable {
     return new Promise<QueryTuple>((resolve, reject) => {
       this.connection._run(method, new Query("", undefined), sqlOrOptions, values, (error, rows, fields) => {
         if (error) reject(error);
-        else resolve([rows, fields]);
+        else resolve([rows, fields as Mysql2Field[]]);
       }, stack);
     });
   }
 
   /** Runs a text query; resolves to `[rows, fields]` or `[ResultSetHeader, undefined]`. */
-  query(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple> {
+  // deno-lint-ignore no-explicit-any
+  query<T = any>(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple<T>> {
     return this.#call("query", sqlOrOptions, values, callerStack());
   }
 
   /** Runs a prepared statement; resolves to `[rows, fields]` or `[ResultSetHeader, undefined]`. */
-  execute(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple> {
+  // deno-lint-ignore no-explicit-any
+  execute<T = any>(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple<T>> {
     return this.#call("execute", sqlOrOptions, values, callerStack());
   }
 
@@ -113,7 +128,10 @@ export class PromiseConnection extends Emitter implements AsyncDisposable {
           parameters: statement.parameters,
           execute: (values) =>
             new Promise((res, rej) => {
-              statement.execute(values, (err, rows, fields) => (err ? rej(err) : res([rows, fields])));
+              statement.execute(
+                values,
+                (err, rows, fields) => (err ? rej(err) : res([rows as never, fields as Mysql2Field[]])),
+              );
             }),
           close: () => {
             statement.close();

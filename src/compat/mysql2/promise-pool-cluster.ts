@@ -1,6 +1,7 @@
 /** mysql2's promise PoolCluster: the callback cluster (`.poolCluster`) with promise methods. */
 import type { QueryOptions } from "./arguments.ts";
 import { Emitter } from "./emitter.ts";
+import type { Mysql2Field } from "./fields.ts";
 import type { Mysql2PoolOptions } from "./options.ts";
 import { type PoolCluster, type PoolNamespace, type Selector } from "./pool-cluster.ts";
 import type { PoolConnection } from "./pool.ts";
@@ -18,7 +19,7 @@ function lend(run: (cb: (error: Error | null, conn: PoolConnection) => void) => 
 
 function tuple(run: (cb: (error: Error | null, rows?: unknown, fields?: unknown) => void) => void) {
   return new Promise<QueryTuple>((resolve, reject) => {
-    run((error, rows, fields) => (error ? reject(error) : resolve([rows, fields])));
+    run((error, rows, fields) => (error ? reject(error) : resolve([rows, fields as Mysql2Field[]])));
   });
 }
 
@@ -36,12 +37,14 @@ export class PromisePoolNamespace {
   }
 
   /** Runs a text query on one of the pools. */
-  query(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple> {
+  // deno-lint-ignore no-explicit-any
+  query<T = any>(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple<T>> {
     return tuple((cb) => this.#ns.query(sqlOrOptions, values, cb));
   }
 
   /** Runs a prepared statement on one of the pools. */
-  execute(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple> {
+  // deno-lint-ignore no-explicit-any
+  execute<T = any>(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple<T>> {
     return tuple((cb) => this.#ns.execute(sqlOrOptions, values, cb));
   }
 }

@@ -7,6 +7,7 @@
 import type { QueryOptions } from "./arguments.ts";
 import { Emitter } from "./emitter.ts";
 import { callerStack } from "./errors.ts";
+import type { Mysql2Field } from "./fields.ts";
 import type { Pool, PoolConnection } from "./pool.ts";
 import { forwardEvents, PromiseConnection, type QueryTuple } from "./promise-connection.ts";
 import { Query } from "./query.ts";
@@ -92,7 +93,7 @@ export class PromisePool extends Emitter implements AsyncDisposable {
           (err, rows, fields) => {
             conn.release();
             if (err) reject(err);
-            else resolve([rows, fields]);
+            else resolve([rows, fields as Mysql2Field[]]);
           },
           stack,
         );
@@ -101,12 +102,14 @@ export class PromisePool extends Emitter implements AsyncDisposable {
   }
 
   /** Runs a text query on a free connection. */
-  query(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple> {
+  // deno-lint-ignore no-explicit-any
+  query<T = any>(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple<T>> {
     return this.#call("query", sqlOrOptions, values);
   }
 
   /** Runs a prepared statement on a free connection. */
-  execute(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple> {
+  // deno-lint-ignore no-explicit-any
+  execute<T = any>(sqlOrOptions: string | QueryOptions, values?: unknown): Promise<QueryTuple<T>> {
     return this.#call("execute", sqlOrOptions, values);
   }
 
