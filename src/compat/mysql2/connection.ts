@@ -18,6 +18,7 @@ import type { DecodeSettings, Mysql2ConnectionOptions, ResolvedConnection } from
 import { PromiseConnection } from "./promise-connection.ts";
 import { Query } from "./query.ts";
 import { toMysql2Part, toMysql2Result } from "./results.ts";
+import { channels, serverContext, shouldTrace } from "./tracing.ts";
 
 /** A callback with only an error. */
 export type DoneCallback = (error: Error | null) => void;
@@ -84,6 +85,14 @@ export class Connection extends Emitter {
         },
       );
       this.#native.catch(noop);
+      const connectChannel = channels?.connect;
+      if (shouldTrace(connectChannel)) {
+        const config = this.config;
+        connectChannel.tracePromise(() => this.#native, {
+          ...serverContext(config),
+          user: typeof config.user === "string" ? config.user : "",
+        }).catch(noop);
+      }
     }
   }
 
@@ -209,8 +218,58 @@ export class Connection extends Emitter {
     return this._run("execute", new Query("", undefined), sqlOrOptions, values, callback, stack);
   }
 
-  /** For `query`, `execute` and the pool: runs a command into the given Query object. */
+  /**
+   * For `query`, `execute` and the pool: runs a command into the given Query object, inside
+   * mysql2's `mysql2:query` / `mysql2:execute` tracing channel when someone listens.
+   */
   _run(
+    method: "query" | "execute",
+    q: Query,
+    sqlOrOptions: string | QueryOptions,
+    values: unknown,
+    callback: QueryCallback | undefined,
+    stack: CallSite,
+  ): Query {
+    if (typeof values === "function" && callback === undefined) {
+      callback = values as QueryCallback;
+      values = undefined;
+    }
+    const channel = channels?.[method];
+    if (!shouldTrace(channel)) return this.#command(method, q, sqlOrOptions, values, callback, stack);
+    const sql = typeof sqlOrOptions === "object" && sqlOrOptions !== null ? sqlOrOptions.sql : sqlOrOptions;
+    const given = values ?? (typeof sqlOrOptions === "object" ? sqlOrOptions?.values : undefined);
+    let text = sql;
+    if (method === "query") {
+      try {
+        text = this.format(sql, given);
+      } catch {
+        // The command reports the error; the trace shows the SQL as given.
+      }
+    }
+    const context = { query: text, values: given, ...serverContext(this.config) };
+    if (callback !== undefined) {
+      channel.traceCallback(
+        (wrapped: QueryCallback) => this.#command(method, q, sqlOrOptions, values, wrapped, stack),
+        0,
+        context,
+        this,
+        callback,
+      );
+      return q;
+    }
+    channel.tracePromise(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          q.once("error", reject);
+          q.once("end", () => resolve());
+          this.#command(method, q, sqlOrOptions, values, undefined, stack);
+        }),
+      context,
+    ).catch(noop);
+    return q;
+  }
+
+  #command(
     method: "query" | "execute",
     q: Query,
     sqlOrOptions: string | QueryOptions,

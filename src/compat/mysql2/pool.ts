@@ -17,6 +17,7 @@ import { escape, escapeId, format } from "./format.ts";
 import { type Mysql2PoolOptions, type ResolvedPool, resolvePoolOptions } from "./options.ts";
 import { PromisePool, PromisePoolConnection } from "./promise-pool.ts";
 import { Query } from "./query.ts";
+import { channels, serverContext, shouldTrace } from "./tracing.ts";
 
 /** A connection lent by a Pool. */
 export class PoolConnection extends Connection {
@@ -158,8 +159,24 @@ export class Pool extends Emitter {
     return conn;
   }
 
-  /** Lends a connection: `callback(err, connection)`; give it back with `connection.release()`. */
+  /**
+   * Lends a connection: `callback(err, connection)`; give it back with `connection.release()`.
+   * Inside mysql2's `mysql2:pool:connect` tracing channel when someone listens.
+   */
   getConnection(callback: (error: Error | null, connection: PoolConnection) => void): void {
+    const channel = channels?.poolConnect;
+    if (shouldTrace(channel)) {
+      channel.traceCallback(
+        (wrapped: typeof callback) => this.#getConnection(wrapped),
+        0,
+        serverContext(this.config),
+        null,
+        callback,
+      );
+    } else this.#getConnection(callback);
+  }
+
+  #getConnection(callback: (error: Error | null, connection: PoolConnection) => void): void {
     const stack = callerStack();
     if (this._closed) {
       queueMicrotask(() => callback(toMysql2Error(new Error("Pool is closed."), stack), undefined as never));
