@@ -130,7 +130,19 @@ function defaultConverter(
       return binary ? (v) => (typeof v === "string" ? v.replace(/\.0+$/, "") : v) : identity;
     case ColumnType.BIT:
       return bitConverter(column.length);
+    case ColumnType.TINY:
+    case ColumnType.SHORT:
+    case ColumnType.LONG:
+    case ColumnType.INT24:
+    case ColumnType.YEAR:
+    case ColumnType.FLOAT:
+    case ColumnType.DOUBLE:
+    case ColumnType.TIME:
+    case ColumnType.TIME2:
+      return identity;
   }
+  // Strings are strings unless the column is binary; then mywire's bytes become a Buffer.
+  if (column.charset !== 63) return identity;
   return (v) => (v instanceof Uint8Array ? toBuffer(v) : v);
 }
 
@@ -219,9 +231,18 @@ export function rowShaper(
   const keys = typeof s.nestTables === "string"
     ? columns.map((c) => c.table + s.nestTables + c.name)
     : columns.map((c) => c.name);
+  if (keys.includes("__proto__")) {
+    return (row) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) define(out, keys[i], converters[i](row[i]));
+      return out;
+    };
+  }
+  // Columns whose value is the native one as it is are copied without a call.
+  const plain = converters.map((c) => c === identity);
   return (row) => {
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) define(out, keys[i], converters[i](row[i]));
+    for (let i = 0; i < n; i++) out[keys[i]] = plain[i] ? row[i] : converters[i](row[i]);
     return out;
   };
 }
