@@ -13,7 +13,7 @@ import { rowShaper } from "./decode.ts";
 import { Emitter } from "./emitter.ts";
 import { callerStack, type CallSite, toMysql2Error } from "./errors.ts";
 import { toMysql2Field } from "./fields.ts";
-import { escape, escapeId, format, normalizeValues } from "./format.ts";
+import { escape, escapeId, format } from "./format.ts";
 import type { DecodeSettings, Mysql2ConnectionOptions, ResolvedConnection } from "./options.ts";
 import { PromiseConnection } from "./promise-connection.ts";
 import { Query } from "./query.ts";
@@ -643,4 +643,3 @@ export class Connection extends Emitter {
   }
 }
 
-export { normalizeValues };
