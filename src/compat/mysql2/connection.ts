@@ -642,4 +642,3 @@ export class Connection extends Emitter {
     return new PromiseConnection(this);
   }
 }
-
