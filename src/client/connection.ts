@@ -6,7 +6,7 @@
  */
 import { encodeParam } from "../protocol/binary-params.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
-import { formatQuery } from "../protocol/escape.ts";
+import { formatQuery, namedToPositional } from "../protocol/escape.ts";
 import type { ColumnDefinition } from "../protocol/results.ts";
 import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
@@ -162,15 +162,19 @@ export class Connection implements AsyncDisposable {
   /**
    * Runs a prepared statement (binary protocol): prepared once per connection and kept in a bounded
    * cache, then executed with `params` bound by type (integral numbers as integers, so `LIMIT ?`
-   * works; bigint, Date, Uint8Array, boolean, null, strings; objects as JSON).
+   * works; bigint, Date, Uint8Array, boolean, null, strings; objects as JSON). With an object of
+   * parameters, `:name` placeholders are sent as `?` with the values of those keys.
    */
   async execute<Row = Record<string, unknown>>(
     sql: string,
-    params: readonly unknown[] = [],
+    params: QueryParams = [],
     options?: CommandOptions,
   ): Promise<QueryResult<Row>> {
     const link = this.#use();
-    const bound = this.#bind(sql, params);
+    if (!Array.isArray(params) && typeof params === "object" && params !== null) {
+      ({ sql, params } = namedToPositional(sql, params as Readonly<Record<string, unknown>>));
+    }
+    const bound = this.#bind(sql, params as readonly unknown[]);
     checkCommandOptions(options);
     return await (link.run({
       owner: this.#owner,
@@ -412,6 +416,19 @@ export class Connection implements AsyncDisposable {
       return this.#lender.release();
     }
     return this.#link!.close();
+  }
+
+  /**
+   * Gives a connection borrowed from a pool back (the same as `close()` on it, under mysql2's name);
+   * a TypeError on a connection of its own, which has no pool to go back to.
+   */
+  release(): Promise<void> {
+    if (this.#lender === undefined) {
+      return Promise.reject(
+        new TypeError("release() is for pooled connections: use close() to close this one"),
+      );
+    }
+    return this.close();
   }
 
   /** Closes the connection at once: queued and running commands fail. */

@@ -107,6 +107,14 @@ export class Pool implements AsyncDisposable {
     return this.#lend(member);
   }
 
+  /**
+   * `acquire()` under mysql2's name: a borrowed connection; `release()` (or `close()`, or the end of
+   * an `await using` scope) gives it back.
+   */
+  getConnection(options?: AcquireOptions): Promise<Connection> {
+    return this.acquire(options);
+  }
+
   /** Runs `fn` with a borrowed connection and gives it back when `fn` settles. */
   async connection<T>(fn: (conn: Connection) => Promise<T>, options?: AcquireOptions): Promise<T> {
     if (typeof fn !== "function") {
@@ -132,7 +140,7 @@ export class Pool implements AsyncDisposable {
   /** Runs a prepared statement on a free connection (see `Connection.execute`). */
   execute<Row = Record<string, unknown>>(
     sql: string,
-    params?: readonly unknown[],
+    params?: QueryParams,
     options?: CommandOptions,
   ): Promise<QueryResult<Row>> {
     return this.#withConnection(options, (conn, opts) => conn.execute<Row>(sql, params, opts));

@@ -146,6 +146,54 @@ function sqlConnection(target: Target): SqlConnection.Connection {
   };
 }
 
+/** The backquoted names of a column list as effect/sql renders it: "(`a`,`b`)" to ["`a`", "`b`"]. */
+function columnNames(columns: string): string[] {
+  const names: string[] = [];
+  let i = 1; // after "("
+  while (i < columns.length - 1) {
+    if (columns[i] === ",") {
+      i++;
+      continue;
+    }
+    // A backquoted identifier: a doubled backquote is part of the name.
+    let j = i + 1;
+    for (;;) {
+      const close = columns.indexOf("`", j);
+      if (close < 0) throw new TypeError(`unexpected column list ${columns}`);
+      if (columns[close + 1] === "`") j = close + 2;
+      else {
+        j = close + 1;
+        break;
+      }
+    }
+    names.push(columns.slice(i, j));
+    i = j;
+  }
+  return names;
+}
+
+/**
+ * `sql.updateValues(rows, alias)` for MySQL and MariaDB: a derived table of the rows,
+ * `(SELECT ? AS \`id\`, ? AS \`name\` UNION ALL SELECT ?, ?) AS \`alias\``, to join in an
+ * UPDATE (`UPDATE t JOIN ${sql.updateValues(rows, "v")} ON t.id = v.id SET t.name = v.name`).
+ * MySQL has neither UPDATE ... FROM nor named columns for a VALUES list on MariaDB, so this is
+ * the form both servers take. Neither has UPDATE ... RETURNING: asking for it is an error.
+ */
+function recordUpdate(
+  _placeholders: string,
+  alias: string,
+  columns: string,
+  values: ReadonlyArray<ReadonlyArray<unknown>>,
+  returning: readonly [string, ReadonlyArray<unknown>] | undefined,
+): readonly [string, ReadonlyArray<unknown>] {
+  if (returning !== undefined) throw new TypeError("MySQL and MariaDB have no UPDATE ... RETURNING");
+  const names = columnNames(columns);
+  const selects = values.map((row, i) =>
+    "SELECT " + row.map((_, j) => (i === 0 ? `? AS ${names[j]}` : "?")).join(", ")
+  );
+  return [`(${selects.join(" UNION ALL ")}) AS ${alias}`, values.flat()];
+}
+
 /** The MySQL dialect of effect/sql's statement compiler: `?` placeholders, backquoted identifiers. */
 export function makeCompiler(transform?: (name: string) => string): Statement.Compiler {
   const escape = Statement.defaultEscape("`");
@@ -156,7 +204,7 @@ export function makeCompiler(transform?: (name: string) => string): Statement.Co
       ? (value, withoutTransform) => withoutTransform ? escape(value) : escape(transform(value))
       : escape,
     onCustom: () => ["", []],
-    onRecordUpdate: () => ["", []],
+    onRecordUpdate: recordUpdate,
   });
 }
 

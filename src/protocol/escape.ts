@@ -258,3 +258,29 @@ export function formatQuery(
   }
   return out + sql.slice(last);
 }
+
+/**
+ * Turns `:name` placeholders into `?` for a prepared statement, with the values in their order
+ * (a name used twice gives its value twice). Placeholders inside strings, quoted identifiers and
+ * comments are left alone; a `:name` with no key, or a `?` beside `:name`s, is a TypeError.
+ */
+export function namedToPositional(
+  sql: string,
+  named: Readonly<Record<string, unknown>>,
+): { sql: string; params: unknown[] } {
+  if (typeof sql !== "string") throw new TypeError(`the SQL must be a string, got ${typeName(sql)}`);
+  const placeholders = findPlaceholders(sql, false, true);
+  if (placeholders.some((p) => p.kind !== ":")) {
+    throw new TypeError("a statement cannot mix :name placeholders with ? or ?? placeholders");
+  }
+  const params: unknown[] = [];
+  let out = "";
+  let last = 0;
+  for (const p of placeholders) {
+    if (!Object.hasOwn(named, p.name!)) throw new TypeError(`no parameter named ${JSON.stringify(p.name)}`);
+    params.push(named[p.name!]);
+    out += sql.slice(last, p.start) + "?";
+    last = p.end;
+  }
+  return { sql: out + sql.slice(last), params };
+}
