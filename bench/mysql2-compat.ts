@@ -8,9 +8,9 @@
  *   node bench/mysql2-compat.ts [--rounds N]
  */
 import realMysql from "mysql2/promise";
+import { startThrowawayServer } from "../dev/throwaway-server.ts";
 import { connect } from "../mod.ts";
 import ours from "../mysql2-promise.ts";
-import { startThrowawayServer } from "../src/cli/throwaway-server.ts";
 
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 7;
