@@ -5,6 +5,8 @@
  * ``sql`SELECT ${x}` `` works. The Promise API is in `mywire` (mod.ts).
  */
 import "./src/effect/register.ts";
+// Runtime adapters, for the connections MysqlClient and layerSql open.
+import "./src/entry/adapters.ts";
 export { binlogStream, type BinlogStreamError } from "./src/effect/binlog.ts";
 export {
   clientOf,

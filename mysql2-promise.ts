@@ -2,6 +2,9 @@
  * mywire/mysql2/promise: a drop-in for the `mysql2/promise` module on mywire's client.
  * See docs/integrations.md.
  */
+// Runtime adapters, for the connections it opens.
+import "./src/entry/adapters.ts";
+
 export type { QueryOptions } from "./src/compat/mysql2/arguments.ts";
 export type { Mysql2Field, Mysql2TypeCast, TypeCastField } from "./src/compat/mysql2/fields.ts";
 export type { Mysql2ConnectionOptions, Mysql2PoolOptions } from "./src/compat/mysql2/options.ts";

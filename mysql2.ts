@@ -2,6 +2,9 @@
  * mywire/mysql2: a drop-in for the `mysql2` module (callback API, with `.promise()`) on mywire's
  * client. The promise API, as `mysql2/promise`, is `mywire/mysql2/promise`. See docs/integrations.md.
  */
+// Runtime adapters, for the connections it opens.
+import "./src/entry/adapters.ts";
+
 export * from "./src/compat/mysql2/api.ts";
 export { default } from "./src/compat/mysql2/api.ts";
 export type { QueryCallback, QueryOptions } from "./src/compat/mysql2/arguments.ts";

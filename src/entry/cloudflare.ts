@@ -4,9 +4,6 @@
  * Worker bundle holds no Node code and needs no `nodejs_compat`. Effect is not loaded here: a Worker
  * whose plugins return Effects imports `mywire/effect`, which brings Effect and registers it.
  */
-import { cloudflareRuntime } from "../runtime/cloudflare.ts";
-import { registerRuntime } from "../runtime/detect.ts";
-
-registerRuntime("cloudflare", () => cloudflareRuntime);
+import "./adapters-cloudflare.ts";
 
 export * from "../api.ts";

@@ -59,6 +59,33 @@ await conn.close();
 console.log(JSON.stringify({ two: rows[0].two, echo: rows[0].echo, json: ColumnType.JSON }));
 `;
 
+// Only a secondary entry, no "mywire": each must bring the runtime adapters itself.
+const EFFECT_PROGRAM = (prefix: string) => `
+import { Effect } from "${prefix}effect";
+import { MysqlClient } from "${prefix}mywire/effect";
+const url = process.argv[2] ?? globalThis.Deno?.args[0];
+const query = Effect.gen(function* () {
+  const client = yield* MysqlClient;
+  return yield* client.query("SELECT 40 + 2 AS n");
+});
+const rows = await Effect.runPromise(Effect.provide(query, MysqlClient.layer(url)));
+console.log(JSON.stringify({ n: rows[0].n }));
+`;
+
+const MYSQL2_PROGRAM = (specifier: string) => `
+import mysql from "${specifier}";
+const url = process.argv[2] ?? globalThis.Deno?.args[0];
+const conn = await mysql.createConnection(url);
+const [rows] = await conn.query("SELECT 6 * 7 AS n");
+await conn.end();
+console.log(JSON.stringify({ n: rows[0].n }));
+`;
+
+const WORKER_USING_MYSQL2 = `
+import mysql from "mywire/mysql2/promise";
+export default { async fetch() { const c = await mysql.createConnection("mysql://u@127.0.0.1/"); return new Response(String(c)); } };
+`;
+
 const TYPED_PROGRAM = `
 import { connect, createPool, MysqlError, parseUrl, type QueryResult } from "mywire";
 import { MysqlClient } from "mywire/effect";
@@ -119,6 +146,11 @@ describe("the packed tarball in a project outside the repository", () => {
     writeFileSync(join(project, "main.mjs"), PROGRAM("mywire"));
     writeFileSync(join(project, "deno-main.ts"), PROGRAM("npm:mywire"));
     writeFileSync(join(project, "typed.ts"), TYPED_PROGRAM);
+    writeFileSync(join(project, "effect-only.mjs"), EFFECT_PROGRAM(""));
+    writeFileSync(join(project, "deno-effect-only.ts"), EFFECT_PROGRAM("npm:"));
+    writeFileSync(join(project, "mysql2-only.mjs"), MYSQL2_PROGRAM("mywire/mysql2/promise"));
+    writeFileSync(join(project, "deno-mysql2-only.ts"), MYSQL2_PROGRAM("npm:mywire/mysql2/promise"));
+    writeFileSync(join(project, "worker-mysql2.mjs"), WORKER_USING_MYSQL2);
     writeFileSync(
       join(project, "tsconfig.json"),
       JSON.stringify({
@@ -190,6 +222,45 @@ describe("the packed tarball in a project outside the repository", () => {
   test("Bun: import from the installed package", async () => {
     const out = ok(await run("bun", ["main.mjs", url], project), "bun main.mjs");
     assert.deepEqual(JSON.parse(out.trim()), expected);
+  });
+
+  for (
+    const [name, file, denoFile] of [
+      ["mywire/effect", "effect-only.mjs", "deno-effect-only.ts"],
+      ["mywire/mysql2/promise", "mysql2-only.mjs", "deno-mysql2-only.ts"],
+    ] as const
+  ) {
+    test(`${name} alone (no import of mywire) connects on Node, Deno and Bun`, async () => {
+      const want = { n: 42 };
+      assert.deepEqual(JSON.parse(ok(await run("node", [file, url], project), `node ${file}`).trim()), want);
+      const deno = await run("deno", [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-env",
+        "--allow-sys",
+        "--node-modules-dir=manual",
+        denoFile,
+        url,
+      ], project);
+      assert.deepEqual(JSON.parse(ok(deno, `deno ${denoFile}`).trim()), want);
+      assert.deepEqual(JSON.parse(ok(await run("bun", [file, url], project), `bun ${file}`).trim()), want);
+    });
+  }
+
+  test("a Worker bundle of mywire/mysql2/promise from the installed package holds no Node adapter", async () => {
+    const out = ok(
+      await run(join(BIN, "esbuild"), [
+        "worker-mysql2.mjs",
+        "--bundle",
+        "--format=esm",
+        "--platform=neutral",
+        "--conditions=workerd,worker",
+      ], project),
+      "esbuild",
+    );
+    assert.doesNotMatch(out, /node:net|node:tls/);
+    assert.match(out, /cloudflare:sockets/);
   });
 
   test("the mywire bin runs on Node through npx", async () => {

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { adaptersPlugin } from "../../scripts/adapters-plugin.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KB = 1024;
@@ -104,6 +105,8 @@ async function bundle(name: keyof typeof WORKERS): Promise<Bundle> {
     format: "esm",
     platform: "neutral",
     conditions: ["workerd", "worker"],
+    // what the package's `#mywire/adapters` resolves to under `workerd`
+    plugins: [adaptersPlugin(ROOT, "workerd")],
     write: false,
     metafile: true,
     logLevel: "silent",

@@ -72,3 +72,12 @@ test("first-party plugins do not pull in an entry point (and so no adapter)", ()
     assert.deepEqual(adapters(files), [], name);
   }
 });
+
+test("the entries that serve any runtime bring the adapters registry; the Workers entry only its own", () => {
+  for (const entry of ["mod.ts", "effect.ts", "mysql2.ts", "mysql2-promise.ts", "prisma.ts"]) {
+    assert.ok(rel(staticGraph(entry).files).includes("src/entry/adapters.ts"), entry);
+  }
+  const workers = rel(staticGraph("cloudflare.ts").files);
+  assert.ok(!workers.includes("src/entry/adapters.ts"));
+  assert.ok(workers.includes("src/entry/adapters-cloudflare.ts"));
+});
