@@ -143,3 +143,14 @@ export { type AcquireOptions, createPool, Pool, type PoolStats } from "./client/
 export type { ResetMethod } from "./client/reset.ts";
 export type { IsolationLevel, TransactionOptions } from "./client/transaction.ts";
 export type { RetryPolicy } from "./session/backoff.ts";
+
+// proxy
+export type {
+  BackendCredentials,
+  ProxyAuthPlugin,
+  ProxyBackendSpec,
+  ProxyOptions,
+  ProxyUserSpec,
+} from "./proxy/options.ts";
+export { createProxy, type ProxyServer, type ProxyStats, RELAYED_CAPABILITIES } from "./proxy/server.ts";
+export type { ServerTlsOptions } from "./runtime/socket.ts";

@@ -24,6 +24,7 @@ import {
   type ListenOptions,
   pendingReadError,
   type Runtime,
+  type ServerTlsOptions,
   type Socket,
   type SocketAddress,
   type TlsOptions,
@@ -163,7 +164,8 @@ class NodeSocket implements Socket {
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 
-  async startTls(options: TlsOptions): Promise<Socket> {
+  /** Hands the raw socket over to a TLS upgrade: this object is dead afterwards. */
+  private detachForTls(): net.Socket {
     if (this.upgraded || this.closed) throw this.closedError();
     if (this.isTls) {
       throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
@@ -188,7 +190,46 @@ class NodeSocket implements Socket {
     raw.off("drain", this.onDrain);
     raw.off("error", this.onError);
     raw.on("error", () => {}); // the TLS socket reports errors of the underlying socket
+    return raw;
+  }
 
+  async acceptTls(options: ServerTlsOptions): Promise<Socket> {
+    const raw = this.detachForTls();
+    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      let tlsSocket: tls.TLSSocket;
+      const fail = (err: unknown) => {
+        tlsSocket?.destroy();
+        raw.destroy();
+        reject(
+          new ConnectionError(
+            "TLS",
+            `TLS handshake with client ${this.remote} failed: ${(err as Error)?.message ?? err}`,
+            this.remote,
+            { cause: err },
+          ),
+        );
+      };
+      try {
+        const context = tls.createSecureContext({ cert: options.cert, key: options.key });
+        tlsSocket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      const onClose = () => fail(new Error("connection closed during the handshake"));
+      tlsSocket.once("error", fail);
+      tlsSocket.once("close", onClose);
+      tlsSocket.once("secure", () => {
+        tlsSocket.off("error", fail);
+        tlsSocket.off("close", onClose);
+        resolve(tlsSocket);
+      });
+    });
+    return new NodeSocket(secure, this.remote, this.host, true);
+  }
+
+  async startTls(options: TlsOptions): Promise<Socket> {
+    const raw = this.detachForTls();
     const name = options.servername ?? this.host ?? "localhost";
     const ip = net.isIP(name) !== 0;
     const tlsOptions: tls.ConnectionOptions = {

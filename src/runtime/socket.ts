@@ -26,6 +26,12 @@ export interface TlsOptions {
   readonly servername?: string;
 }
 
+/** A server's TLS identity, PEM text: its certificate (chain) and private key. */
+export interface ServerTlsOptions {
+  readonly cert: string;
+  readonly key: string;
+}
+
 /**
  * A connected, pull-based byte stream. Nothing is read from the network unless `read()` is called,
  * so a consumer that stops reading applies backpressure to the peer.
@@ -46,6 +52,13 @@ export interface Socket {
    * no read is pending. Resolves to the encrypted socket, which replaces this one.
    */
   startTls(options: TlsOptions): Promise<Socket>;
+  /**
+   * The server's side of a TLS upgrade on an accepted connection (a proxy after the client's
+   * SSLRequest): presents `cert` with `key`. Must be called while no read is pending. Resolves to
+   * the encrypted socket, which replaces this one. Absent where the runtime's adapter cannot do it
+   * yet (Node has it).
+   */
+  acceptTls?(options: ServerTlsOptions): Promise<Socket>;
   /** Closes the connection; a pending read resolves with `null`. Safe to call more than once. */
   close(): void;
   /** Where this socket is connected to, for messages. */

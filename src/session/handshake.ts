@@ -116,7 +116,9 @@ export async function performHandshake(
   if (flavor === "mariadb" && (greeting.capabilities & Capability.MYSQL) === 0) {
     // Clearing CLIENT_MYSQL tells MariaDB to read our extended capabilities.
     capabilities &= ~Capability.MYSQL;
-    mariadbCapabilities = greeting.mariadbCapabilities & MariadbCapability.EXTENDED_TYPE_INFO;
+    mariadbCapabilities = options.extendedTypeInfo === false
+      ? 0
+      : greeting.mariadbCapabilities & MariadbCapability.EXTENDED_TYPE_INFO;
   }
 
   const mode = options.ssl.mode;
@@ -181,6 +183,7 @@ export async function performHandshake(
     return plugin.create({
       user,
       password,
+      passwordSha1: password === options.password ? options.passwordSha1 : undefined,
       scramble,
       secure,
       serverPublicKey: options.serverPublicKey,

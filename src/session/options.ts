@@ -31,6 +31,13 @@ export interface SessionOptions {
   readonly socketPath?: string;
   readonly user: string;
   readonly password: string;
+  /**
+   * SHA1(password) instead of the password, for mysql_native_password only: what a proxy recovered
+   * from its client's login (protocol/auth/native-verify.ts) to log into a backend as that client.
+   */
+  readonly passwordSha1?: Uint8Array;
+  /** Ask a MariaDB server for extended type info in column definitions (default true). */
+  readonly extendedTypeInfo?: boolean;
   readonly database?: string;
   readonly ssl: SslOptions;
   /** Milliseconds to connect and authenticate (0: no limit). */

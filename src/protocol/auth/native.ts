@@ -28,7 +28,12 @@ export const mysqlNativePassword: AuthPlugin = {
   name: "mysql_native_password",
   create(ctx: AuthContext): AuthExchange {
     return {
-      start: () => nativePasswordScramble(ctx.password, ctx.scramble),
+      start: () =>
+        ctx.passwordSha1 !== undefined
+          ? (ctx.passwordSha1.length === 0
+            ? Promise.resolve(new Uint8Array(0))
+            : nativeTokenFromStage1(ctx.passwordSha1, ctx.scramble))
+          : nativePasswordScramble(ctx.password, ctx.scramble),
       more: (data) => Promise.reject(unexpectedData("mysql_native_password", data)),
     };
   },

@@ -11,6 +11,8 @@ import { encodeUtf8 } from "../bytes.ts";
 export interface AuthContext {
   readonly user: string;
   readonly password: string;
+  /** SHA1(password) in place of `password` (mysql_native_password only; a proxy's recovered secret). */
+  readonly passwordSha1?: Uint8Array;
   /**
    * The nonce from the greeting or the auth switch request (without a trailing NUL): 20 bytes for
    * the MySQL plugins, 32 bytes for client_ed25519 (which receives its nonce in the auth switch).

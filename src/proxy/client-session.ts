@@ -1,0 +1,404 @@
+/**
+ * One client of the proxy, from accept to close: the connection phase (client-auth.ts), its own
+ * backend connection (backend.ts; no multiplexing yet), then each command through the plan runner
+ * with the client's relay as target (relay.ts), so plugins decide in the proxy exactly as in the
+ * client. COM_QUIT ends the client; COM_CHANGE_USER re-authenticates it against the proxy's users
+ * and gives it a fresh backend connection as the new user. A client that breaks the protocol gets
+ * an ERR where the protocol allows and is closed; nothing it sends before it is authenticated
+ * reaches a backend; a backend that fails mid-command gets the client an ERR naming the backend.
+ */
+import type { PipelineSession } from "../pipeline/pipeline-session.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import { PlanDisconnect, runPlan } from "../pipeline/run-plan.ts";
+import { decodeChangeUser } from "../protocol/commands/change-user.ts";
+import { Command } from "../protocol/constants.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { encodeOk, type ErrPacket } from "../protocol/results.ts";
+import type { Runtime, Socket } from "../runtime/socket.ts";
+import { PacketChannel } from "../session/channel.ts";
+import type { Session } from "../session/session.ts";
+import { backendSessionOptions, openBackend } from "./backend.ts";
+import {
+  acceptClient,
+  type AuthSettings,
+  type ClientLogin,
+  type ClientSecret,
+  type GreetingFacts,
+  LoginRefused,
+  verifyClient,
+} from "./client-auth.ts";
+import { ClientOutput } from "./client-output.ts";
+import {
+  backendLost,
+  backendUnavailable,
+  badHandshake,
+  errPayload,
+  packetsOutOfOrder,
+  packetTooLarge,
+  proxyFailure,
+  unknownCommand,
+} from "./errors.ts";
+import type { ResolvedProxyOptions, ResolvedUser } from "./options.ts";
+import {
+  type BackendConnection,
+  backendConnection,
+  BackendFailure,
+  ClientFailure,
+  ClientRelay,
+} from "./relay.ts";
+
+/** What every client of one proxy shares. */
+export interface ProxyShared {
+  readonly options: ResolvedProxyOptions;
+  readonly auth: AuthSettings;
+  readonly facts: GreetingFacts;
+  readonly pipeline: Pipeline<any, any>;
+  readonly runtime: Runtime | undefined;
+  /** Open backend connections, over all clients. */
+  backendConnections: number;
+}
+
+/** Commands the proxy does not relay in this version (they are not request/response commands). */
+const UNRELAYED: ReadonlySet<number> = new Set([
+  Command.COM_BINLOG_DUMP,
+  Command.COM_BINLOG_DUMP_GTID,
+  Command.COM_REGISTER_SLAVE,
+]);
+
+/** The host part of "host:port", for "Access denied for user 'u'@'host'". */
+function hostOf(remote: string): string {
+  const i = remote.lastIndexOf(":");
+  return (i > 0 ? remote.slice(0, i) : remote).replace(/^\[(.*)\]$/, "$1").replace(/^::ffff:/, "");
+}
+
+/** What a client's protocol error is answered with. */
+function protocolErr(error: ProtocolError): ErrPacket {
+  if (error.reason === "oversized") return packetTooLarge();
+  if (error.reason === "sequence") return packetsOutOfOrder();
+  return badHandshake(error.message);
+}
+
+/** An open backend connection of a client. */
+interface OpenBackend {
+  readonly session: Session;
+  readonly conn: BackendConnection;
+}
+
+/** One client connection of the proxy. */
+export class ProxyClient {
+  readonly id: number;
+  private readonly shared: ProxyShared;
+  private readonly channel: PacketChannel;
+  private readonly output: ClientOutput;
+  private readonly host: string;
+  private login: ClientLogin | undefined;
+  private ps: PipelineSession | undefined;
+  private relay: ClientRelay | undefined;
+  private backend: OpenBackend | undefined;
+  private readonly others = new Map<number, OpenBackend>();
+  private ownIndex = -1;
+  private ended = false;
+
+  constructor(socket: Socket, shared: ProxyShared, id: number) {
+    this.id = id;
+    this.shared = shared;
+    this.channel = new PacketChannel(socket, shared.options.maxPacketSize);
+    this.output = new ClientOutput(this.channel);
+    this.host = hostOf(socket.remote);
+  }
+
+  /** True once the client authenticated and has its backend connection. */
+  get authenticated(): boolean {
+    return this.backend !== undefined;
+  }
+
+  /** Serves the client until it leaves or fails; always resolves, having closed everything. */
+  async run(): Promise<void> {
+    try {
+      if (await this.connect()) await this.commands();
+    } catch {
+      // The client or its backend failed; the cleanup below is all that is left to do.
+    } finally {
+      await this.cleanup();
+    }
+  }
+
+  /** Closes the client now (and its backend connections): `run()` then ends. */
+  destroy(): void {
+    this.ended = true;
+    this.channel.socket.close();
+    this.backend?.session.destroy();
+    for (const b of this.others.values()) b.session.destroy();
+  }
+
+  private async sendErr(err: ErrPacket): Promise<void> {
+    await this.output.push(errPayload(err));
+    await this.output.flush();
+  }
+
+  private async trySendErr(err: ErrPacket): Promise<void> {
+    try {
+      await this.sendErr(err);
+    } catch {
+      // the client is gone
+    }
+  }
+
+  /** The connection phase: true when the client is logged in with a backend connection. */
+  private async connect(): Promise<boolean> {
+    let login: ClientLogin;
+    try {
+      login = await acceptClient(this.channel, this.shared.auth, this.shared.facts, this.id, this.host);
+    } catch (error) {
+      if (error instanceof ProtocolError) await this.trySendErr(protocolErr(error));
+      return false;
+    }
+    this.login = login;
+    return this.startSession(login.user, login.secret, login.response.database, login.response.attributes);
+  }
+
+  /**
+   * Opens the pipeline (readAuth, connectServer) and the backend connection for `user`, then sends
+   * the final OK (after readAuthResult), or the ERR that refuses the client.
+   */
+  private async startSession(
+    user: ResolvedUser,
+    secret: ClientSecret,
+    database: string,
+    attributes: Readonly<Record<string, string>>,
+  ): Promise<boolean> {
+    const login = this.login!;
+    const ps = this.shared.pipeline.open({
+      user: user.name,
+      database: database || undefined,
+      attributes,
+      address: this.channel.socket.remote,
+      statusFlags: () => this.relay?.statusFlags ?? 0,
+    });
+    this.ps = ps;
+    const auth = await ps.onAuth({
+      user: user.name,
+      database: database || undefined,
+      attributes,
+      capabilities: login.capabilities,
+      charset: login.response.charset,
+      authPluginName: login.plugin,
+    });
+    if (auth._tag === "SendResult") {
+      for (const p of auth.packets) await this.output.push(p);
+      await this.output.flush();
+      return false;
+    }
+    const connect = await ps.onConnect();
+    if (connect._tag === "SendResult") {
+      for (const p of connect.packets) await this.output.push(p);
+      await this.output.flush();
+      return false;
+    }
+    this.ownIndex = connect.backendIndex;
+    let opened: OpenBackend;
+    try {
+      opened = await this.open(Math.max(0, connect.backendIndex), {
+        user,
+        secret,
+        database: auth.auth.database ?? "",
+        attributes: auth.auth.attributes,
+      });
+    } catch (error) {
+      if (connect.backendIndex >= 0) ps.markBackend(connect.backendIndex, "down");
+      const backend = this.shared.options.backends[Math.max(0, connect.backendIndex)];
+      await this.trySendErr(backendUnavailable(backend.address, (error as Error)?.message ?? String(error)));
+      return false;
+    }
+    this.backend = opened;
+    const session = opened.session;
+    Object.assign(ps.connection.server, {
+      version: session.info.greeting.serverVersion,
+      flavor: session.info.flavor,
+      threadId: session.info.connectionId,
+      capabilities: session.info.capabilities,
+      mariadbCapabilities: session.info.mariadbCapabilities,
+      address: opened.conn.address,
+      tls: session.info.tls,
+      authPlugin: session.info.authPlugin,
+      statusFlags: session.statusFlags,
+    });
+    this.relay = new ClientRelay(
+      { channel: this.channel, output: this.output, capabilities: login.capabilities },
+      {
+        own: () => this.backend!.conn,
+        ownIndex: this.ownIndex,
+        other: (index) => this.otherBackend(index),
+      },
+      session.statusFlags,
+    );
+    const ok = encodeOk(
+      { affectedRows: 0, insertId: 0, statusFlags: session.statusFlags, warningCount: 0, info: "" },
+      login.capabilities,
+    );
+    const final = await ps.onAuthResult(ok, {
+      capabilities: login.capabilities,
+      mariadbCapabilities: login.mariadbCapabilities,
+      tls: login.tls,
+      authPlugin: login.plugin,
+    });
+    await this.output.push(final);
+    await this.output.flush();
+    return final[0] === 0x00;
+  }
+
+  /** Opens a backend connection to backend `index` for the logged-in client. */
+  private async open(
+    index: number,
+    who: {
+      user: ResolvedUser;
+      secret: ClientSecret;
+      database: string;
+      attributes: Readonly<Record<string, string>>;
+    },
+  ): Promise<OpenBackend> {
+    const login = this.login!;
+    const backend = this.shared.options.backends[index];
+    const session = await openBackend(backendSessionOptions(backend, {
+      ...who,
+      charset: login.response.charset,
+      capabilities: login.capabilities,
+      mariadbCapabilities: login.mariadbCapabilities,
+    }, {
+      connectTimeout: this.shared.options.connectTimeout,
+      maxPacketSize: this.shared.options.maxPacketSize,
+      runtime: this.shared.runtime,
+    }));
+    this.shared.backendConnections++;
+    if (this.ended) {
+      this.closeBackend({ session, conn: undefined as never });
+      throw new Error("the client left");
+    }
+    const channel = await session.exclusive(async (ch) => ch);
+    const conn = backendConnection(channel, {
+      address: backend.address,
+      capabilities: session.info.capabilities,
+      mariadbCapabilities: session.info.mariadbCapabilities,
+      flavor: session.info.flavor,
+    });
+    return { session, conn };
+  }
+
+  /** The connection to another backend a plugin routed a command to, opened on first use. */
+  private async otherBackend(index: number): Promise<BackendConnection> {
+    const known = this.others.get(index);
+    if (known !== undefined) return known.conn;
+    const login = this.login!;
+    const opened = await this.open(index, {
+      user: login.user,
+      secret: login.secret,
+      database: this.ps?.connection.client.database ?? "",
+      attributes: login.response.attributes,
+    });
+    this.others.set(index, opened);
+    return opened.conn;
+  }
+
+  private closeBackend(b: OpenBackend): void {
+    this.shared.backendConnections--;
+    b.session.close().catch(() => {});
+  }
+
+  /** The command phase: one command at a time until the client quits or fails. */
+  private async commands(): Promise<void> {
+    for (;;) {
+      this.channel.resetSequence();
+      let payload: Uint8Array;
+      try {
+        payload = (await this.channel.read()).slice();
+      } catch (error) {
+        if (error instanceof ProtocolError) await this.trySendErr(protocolErr(error));
+        return;
+      }
+      if (payload.length === 0 || UNRELAYED.has(payload[0])) {
+        await this.sendErr(unknownCommand());
+        continue;
+      }
+      if (payload[0] === Command.COM_QUIT) return;
+      if (payload[0] === Command.COM_CHANGE_USER) {
+        if (!(await this.changeUser(payload))) return;
+        continue;
+      }
+      if (!(await this.command(payload))) return;
+    }
+  }
+
+  /** Runs one command through the plan runner; false when the client must be closed. */
+  private async command(payload: Uint8Array): Promise<boolean> {
+    this.output.reset();
+    try {
+      await runPlan(this.ps!, payload, this.relay!);
+      return true;
+    } catch (error) {
+      if (error instanceof PlanDisconnect || error instanceof ClientFailure) return false;
+      if (error instanceof BackendFailure) {
+        await this.trySendErr(backendLost(error.address, (error.cause as Error)?.message ?? error.message));
+        return false;
+      }
+      if (this.output.wrote || this.ended) return false;
+      // Nothing reached the client yet and the backend is in step (a plugin failed, or the
+      // command could not be decoded): the client gets an ERR and goes on.
+      await this.sendErr(proxyFailure((error as Error)?.message ?? String(error)));
+      return true;
+    }
+  }
+
+  /**
+   * COM_CHANGE_USER: verifies the new user as at login (its first answer was computed with the
+   * greeting's scramble), then replaces the backend connection with one opened as the new user.
+   * A refused change closes the client, as a server does.
+   */
+  private async changeUser(payload: Uint8Array): Promise<boolean> {
+    const login = this.login!;
+    let request;
+    try {
+      request = decodeChangeUser(payload, login.capabilities);
+    } catch (error) {
+      await this.trySendErr(badHandshake((error as Error).message));
+      return false;
+    }
+    let verified;
+    try {
+      verified = await verifyClient(
+        this.channel,
+        this.shared.auth,
+        {
+          name: request.user,
+          authResponse: request.authResponse,
+          proposed: request.authPluginName || "mysql_native_password",
+          scramble: login.scramble,
+        },
+        login.tls,
+        this.host,
+      );
+    } catch (error) {
+      if (error instanceof LoginRefused) return false;
+      throw error;
+    }
+    await this.releaseBackends();
+    this.login = { ...login, user: verified.user, secret: verified.secret, plugin: verified.plugin };
+    return this.startSession(verified.user, verified.secret, request.database, request.attributes);
+  }
+
+  /** Closes the client's backend connections and its pipeline session. */
+  private async releaseBackends(): Promise<void> {
+    if (this.backend !== undefined) this.closeBackend(this.backend);
+    this.backend = undefined;
+    for (const b of this.others.values()) this.closeBackend(b);
+    this.others.clear();
+    const ps = this.ps;
+    this.ps = undefined;
+    await ps?.onDisconnect().catch(() => {});
+  }
+
+  private async cleanup(): Promise<void> {
+    this.ended = true;
+    await this.releaseBackends();
+    this.channel.socket.close();
+  }
+}

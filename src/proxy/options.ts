@@ -1,0 +1,228 @@
+/**
+ * What `createProxy` takes, and its validation into the settings the proxy runs with: where to
+ * listen, the backends (a `mysql://user:password@host:port` URL or an object each), the users
+ * clients log in as (a password, or a stored hash), the plugins, TLS for clients. Errors are
+ * TypeErrors that name the option.
+ */
+import type { Layer } from "effect";
+import type { Plugin, PluginSpec } from "../pipeline/plugin.ts";
+import { parseNativePasswordHash } from "../protocol/auth/native-verify.ts";
+import type { RsaKeyPair } from "../protocol/auth/rsa-keys.ts";
+import { fromHex } from "../protocol/bytes.ts";
+import type { ListenOptions, Runtime } from "../runtime/socket.ts";
+import type { SslOptions } from "../session/options.ts";
+
+/** The auth plugins the proxy verifies clients with. */
+export type ProxyAuthPlugin = "mysql_native_password" | "caching_sha2_password";
+
+/** Credentials for a backend. */
+export interface BackendCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+/** A backend server, as configured. */
+export interface ProxyBackendSpec {
+  readonly host?: string;
+  /** Default 3306. */
+  readonly port?: number;
+  readonly socketPath?: string;
+  /** The user the proxy logs in as, for frontend users without their own `backend` credentials. */
+  readonly user?: string;
+  readonly password?: string;
+  /** TLS to the backend (default: none). */
+  readonly ssl?: SslOptions;
+  /** Default "rw". */
+  readonly type?: "rw" | "ro";
+}
+
+/**
+ * A user clients log in to the proxy as. Give `password` (clear: every plugin works, and the proxy
+ * can log into the backend as this user), or a stored hash: `nativeHash` (`*` and 40 hex digits,
+ * as in `mysql.user`), or `sha2Hash` (hex of SHA256(SHA256(password))).
+ */
+export interface ProxyUserSpec {
+  readonly password?: string;
+  readonly nativeHash?: string;
+  readonly sha2Hash?: string;
+  /** The plugin this user must authenticate with (default: from what is stored, else the client's choice). */
+  readonly plugin?: ProxyAuthPlugin;
+  /** The backend login for this user (default: the backend's `user`, else the client's own). */
+  readonly backend?: BackendCredentials;
+}
+
+/** Options of `createProxy`. */
+export interface ProxyOptions {
+  /** Where to listen (default 127.0.0.1, port 6033; port 0 picks a free one). Also given to `listen()`. */
+  readonly listen?: ListenOptions | string;
+  /** The servers behind the proxy; the first is the default (a plugin's connectServer may pick another). */
+  readonly backends: readonly (string | ProxyBackendSpec)[];
+  /** Users by name: a password, or a `ProxyUserSpec`. */
+  readonly users: Readonly<Record<string, string | ProxyUserSpec>>;
+  /** Plugins run on every client connection, as in the client. */
+  readonly plugins?: readonly (Plugin<any> | PluginSpec<any, any, any>)[];
+  /** The Layer plugins written as Effects run with. */
+  readonly pluginLayer?: Layer.Layer<any, any, never>;
+  /** TLS for clients (PEM): offered in the greeting when given. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** The RSA key pair for caching_sha2_password without TLS (default: generated at `listen()`). */
+  readonly rsaKeyPair?: RsaKeyPair;
+  /** The auth plugin named in the greeting (default mysql_native_password). */
+  readonly defaultAuthPlugin?: ProxyAuthPlugin;
+  /** Milliseconds to connect to a backend (default 10000). */
+  readonly connectTimeout?: number;
+  /** Largest packet accepted from a client or a backend (default 1 GiB, as max_allowed_packet's maximum). */
+  readonly maxPacketSize?: number;
+  /** The runtime to listen and connect with (default: detected). */
+  readonly runtime?: Runtime;
+}
+
+/** A backend, validated. */
+export interface ResolvedBackend {
+  readonly host: string;
+  readonly port: number;
+  readonly socketPath: string | undefined;
+  readonly credentials: BackendCredentials | undefined;
+  readonly ssl: SslOptions;
+  readonly type: "rw" | "ro";
+  /** "host:port" or the socket path, for messages. */
+  readonly address: string;
+}
+
+/** A user, validated: what can verify a login. */
+export interface ResolvedUser {
+  readonly name: string;
+  readonly password: string | undefined;
+  /** SHA1(SHA1(pw)) (empty for no password). */
+  readonly nativeHash: Uint8Array | undefined;
+  /** SHA256(SHA256(pw)). */
+  readonly sha2Hash: Uint8Array | undefined;
+  readonly plugin: ProxyAuthPlugin | undefined;
+  readonly backend: BackendCredentials | undefined;
+}
+
+/** The proxy's settings. */
+export interface ResolvedProxyOptions {
+  readonly listen: ListenOptions;
+  readonly backends: readonly ResolvedBackend[];
+  readonly users: ReadonlyMap<string, ResolvedUser>;
+  readonly defaultAuthPlugin: ProxyAuthPlugin;
+  readonly connectTimeout: number;
+  readonly maxPacketSize: number;
+}
+
+const PLUGINS: readonly string[] = ["mysql_native_password", "caching_sha2_password"];
+
+/** Parses "host:port" (or ":port", or a bare port) into a listen address. */
+export function parseListen(text: string): ListenOptions {
+  if (text.startsWith("/")) return { path: text };
+  const m = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(text);
+  if (!m) throw new TypeError(`listen: expected host:port, got "${text}"`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new TypeError(`listen: port ${port} is out of range`);
+  return { host: m[1] || "127.0.0.1", port };
+}
+
+/** Parses a backend URL: mysql://user:password@host:port (mariadb:// too). */
+export function parseBackendUrl(url: string): ProxyBackendSpec {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`backend: invalid URL "${url}"`);
+  }
+  if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
+    throw new TypeError(`backend: URL must start with mysql:// or mariadb://, got "${u.protocol}//"`);
+  }
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1",
+    port: u.port ? Number(u.port) : 3306,
+    user: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : u.username ? "" : undefined,
+  };
+}
+
+function resolveBackend(spec: string | ProxyBackendSpec, i: number): ResolvedBackend {
+  const b = typeof spec === "string" ? parseBackendUrl(spec) : spec;
+  if (typeof b !== "object" || b === null) throw new TypeError(`backends[${i}] must be a URL or an object`);
+  const port = b.port ?? 3306;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TypeError(`backends[${i}].port must be an integer from 1 to 65535`);
+  }
+  if (b.user !== undefined && typeof b.user !== "string") {
+    throw new TypeError(`backends[${i}].user must be a string`);
+  }
+  const host = b.host ?? "127.0.0.1";
+  return {
+    host,
+    port,
+    socketPath: b.socketPath,
+    credentials: b.user === undefined ? undefined : { user: b.user, password: b.password ?? "" },
+    ssl: b.ssl ?? { mode: "disabled" },
+    type: b.type ?? "rw",
+    address: b.socketPath ?? `${host}:${port}`,
+  };
+}
+
+function resolveUser(name: string, spec: string | ProxyUserSpec): ResolvedUser {
+  const u: ProxyUserSpec = typeof spec === "string" ? { password: spec } : spec;
+  if (typeof u !== "object" || u === null) {
+    throw new TypeError(`users.${name} must be a password or an object`);
+  }
+  if (u.password === undefined && u.nativeHash === undefined && u.sha2Hash === undefined) {
+    throw new TypeError(`users.${name} needs a password, nativeHash or sha2Hash`);
+  }
+  if (u.plugin !== undefined && !PLUGINS.includes(u.plugin)) {
+    throw new TypeError(`users.${name}.plugin must be one of ${PLUGINS.join(", ")}`);
+  }
+  let nativeHash: Uint8Array | undefined;
+  if (u.nativeHash !== undefined) {
+    try {
+      nativeHash = parseNativePasswordHash(u.nativeHash);
+    } catch (error) {
+      throw new TypeError(`users.${name}.nativeHash: ${(error as Error).message}`);
+    }
+  }
+  let sha2Hash: Uint8Array | undefined;
+  if (u.sha2Hash !== undefined) {
+    if (!/^[0-9a-fA-F]{64}$/.test(u.sha2Hash)) {
+      throw new TypeError(`users.${name}.sha2Hash must be 64 hex digits (SHA256(SHA256(password)))`);
+    }
+    sha2Hash = fromHex(u.sha2Hash);
+  }
+  if (u.plugin === "mysql_native_password" && u.password === undefined && nativeHash === undefined) {
+    throw new TypeError(`users.${name}: mysql_native_password needs a password or nativeHash`);
+  }
+  if (u.plugin === "caching_sha2_password" && u.password === undefined && sha2Hash === undefined) {
+    throw new TypeError(`users.${name}: caching_sha2_password needs a password or sha2Hash`);
+  }
+  return { name, password: u.password, nativeHash, sha2Hash, plugin: u.plugin, backend: u.backend };
+}
+
+/** Validates `createProxy`'s options. Throws TypeError naming the option at fault. */
+export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
+  if (typeof o !== "object" || o === null) throw new TypeError("createProxy() expects an options object");
+  if (!Array.isArray(o.backends) || o.backends.length === 0) {
+    throw new TypeError("backends: give at least one backend (a mysql:// URL or an object)");
+  }
+  if (typeof o.users !== "object" || o.users === null) {
+    throw new TypeError("users: expected an object of users");
+  }
+  const users = new Map<string, ResolvedUser>();
+  for (const [name, spec] of Object.entries(o.users)) users.set(name, resolveUser(name, spec));
+  const plugin = o.defaultAuthPlugin ?? "mysql_native_password";
+  if (!PLUGINS.includes(plugin)) {
+    throw new TypeError(`defaultAuthPlugin must be one of ${PLUGINS.join(", ")}`);
+  }
+  const listen = typeof o.listen === "string"
+    ? parseListen(o.listen)
+    : o.listen ?? { host: "127.0.0.1", port: 6033 };
+  return {
+    listen,
+    backends: o.backends.map(resolveBackend),
+    users,
+    defaultAuthPlugin: plugin,
+    connectTimeout: o.connectTimeout ?? 10_000,
+    maxPacketSize: o.maxPacketSize ?? 1024 * 1024 * 1024,
+  };
+}

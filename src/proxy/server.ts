@@ -1,0 +1,196 @@
+/**
+ * `createProxy`: a MySQL-protocol server that real clients connect to, in front of MariaDB/MySQL
+ * backends, running the same plugins as the client. `listen()` asks the first backend for its
+ * greeting (to offer clients what it offers: version, capabilities, MariaDB extended capabilities),
+ * makes the RSA key pair for caching_sha2_password without TLS, binds and accepts clients, each
+ * served by a `ProxyClient`. No multiplexing yet: every client has its own backend connection.
+ */
+import { createPipeline, Pipeline } from "../pipeline/pipeline.ts";
+import { generateRsaKeyPair } from "../protocol/auth/rsa-keys.ts";
+import { Capability, Charset, MariadbCapability } from "../protocol/constants.ts";
+import { decodeGreeting, isMariadb } from "../protocol/handshake.ts";
+import { binaryRowParser, textRowParser } from "../protocol/rows.ts";
+import { defaultValueOptions } from "../protocol/values.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import type { Listener, ListenOptions, Runtime, SocketAddress } from "../runtime/socket.ts";
+import { PacketChannel } from "../session/channel.ts";
+import type { AuthSettings, GreetingFacts } from "./client-auth.ts";
+import { ProxyClient, type ProxyShared } from "./client-session.ts";
+import { parseListen, type ProxyOptions, type ResolvedBackend, resolveProxyOptions } from "./options.ts";
+
+/** The capabilities the proxy can relay between a client and a backend connection. */
+export const RELAYED_CAPABILITIES: number = Capability.LONG_PASSWORD | Capability.FOUND_ROWS
+  | Capability.LONG_FLAG | Capability.CONNECT_WITH_DB | Capability.LOCAL_FILES | Capability.PROTOCOL_41
+  | Capability.TRANSACTIONS | Capability.SECURE_CONNECTION | Capability.MULTI_STATEMENTS
+  | Capability.MULTI_RESULTS | Capability.PS_MULTI_RESULTS | Capability.PLUGIN_AUTH | Capability.CONNECT_ATTRS
+  | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA | Capability.DEPRECATE_EOF;
+
+/** What `stats()` reports. */
+export interface ProxyStats {
+  /** Clients connected now (logging in or logged in). */
+  readonly clients: number;
+  /** Clients logged in with a backend connection. */
+  readonly authenticatedClients: number;
+  /** Backend connections open now. */
+  readonly backendConnections: number;
+  /** Clients accepted since `listen()`. */
+  readonly acceptedClients: number;
+}
+
+/** A proxy made by `createProxy`. */
+export interface ProxyServer {
+  /** Binds (to `address`, else the `listen` option) and starts accepting; resolves to the bound address. */
+  listen(address?: ListenOptions | string): Promise<SocketAddress>;
+  /**
+   * Stops accepting. With `drain`, waits for the connected clients to leave on their own (at most
+   * `drain` milliseconds when a number); otherwise, or after that, closes them.
+   */
+  close(options?: { readonly drain?: boolean | number }): Promise<void>;
+  /** Clients and backend connections now. */
+  stats(): ProxyStats;
+}
+
+/** What the greeting offers when the backend cannot be asked. */
+const FALLBACK_FACTS: GreetingFacts = {
+  serverVersion: "8.0.0-mywire-proxy",
+  capabilities: RELAYED_CAPABILITIES,
+  mariadbCapabilities: undefined,
+  charset: Charset.UTF8MB4_GENERAL_CI,
+};
+
+/** Reads the backend's greeting (and closes the connection): what the proxy offers its clients. */
+async function probeBackend(
+  runtime: Runtime,
+  backend: ResolvedBackend,
+  timeout: number,
+): Promise<GreetingFacts> {
+  const address = backend.socketPath !== undefined
+    ? { path: backend.socketPath }
+    : { host: backend.host, port: backend.port };
+  const socket = await runtime.connect({ ...address, timeout });
+  try {
+    const channel = new PacketChannel(socket, 1 << 20);
+    const timer = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("no greeting")), timeout)
+    );
+    const first = await Promise.race([channel.read(), timer]);
+    if (first[0] === 0xff) return FALLBACK_FACTS;
+    const g = decodeGreeting(first);
+    const mariadb = isMariadb(g) && (g.capabilities & Capability.MYSQL) === 0;
+    return {
+      serverVersion: g.serverVersion,
+      capabilities: g.capabilities & RELAYED_CAPABILITIES,
+      mariadbCapabilities: mariadb ? g.mariadbCapabilities & MariadbCapability.EXTENDED_TYPE_INFO : undefined,
+      charset: g.charset || Charset.UTF8MB4_GENERAL_CI,
+    };
+  } finally {
+    socket.close();
+  }
+}
+
+/**
+ * Makes a proxy (not yet listening: call `listen()`). Throws TypeError for bad options.
+ *
+ * ```ts
+ * const proxy = createProxy({
+ *   backends: ["mysql://app:secret@127.0.0.1:3306"],
+ *   users: { alice: "alice-password" },
+ *   plugins: [queryLog()],
+ * });
+ * const address = await proxy.listen({ host: "127.0.0.1", port: 6033 });
+ * ```
+ */
+export function createProxy(options: ProxyOptions): ProxyServer {
+  const resolved = resolveProxyOptions(options);
+  const rowParser = (fields: never, binary: boolean) =>
+    binary
+      ? binaryRowParser(fields, defaultValueOptions, false)
+      : textRowParser(fields, defaultValueOptions, false);
+  const pipelineOptions = {
+    layer: options.pluginLayer,
+    backends: resolved.backends.map((b) => ({
+      host: b.socketPath === undefined ? b.host : undefined,
+      port: b.socketPath === undefined ? b.port : undefined,
+      socketPath: b.socketPath,
+      type: b.type,
+    })),
+    rowParser: rowParser as never,
+  };
+  const pipeline = createPipeline(options.plugins as never, pipelineOptions)
+    ?? new Pipeline([], pipelineOptions);
+  const clients = new Set<ProxyClient>();
+  const running = new Set<Promise<void>>();
+  let listener: Listener | undefined;
+  let shared: ProxyShared | undefined;
+  let accepted = 0;
+  let ids = 0;
+
+  async function acceptLoop(l: Listener, s: ProxyShared): Promise<void> {
+    for (;;) {
+      let socket;
+      try {
+        socket = await l.accept();
+      } catch {
+        continue;
+      }
+      if (socket === null) return;
+      accepted++;
+      const client = new ProxyClient(socket, s, ++ids);
+      clients.add(client);
+      const run = client.run().finally(() => {
+        clients.delete(client);
+        running.delete(run);
+      });
+      running.add(run);
+    }
+  }
+
+  return {
+    async listen(address) {
+      if (listener !== undefined) throw new Error("the proxy is already listening");
+      const runtime = options.runtime ?? await detectRuntime();
+      const facts = await probeBackend(runtime, resolved.backends[0], resolved.connectTimeout)
+        .catch(() => FALLBACK_FACTS);
+      const auth: AuthSettings = {
+        users: resolved.users,
+        defaultAuthPlugin: resolved.defaultAuthPlugin,
+        tls: options.tls,
+        keyPair: options.rsaKeyPair ?? await generateRsaKeyPair(),
+        sha2Cache: new Map(),
+        learnedPasswords: new Map(),
+      };
+      shared = { options: resolved, auth, facts, pipeline, runtime, backendConnections: 0 };
+      const where = typeof address === "string" ? parseListen(address) : address ?? resolved.listen;
+      listener = await runtime.listen(where);
+      void acceptLoop(listener, shared);
+      return listener.address;
+    },
+
+    async close(closeOptions = {}) {
+      await listener?.close();
+      const drain = closeOptions.drain;
+      if (drain !== undefined && drain !== false && running.size > 0) {
+        const all = Promise.all(running);
+        if (typeof drain === "number") {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, drain)))]);
+          clearTimeout(timer);
+        } else await all;
+      }
+      for (const c of clients) c.destroy();
+      await Promise.all(running);
+      await pipeline.dispose();
+    },
+
+    stats() {
+      let authenticated = 0;
+      for (const c of clients) if (c.authenticated) authenticated++;
+      return {
+        clients: clients.size,
+        authenticatedClients: authenticated,
+        backendConnections: shared?.backendConnections ?? 0,
+        acceptedClients: accepted,
+      };
+    },
+  };
+}

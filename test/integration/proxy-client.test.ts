@@ -1,0 +1,170 @@
+/**
+ * mywire's own client through the mywire proxy, in front of the test server: queries, prepared
+ * statements, streaming, transactions, multi-statements, the default database, and the plugins
+ * running in the proxy (a readQuery rewrite, a local answer, the query log).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  connect,
+  type Connection,
+  definePlugin,
+  MysqlError,
+  resultSetResponse,
+  sendQuery,
+  sendResult,
+} from "../../mod.ts";
+import { queryLog, type QueryLogEntry } from "../../plugins/query-log.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
+import { type TestEnv, testEnv } from "../support/env.ts";
+import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+
+let env: TestEnv;
+let proxy: RunningProxy;
+const table = uniqueName("proxy_t");
+const entries: QueryLogEntry[] = [];
+
+function viaProxy(extra: Record<string, unknown> = {}): Promise<Connection> {
+  return connect({
+    host: proxy.host,
+    port: proxy.port,
+    user: PROXY_USER.user,
+    password: PROXY_USER.password,
+    database: env.database,
+    ...extra,
+  });
+}
+
+before(async () => {
+  env = await testEnv();
+  const admin = await rootConnection();
+  await admin.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(40))`);
+  await admin.query(`INSERT INTO ${table} VALUES (1, 'one'), (2, 'two'), (3, 'three')`);
+  await admin.close();
+  proxy = await startProxy({
+    plugins: [
+      queryLog({ sink: (e) => entries.push(e) }),
+      definePlugin({
+        name: "test-rewrites",
+        readQuery(_ctx, command) {
+          if (command.type !== "COM_QUERY") return;
+          if (command.sql === "SELECT 'rewrite me'") return sendQuery("SELECT 'rewritten' AS r");
+          if (command.sql === "SELECT proxy_answer()") {
+            return sendResult(resultSetResponse(["answer"], [[42]]));
+          }
+        },
+      }),
+    ],
+  });
+});
+
+after(async () => {
+  await proxy?.stop();
+  const admin = await rootConnection();
+  await admin.query(`DROP TABLE IF EXISTS ${table}`);
+  await admin.close();
+});
+
+describe("mywire client through the proxy", () => {
+  test("query, parameters, default database", async () => {
+    const c = await viaProxy();
+    try {
+      const r = await c.query(`SELECT id, name FROM ${table} WHERE id >= ? ORDER BY id`, [2]);
+      assert.deepEqual([...r], [{ id: 2, name: "two" }, { id: 3, name: "three" }]);
+      const db = await c.query("SELECT DATABASE() AS db");
+      assert.equal(db[0].db, env.database);
+      const ok = await c.query(`UPDATE ${table} SET name = 'uno' WHERE id = 1`);
+      assert.equal(ok.affectedRows, 1);
+      await c.query(`UPDATE ${table} SET name = 'one' WHERE id = 1`);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("prepared statements: execute many times, binary rows", async () => {
+    const c = await viaProxy();
+    try {
+      for (const id of [1, 2, 3]) {
+        const r = await c.execute(`SELECT name, id * 2 AS d FROM ${table} WHERE id = ?`, [id]);
+        assert.deepEqual([...r], [{ name: ["one", "two", "three"][id - 1], d: id * 2 }]);
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("stream rows", async () => {
+    const c = await viaProxy();
+    try {
+      const seen: unknown[] = [];
+      for await (const row of c.stream(`SELECT seq FROM seq_1_to_500`)) seen.push(row);
+      assert.equal(seen.length, 500);
+      assert.deepEqual(seen[499], { seq: 500 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("transaction: rollback leaves the table as it was", async () => {
+    const c = await viaProxy();
+    try {
+      await c.transaction(async (tx) => {
+        await tx.query(`INSERT INTO ${table} VALUES (10, 'ten')`);
+        const inside = await tx.query(`SELECT COUNT(*) AS n FROM ${table}`);
+        assert.equal(Number(inside[0].n), 4);
+        throw new Error("roll back");
+      }).catch((e) => assert.equal((e as Error).message, "roll back"));
+      const after = await c.query(`SELECT COUNT(*) AS n FROM ${table}`);
+      assert.equal(Number(after[0].n), 3);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("multi-statements and a server error", async () => {
+    const c = await viaProxy({ multipleStatements: true });
+    try {
+      const r = await c.query("SELECT 1 AS a; SELECT 2 AS b");
+      assert.equal(r.results?.length, 2);
+      await assert.rejects(c.query("SELECT * FROM no_such_table_here"), (e: unknown) => {
+        assert.ok(e instanceof MysqlError);
+        assert.equal(e.errno, 1146);
+        return true;
+      });
+      const again = await c.query("SELECT 3 AS c");
+      assert.deepEqual([...again], [{ c: 3 }]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("plugins in the proxy: rewrite, local answer, query log", async () => {
+    const c = await viaProxy();
+    try {
+      const rewritten = await c.query("SELECT 'rewrite me'");
+      assert.deepEqual([...rewritten], [{ r: "rewritten" }]);
+      const local = await c.query("SELECT proxy_answer()");
+      assert.deepEqual([...local], [{ answer: 42 }]);
+      entries.length = 0;
+      await c.query(`SELECT name FROM ${table} WHERE id = 2`);
+      const logged = entries.find((e) => e.sql?.includes(table));
+      assert.ok(logged, "the query log saw the statement");
+      assert.equal(logged.fingerprint, `SELECT name FROM ${table} WHERE id = ?`);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("stats: a backend connection per client, none left after they leave", async () => {
+    const a = await viaProxy();
+    const b = await viaProxy();
+    assert.equal(proxy.proxy.stats().backendConnections, 2);
+    await a.close();
+    await b.close();
+    for (let i = 0; i < 50 && proxy.proxy.stats().clients > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(proxy.proxy.stats().clients, 0);
+    assert.equal(proxy.proxy.stats().backendConnections, 0);
+  });
+});
