@@ -16,16 +16,19 @@ import type { RsaKeyPair } from "../protocol/auth/rsa-keys.ts";
 import { equalBytes } from "../protocol/bytes.ts";
 import { Capability } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/errors.ts";
+import { encodePacket } from "../protocol/framing.ts";
 import {
   decodeHandshakeResponse,
   decodeSslRequest,
   encodeAuthSwitchRequest,
   type HandshakeResponse,
 } from "../protocol/handshake.ts";
+import type { ErrPacket } from "../protocol/results.ts";
 import { buildGreeting, createScramble } from "../protocol/server-handshake.ts";
-import type { ServerTlsOptions } from "../runtime/socket.ts";
-import type { PacketChannel } from "../session/channel.ts";
-import { accessDenied, badHandshake, errPayload } from "./errors.ts";
+import type { ServerTlsOptions, Socket } from "../runtime/socket.ts";
+import { PacketChannel } from "../session/channel.ts";
+import { accessDenied, badHandshake, errPayload, packetsOutOfOrder, packetTooLarge } from "./errors.ts";
+import { PrefixedSocket, readFirstPacket } from "./first-packet.ts";
 import type { ProxyAuthPlugin, ResolvedUser } from "./options.ts";
 
 /** What the proxy knows of a logged-in client's password. */
@@ -102,7 +105,14 @@ async function refuse(
 export async function verifyClient(
   channel: PacketChannel,
   settings: AuthSettings,
-  login: { name: string; authResponse: Uint8Array; proposed: string; scramble: Uint8Array },
+  login: {
+    name: string;
+    authResponse: Uint8Array;
+    proposed: string;
+    scramble: Uint8Array;
+    /** The plugin the scramble was sent for (the greeting's): a client of another may answer with nothing. */
+    scrambleFor?: string;
+  },
   secure: boolean,
   host: string,
 ): Promise<{ user: ResolvedUser; plugin: ProxyAuthPlugin; secret: ClientSecret }> {
@@ -112,7 +122,10 @@ export async function verifyClient(
   const plugin = pluginFor(user, login.proposed || "mysql_native_password", settings.defaultAuthPlugin);
   let response = login.authResponse;
   let scramble = login.scramble;
-  if (plugin !== login.proposed) {
+  // libmariadb answers a greeting for another plugin with no data, expecting an auth switch.
+  const unanswered = login.scrambleFor !== undefined && login.scrambleFor !== login.proposed
+    && response.length === 0;
+  if (plugin !== login.proposed || unanswered) {
     scramble = createScramble();
     await channel.write(encodeAuthSwitchRequest({ pluginName: plugin, pluginData: scramble }));
     response = (await channel.read()).slice();
@@ -153,71 +166,93 @@ export async function verifyClient(
   return { user, plugin, secret: known };
 }
 
+/** What a protocol error in the connection phase is answered with. */
+function handshakeErr(error: ProtocolError): ErrPacket {
+  if (error.reason === "oversized") return packetTooLarge();
+  if (error.reason === "sequence") return packetsOutOfOrder();
+  return badHandshake(error.message);
+}
+
 /**
- * Runs the connection phase with a new client on `channel` up to (not including) the final OK:
- * greeting, optional TLS, HandshakeResponse41, verification. `offered` are the capabilities the
- * greeting advertises. Sends an ERR and throws `LoginRefused` when the client is refused; throws
- * `ProtocolError` for a client that does not speak the protocol (the caller answers with 1043).
+ * Runs the connection phase with a new client on `socket` up to (not including) the final OK:
+ * greeting, optional TLS, HandshakeResponse41, verification. Returns the login and the packet
+ * channel to the client (over TLS when it asked). A refused client, or one that does not speak the
+ * protocol (answered with 1043, 1153 or 1156), gets its ERR and `LoginRefused` is thrown.
  */
 export async function acceptClient(
-  channel: PacketChannel,
+  socket: Socket,
   settings: AuthSettings,
   facts: GreetingFacts,
   connectionId: number,
   host: string,
-): Promise<ClientLogin> {
-  const offered = facts.capabilities | (settings.tls ? Capability.SSL : 0);
-  const { greeting, payload } = buildGreeting({
-    connectionId,
-    serverVersion: facts.serverVersion,
-    capabilities: offered,
-    mariadbCapabilities: facts.mariadbCapabilities,
-    authPluginName: settings.defaultAuthPlugin,
-    charset: facts.charset,
-  });
-  await channel.write(payload);
-  let first = await channel.read();
-  let tls = false;
-  if (first.length === 32) {
-    const request = decodeSslRequest(first);
-    if ((request.capabilities & Capability.SSL) === 0) {
-      throw new ProtocolError("malformed", "a 32-byte handshake response without CLIENT_SSL");
+  maxPacketSize: number,
+): Promise<{ login: ClientLogin; channel: PacketChannel }> {
+  let channel: PacketChannel | undefined;
+  try {
+    const offered = facts.capabilities | (settings.tls ? Capability.SSL : 0);
+    const { greeting, payload } = buildGreeting({
+      connectionId,
+      serverVersion: facts.serverVersion,
+      capabilities: offered,
+      mariadbCapabilities: facts.mariadbCapabilities,
+      authPluginName: settings.defaultAuthPlugin,
+      charset: facts.charset,
+    });
+    await socket.write(encodePacket(payload, 0));
+    const first = await readFirstPacket(socket);
+    if (first.seq !== 1) {
+      throw new ProtocolError("sequence", `handshake response with sequence id ${first.seq}`);
     }
-    const socket = channel.socket;
-    if (settings.tls === undefined || socket.acceptTls === undefined) {
-      await channel.write(errPayload(badHandshake("TLS is not offered here"))).catch(() => {});
-      throw new LoginRefused("client asked for TLS, which is not configured");
+    let response: HandshakeResponse;
+    let tls = false;
+    if (first.payload.length === 32) {
+      const request = decodeSslRequest(first.payload);
+      if ((request.capabilities & Capability.SSL) === 0) {
+        throw new ProtocolError("malformed", "a 32-byte handshake response without CLIENT_SSL");
+      }
+      if (settings.tls === undefined || socket.acceptTls === undefined) {
+        throw new ProtocolError("unsupported", "the client asked for TLS, which this proxy does not offer");
+      }
+      channel = new PacketChannel(await socket.acceptTls(settings.tls, first.rest), maxPacketSize);
+      tls = true;
+      channel.seq = 2;
+      response = decodeHandshakeResponse(await channel.read());
+    } else {
+      channel = new PacketChannel(new PrefixedSocket(socket, first.rest), maxPacketSize);
+      channel.seq = 2;
+      response = decodeHandshakeResponse(first.payload);
     }
-    if (channel.buffered > 0) {
-      throw new ProtocolError("unexpected", "client sent data before the TLS handshake");
-    }
-    channel.socket = await socket.acceptTls(settings.tls);
-    tls = true;
-    first = await channel.read();
-  }
-  const response = decodeHandshakeResponse(first);
-  const capabilities = (response.capabilities & (greeting.capabilities | Capability.MYSQL)) >>> 0;
-  const mariadbCapabilities = facts.mariadbCapabilities === undefined
-    ? 0
-    : response.mariadbCapabilities & facts.mariadbCapabilities;
-  const verified = await verifyClient(
-    channel,
-    settings,
-    {
-      name: response.user,
-      authResponse: response.authResponse,
-      proposed: response.authPluginName,
+    const capabilities = (response.capabilities & (greeting.capabilities | Capability.MYSQL)) >>> 0;
+    const mariadbCapabilities = facts.mariadbCapabilities === undefined
+      ? 0
+      : response.mariadbCapabilities & facts.mariadbCapabilities;
+    const verified = await verifyClient(
+      channel,
+      settings,
+      {
+        name: response.user,
+        authResponse: response.authResponse,
+        proposed: response.authPluginName,
+        scramble: greeting.scramble,
+        scrambleFor: greeting.authPluginName,
+      },
+      tls,
+      host,
+    );
+    const login: ClientLogin = {
+      ...verified,
+      response,
+      capabilities,
+      mariadbCapabilities,
+      tls,
       scramble: greeting.scramble,
-    },
-    tls,
-    host,
-  );
-  return {
-    ...verified,
-    response,
-    capabilities,
-    mariadbCapabilities,
-    tls,
-    scramble: greeting.scramble,
-  };
+    };
+    return { login, channel };
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    const err = errPayload(handshakeErr(error));
+    const sent = channel !== undefined ? channel.write(err) : socket.write(encodePacket(err, 2));
+    await sent.catch(() => {});
+    throw new LoginRefused(`bad handshake: ${error.message}`);
+  }
 }

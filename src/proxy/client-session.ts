@@ -15,7 +15,7 @@ import { Command } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { encodeOk, type ErrPacket } from "../protocol/results.ts";
 import type { Runtime, Socket } from "../runtime/socket.ts";
-import { PacketChannel } from "../session/channel.ts";
+import type { PacketChannel } from "../session/channel.ts";
 import type { Session } from "../session/session.ts";
 import { backendSessionOptions, openBackend } from "./backend.ts";
 import {
@@ -88,8 +88,9 @@ interface OpenBackend {
 export class ProxyClient {
   readonly id: number;
   private readonly shared: ProxyShared;
-  private readonly channel: PacketChannel;
-  private readonly output: ClientOutput;
+  private readonly socket: Socket;
+  private channel!: PacketChannel;
+  private output!: ClientOutput;
   private readonly host: string;
   private login: ClientLogin | undefined;
   private ps: PipelineSession | undefined;
@@ -102,8 +103,7 @@ export class ProxyClient {
   constructor(socket: Socket, shared: ProxyShared, id: number) {
     this.id = id;
     this.shared = shared;
-    this.channel = new PacketChannel(socket, shared.options.maxPacketSize);
-    this.output = new ClientOutput(this.channel);
+    this.socket = socket;
     this.host = hostOf(socket.remote);
   }
 
@@ -126,7 +126,8 @@ export class ProxyClient {
   /** Closes the client now (and its backend connections): `run()` then ends. */
   destroy(): void {
     this.ended = true;
-    this.channel.socket.close();
+    this.socket.close();
+    this.channel?.socket.close();
     this.backend?.session.destroy();
     for (const b of this.others.values()) b.session.destroy();
   }
@@ -148,9 +149,18 @@ export class ProxyClient {
   private async connect(): Promise<boolean> {
     let login: ClientLogin;
     try {
-      login = await acceptClient(this.channel, this.shared.auth, this.shared.facts, this.id, this.host);
-    } catch (error) {
-      if (error instanceof ProtocolError) await this.trySendErr(protocolErr(error));
+      const accepted = await acceptClient(
+        this.socket,
+        this.shared.auth,
+        this.shared.facts,
+        this.id,
+        this.host,
+        this.shared.options.maxPacketSize,
+      );
+      login = accepted.login;
+      this.channel = accepted.channel;
+      this.output = new ClientOutput(this.channel);
+    } catch {
       return false;
     }
     this.login = login;
@@ -172,7 +182,7 @@ export class ProxyClient {
       user: user.name,
       database: database || undefined,
       attributes,
-      address: this.channel.socket.remote,
+      address: this.socket.remote,
       statusFlags: () => this.relay?.statusFlags ?? 0,
     });
     this.ps = ps;
@@ -399,6 +409,7 @@ export class ProxyClient {
   private async cleanup(): Promise<void> {
     this.ended = true;
     await this.releaseBackends();
-    this.channel.socket.close();
+    this.channel?.socket.close();
+    this.socket.close();
   }
 }

@@ -14,6 +14,7 @@
  * which is how to get TLS features their native APIs lack (see deno.ts).
  */
 import * as net from "node:net";
+import { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import {
   closedSocketError,
@@ -165,7 +166,7 @@ class NodeSocket implements Socket {
   }
 
   /** Hands the raw socket over to a TLS upgrade: this object is dead afterwards. */
-  private detachForTls(): net.Socket {
+  private detachForTls(buffered: "refuse" | "keep" = "refuse"): net.Socket {
     if (this.upgraded || this.closed) throw this.closedError();
     if (this.isTls) {
       throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
@@ -175,7 +176,7 @@ class NodeSocket implements Socket {
     const raw = this.sock;
     // The peer must not send anything between the upgrade request and the handshake: bytes already
     // received here would be taken as if they had come through TLS (STARTTLS injection).
-    if (raw.readableLength > 0) {
+    if (buffered === "refuse" && raw.readableLength > 0) {
       this.close();
       throw new ConnectionError(
         "TLS",
@@ -193,8 +194,12 @@ class NodeSocket implements Socket {
     return raw;
   }
 
-  async acceptTls(options: ServerTlsOptions): Promise<Socket> {
-    const raw = this.detachForTls();
+  async acceptTls(options: ServerTlsOptions, initialData?: Uint8Array): Promise<Socket> {
+    const raw = this.detachForTls("keep");
+    // The client's handshake may have begun already: bytes the caller read and bytes Node buffered.
+    const buffered = raw.read() as Buffer | null;
+    const head = Buffer.concat([initialData ?? new Uint8Array(0), buffered ?? new Uint8Array(0)]);
+    const transport = head.length === 0 ? raw : replayingDuplex(raw, head);
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
       let tlsSocket: tls.TLSSocket;
       const fail = (err: unknown) => {
@@ -211,7 +216,7 @@ class NodeSocket implements Socket {
       };
       try {
         const context = tls.createSecureContext({ cert: options.cert, key: options.key });
-        tlsSocket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+        tlsSocket = new tls.TLSSocket(transport as net.Socket, { isServer: true, secureContext: context });
       } catch (err) {
         fail(err);
         return;
@@ -283,6 +288,37 @@ class NodeSocket implements Socket {
     this.fulfil();
     this.failWriters(this.closedError());
   }
+}
+
+/**
+ * A duplex over `raw` that first yields `head` (bytes already read from it), for a TLS layer to
+ * take over a socket whose peer's handshake has begun (a TLSSocket on the raw handle would not
+ * see bytes already in JavaScript).
+ */
+function replayingDuplex(raw: net.Socket, head: Buffer): Duplex {
+  const duplex: Duplex = new Duplex({
+    read() {
+      raw.resume();
+    },
+    write(chunk, _encoding, callback) {
+      raw.write(chunk, callback);
+    },
+    final(callback) {
+      raw.end();
+      callback();
+    },
+    destroy(error, callback) {
+      raw.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(head);
+  raw.on("data", (data: Buffer) => {
+    if (!duplex.push(data)) raw.pause();
+  });
+  raw.on("end", () => duplex.push(null));
+  raw.on("close", () => duplex.destroy());
+  return duplex;
 }
 
 /**

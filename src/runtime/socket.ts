@@ -54,11 +54,12 @@ export interface Socket {
   startTls(options: TlsOptions): Promise<Socket>;
   /**
    * The server's side of a TLS upgrade on an accepted connection (a proxy after the client's
-   * SSLRequest): presents `cert` with `key`. Must be called while no read is pending. Resolves to
-   * the encrypted socket, which replaces this one. Absent where the runtime's adapter cannot do it
-   * yet (Node has it).
+   * SSLRequest): presents `cert` with `key`. `initialData` are bytes of the client's TLS handshake
+   * already read from this socket (a client may send its ClientHello right behind the SSLRequest).
+   * Must be called while no read is pending. Resolves to the encrypted socket, which replaces this
+   * one. Absent where the runtime's adapter cannot do it yet (Node has it).
    */
-  acceptTls?(options: ServerTlsOptions): Promise<Socket>;
+  acceptTls?(options: ServerTlsOptions, initialData?: Uint8Array): Promise<Socket>;
   /** Closes the connection; a pending read resolves with `null`. Safe to call more than once. */
   close(): void;
   /** Where this socket is connected to, for messages. */
