@@ -10,11 +10,16 @@
  * prints each event as its `dump()` text or, with `--json`, as one JSON object per line (bigints as
  * strings, bytes as hex). `binlog --file` reads a binlog file on disk (gzipped too) the same way.
  * Exit codes: 0 done, 1 an error while reading, 2 bad arguments.
+ *
+ *   mywire proxy --listen HOST:PORT --backend mysql://user:pw@host:3306 --user NAME:PASSWORD ...
+ *
+ * runs the mywire proxy (src/cli/proxy.ts) until SIGINT or SIGTERM.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { binlog, type BinlogEvent, type BinlogOptions, readBinlogFile } from "../../mod.ts";
+import { PROXY_USAGE, ProxyUsageError, runProxy } from "./proxy.ts";
 
 const USAGE = `usage:
   mywire binlog --url mysql://user:pass@host:3306/ [--server-id N] [--from FILE:POS | --gtid SET]
@@ -28,7 +33,9 @@ const USAGE = `usage:
                    position (0-1-42)
   --non-blocking   stop at the end of the log instead of waiting for new events
   --file PATH      read a binlog file instead of a server (.gz files are unpacked)
-  --json           one JSON object per event and line (bigints as strings, bytes as hex)`;
+  --json           one JSON object per event and line (bigints as strings, bytes as hex)
+
+${PROXY_USAGE}`;
 
 /** A bad command line: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -240,15 +247,18 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (command !== "binlog") throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (command !== "binlog" && command !== "proxy") {
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
     if (rest.includes("--help") || rest.includes("-h")) {
       console.log(USAGE);
       return 0;
     }
-    await runBinlog(rest);
+    if (command === "proxy") await runProxy(rest);
+    else await runBinlog(rest);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ProxyUsageError) {
       console.error(`mywire: ${error.message}\n${USAGE}`);
       return 2;
     }

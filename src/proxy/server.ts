@@ -68,12 +68,13 @@ async function probeBackend(
     ? { path: backend.socketPath }
     : { host: backend.host, port: backend.port };
   const socket = await runtime.connect({ ...address, timeout });
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const channel = new PacketChannel(socket, 1 << 20);
-    const timer = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error("no greeting")), timeout)
-    );
-    const first = await Promise.race([channel.read(), timer]);
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no greeting")), timeout);
+    });
+    const first = await Promise.race([channel.read(), late]);
     if (first[0] === 0xff) return FALLBACK_FACTS;
     const g = decodeGreeting(first);
     const mariadb = isMariadb(g) && (g.capabilities & Capability.MYSQL) === 0;
@@ -84,6 +85,7 @@ async function probeBackend(
       charset: g.charset || Charset.UTF8MB4_GENERAL_CI,
     };
   } finally {
+    clearTimeout(timer);
     socket.close();
   }
 }
