@@ -1,7 +1,7 @@
 /**
  * Clients nobody here wrote, through the mywire proxy in front of the test server: the `mariadb`
- * command-line client (libmariadb: mysql_native_password, caching_sha2_password over RSA and over
- * TLS, fast path after a full login, wrong password and unknown user refused with 1045, LOCAL
+ * command-line client (libmariadb: mysql_native_password, caching_sha2_password over RSA (over TLS:
+ * proxy-tls.node.test.ts), fast path after a full login, wrong password and unknown user refused with 1045, LOCAL
  * INFILE of the client's own file and its refusal), mysql2 and the mariadb connector from npm
  * (queries, prepared statements, COM_CHANGE_USER), and Python's PyMySQL (no DEPRECATE_EOF: the
  * proxy translates the backend's framing).
@@ -15,7 +15,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { formatNativePasswordHash, nativePasswordHash } from "../../src/protocol/auth/native-verify.ts";
-import { makeTestCertificates, type TestCertificates } from "../support/certs.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
@@ -24,7 +23,6 @@ import { runPython } from "../support/python.ts";
 let env: TestEnv;
 let proxy: RunningProxy;
 let ownLogin: RunningProxy;
-let certs: TestCertificates;
 let dir: string;
 const table = uniqueName("proxy_cli");
 
@@ -57,7 +55,6 @@ function cli(port: number, args: readonly string[]): Promise<{ code: number; out
 before(async () => {
   env = await testEnv();
   dir = mkdtempSync(join(tmpdir(), "mywire-proxy-cli-"));
-  certs = makeTestCertificates(dir);
   const admin = await rootConnection();
   await admin.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(40))`);
   await admin.close();
@@ -65,10 +62,8 @@ before(async () => {
     users: {
       [PROXY_USER.user]: PROXY_USER.password,
       sha2rsa: { password: "rsa-pass", plugin: "caching_sha2_password" },
-      sha2tls: { password: "tls-pass", plugin: "caching_sha2_password" },
       asnative: { password: "other-pass", backend: env.users.native },
     },
-    tls: { cert: certs.serverCert, key: certs.serverKey },
   });
   // A proxy that logs into the backend as the client itself, knowing only the stored hash.
   ownLogin = await startProxy({
@@ -137,18 +132,6 @@ describe("mariadb command-line client", () => {
     assert.equal(again.out, "fast");
     const wrong = await cli(proxy.port, [...login("sha2rsa", "nope"), "--skip-ssl", "-e", "SELECT 1"]);
     assert.match(wrong.err, /ERROR 1045/);
-  });
-
-  test("caching_sha2_password over TLS: full path in clear inside TLS", async () => {
-    const r = await cli(proxy.port, [
-      ...login("sha2tls", "tls-pass"),
-      "--ssl",
-      `--ssl-ca=${certs.caCertPath}`,
-      "-e",
-      "SELECT 'tls'",
-    ]);
-    assert.equal(r.err, "");
-    assert.equal(r.out, "tls");
   });
 
   test("--default-auth=caching_sha2_password for a user with a clear password", async () => {

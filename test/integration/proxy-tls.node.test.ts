@@ -1,0 +1,130 @@
+/**
+ * TLS termination in the proxy, with clients nobody here wrote: the `mariadb` command-line client
+ * sends an SSLRequest (and its TLS ClientHello right behind it), the proxy upgrades the connection
+ * server-side and takes the HandshakeResponse41 at sequence id 2; caching_sha2_password then takes
+ * the full path with the password in clear inside TLS; mysql2 over TLS too. Node only: server-side
+ * TLS (`Socket.acceptTls`) exists in the Node adapter alone so far, and `listen()` says so elsewhere.
+ */
+import mysql from "mysql2/promise";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { makeTestCertificates, type TestCertificates } from "../support/certs.ts";
+import { testEnv } from "../support/env.ts";
+import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+
+let proxy: RunningProxy;
+let certs: TestCertificates;
+let dir: string;
+
+function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      "mariadb",
+      [
+        "--no-defaults",
+        "--protocol=TCP",
+        "--host=127.0.0.1",
+        `--port=${proxy.port}`,
+        "--batch",
+        "--skip-column-names",
+        ...args,
+      ],
+      { timeout: 30_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
+          out: String(stdout).trim(),
+          err: String(stderr).trim(),
+        }),
+    );
+  });
+}
+
+before(async () => {
+  await testEnv();
+  dir = mkdtempSync(join(tmpdir(), "mywire-proxy-tls-"));
+  certs = makeTestCertificates(dir);
+  proxy = await startProxy({
+    users: {
+      [PROXY_USER.user]: PROXY_USER.password,
+      sha2tls: { password: "tls-pass", plugin: "caching_sha2_password" },
+    },
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+});
+
+after(async () => {
+  await proxy?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("TLS for the proxy's clients", () => {
+  test("mariadb CLI: caching_sha2_password full path in clear inside TLS, the certificate verified", async () => {
+    const r = await cli([
+      "--user=sha2tls",
+      "--password=tls-pass",
+      "--ssl",
+      `--ssl-ca=${certs.caCertPath}`,
+      "--ssl-verify-server-cert",
+      "-e",
+      "SELECT 'tls'",
+    ]);
+    assert.equal(r.err, "");
+    assert.equal(r.out, "tls");
+    // Verified against another CA, the same login fails: the session really is TLS with the proxy's certificate.
+    const other = join(dir, "other-ca.pem");
+    writeFileSync(other, certs.otherCaCert);
+    const refused = await cli([
+      "--user=sha2tls",
+      "--password=tls-pass",
+      "--ssl",
+      `--ssl-ca=${other}`,
+      "--ssl-verify-server-cert",
+      "-e",
+      "SELECT 'tls'",
+    ]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.err, /ERROR 2026/);
+  });
+
+  test("mariadb CLI: native login over TLS; a wrong password is still refused", async () => {
+    const ok = await cli([
+      `--user=${PROXY_USER.user}`,
+      `--password=${PROXY_USER.password}`,
+      "--ssl",
+      `--ssl-ca=${certs.caCertPath}`,
+      "-e",
+      "SELECT 1",
+    ]);
+    assert.equal(ok.out, "1");
+    const bad = await cli([
+      `--user=${PROXY_USER.user}`,
+      "--password=nope",
+      "--ssl",
+      `--ssl-ca=${certs.caCertPath}`,
+      "-e",
+      "SELECT 1",
+    ]);
+    assert.match(bad.err, /ERROR 1045/);
+  });
+
+  test("mysql2 over TLS, verifying the proxy's certificate", async () => {
+    const c = await mysql.createConnection({
+      host: "127.0.0.1",
+      port: proxy.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+      ssl: { ca: certs.caCert },
+    });
+    try {
+      const [rows] = await c.query("SELECT 'secure' AS s");
+      assert.deepEqual(rows, [{ s: "secure" }]);
+    } finally {
+      await c.end();
+    }
+  });
+});
