@@ -38,8 +38,11 @@ export interface PlanTarget<C extends PlanConnection, R> {
   read(entry: Injection, from: C | undefined, replay?: Replay): Promise<R>;
   /** The server's status flags after a collected response (before any plugin replaced it). */
   onStatus(from: C, statusFlags: number): void;
-  /** The reply to a LOCAL INFILE request in a collected response (default: an empty file). */
-  infile?(from: C, entry: Injection): Promise<void>;
+  /**
+   * The reply to a LOCAL INFILE request (`request`, the 0xFB packet, valid only during the call) in
+   * a collected response (default: an empty file). A proxy relays it to its client here.
+   */
+  infile?(from: C, entry: Injection, request: Uint8Array): Promise<void>;
 }
 
 /** Packets the pipeline made, to be read as a response. */
@@ -138,9 +141,10 @@ export async function runPlan<C extends PlanConnection, R>(
     await conn.writeCommand(entry.command.raw);
     if (entry.expectsResponse) {
       for (;;) {
-        const state = collector.push(await conn.read());
+        const packet = await conn.read();
+        const state = collector.push(packet);
         if (state === "done") break;
-        if (state === "infile") await (target.infile?.(conn, entry) ?? conn.write(new Uint8Array(0)));
+        if (state === "infile") await (target.infile?.(conn, entry, packet) ?? conn.write(new Uint8Array(0)));
       }
     }
     const data = collector.finish();

@@ -193,7 +193,7 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
         }
       }
       if (step.role === "infile-request") {
-        // A collected response's request was answered when it was collected; the client never saw it.
+        // A collected response's request was relayed (`infile`) while it was collected.
         if (replay === undefined) await this.relayInfile(p, conn);
       } else if (translate) {
         for (const q of translateResponsePacket(p, step, backendCaps, clientCaps, this.statusFlags)) {
@@ -213,6 +213,16 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
       throw new MysqlError({ ...error, flavor: conn.flavor, sql: entry.command.sql });
     }
     return outcome;
+  }
+
+  /** A LOCAL INFILE request in a response the plugins collect: the client's own statement's goes to the client. */
+  async infile(from: BackendConnection, entry: Injection, request: Uint8Array): Promise<void> {
+    if (!entry.original) {
+      // A plugin's injected statement: the client never asked to send a file.
+      await from.write(new Uint8Array(0));
+      return;
+    }
+    await this.relayInfile(request, from);
   }
 
   /**

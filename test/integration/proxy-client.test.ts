@@ -9,6 +9,8 @@ import {
   connect,
   type Connection,
   definePlugin,
+  errorResponse,
+  ignoreResult,
   MysqlError,
   resultSetResponse,
   sendQuery,
@@ -166,5 +168,95 @@ describe("mywire client through the proxy", () => {
     }
     assert.equal(proxy.proxy.stats().clients, 0);
     assert.equal(proxy.proxy.stats().backendConnections, 0);
+  });
+});
+
+describe("plugin decisions in the proxy", () => {
+  let decisions: RunningProxy;
+
+  before(async () => {
+    decisions = await startProxy({
+      users: { [PROXY_USER.user]: PROXY_USER.password, blocked: "blocked-pass" },
+      plugins: [
+        definePlugin({
+          name: "gatekeeper",
+          readAuth: (_ctx, auth) =>
+            auth.user === "blocked"
+              ? sendResult(errorResponse({ errno: 1045, sqlState: "28000", message: "blocked by a plugin" }))
+              : undefined,
+        }),
+        definePlugin({
+          name: "injector",
+          readQuery(ctx, command) {
+            if (command.type !== "COM_QUERY") return;
+            if (command.sql === "SELECT @injected AS v") {
+              ctx.queries.prepend("set", "SET @injected = 'before'");
+            }
+            if (command.sql.startsWith("LOAD DATA LOCAL")) ctx.queries.observe({ resultsetIsNeeded: true });
+            if (command.sql === "SELECT 'original' AS v") {
+              ctx.queries.observe({ resultsetIsNeeded: true });
+              ctx.queries.append("real", "SELECT 'replacement' AS v", { resultsetIsNeeded: true });
+            }
+          },
+          readQueryResult: (_ctx, r) => {
+            if (r.query === "SELECT 'original' AS v") return r.original ? ignoreResult() : undefined;
+            if (r.query === "SELECT 'replacement' AS v") return sendResult();
+          },
+        }),
+      ],
+    });
+  });
+
+  after(() => decisions?.stop());
+
+  function client(user = PROXY_USER.user, password = PROXY_USER.password) {
+    return connect({ host: decisions.host, port: decisions.port, user, password });
+  }
+
+  test("LOAD DATA LOCAL INFILE while a plugin collects the result: the client's file is sent", async () => {
+    const t = uniqueName("proxy_infile");
+    const admin = await rootConnection();
+    await admin.query(`CREATE TABLE ${t} (id INT, name VARCHAR(10))`);
+    const c = await connect({
+      host: decisions.host,
+      port: decisions.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+      database: env.database,
+      infile: (name) => (name === "from-client.csv" ? "7,seven\n8,eight\n" : null),
+    });
+    try {
+      const r = await c.query(
+        `LOAD DATA LOCAL INFILE 'from-client.csv' INTO TABLE ${t} FIELDS TERMINATED BY ','`,
+      );
+      assert.equal(r.affectedRows, 2);
+      const rows = await admin.query(`SELECT id, name FROM ${t} ORDER BY id`);
+      assert.deepEqual([...rows], [{ id: 7, name: "seven" }, { id: 8, name: "eight" }]);
+    } finally {
+      await c.close();
+      await admin.query(`DROP TABLE ${t}`);
+      await admin.close();
+    }
+  });
+
+  test("readAuth refuses a user with its own ERR", async () => {
+    await assert.rejects(client("blocked", "blocked-pass"), (e: unknown) => {
+      assert.ok(e instanceof MysqlError);
+      assert.equal(e.errno, 1045);
+      assert.match(e.message, /blocked by a plugin/);
+      return true;
+    });
+    assert.equal(decisions.proxy.stats().backendConnections, 0);
+  });
+
+  test("an injected query runs first; an injected result replaces the client's", async () => {
+    const c = await client();
+    try {
+      assert.deepEqual([...await c.query("SELECT @injected AS v")], [{ v: "before" }]);
+      assert.deepEqual([...await c.query("SELECT 'original' AS v")], [{ v: "replacement" }]);
+      assert.deepEqual([...await c.query("SELECT 'untouched' AS v")], [{ v: "untouched" }]);
+    } finally {
+      await c.close();
+    }
   });
 });
