@@ -48,6 +48,10 @@ export class ClientFailure extends Error {
 
 /** A backend connection as the plan runner drives it, with what the relay needs to know of it. */
 export interface BackendConnection extends PlanConnection {
+  /** The next packet if it is already buffered (a view valid until `fill`), else undefined. */
+  tryRead(): Uint8Array | undefined;
+  /** Reads more bytes from the backend. */
+  fill(): Promise<void>;
   readonly address: string;
   /** The capabilities the proxy and this backend agreed on. */
   readonly capabilities: number;
@@ -66,6 +70,14 @@ export function backendConnection(
     });
   return {
     ...facts,
+    tryRead: () => {
+      try {
+        return channel.tryRead();
+      } catch (error) {
+        throw new BackendFailure(facts.address, error);
+      }
+    },
+    fill: () => wrap(channel.fill()),
     writeCommand: (payload) => wrap(channel.writeCommand(payload)),
     write: (payload) => wrap(channel.write(payload)),
     read: () => wrap(channel.read()),
@@ -158,7 +170,13 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
     let part = outcome;
     let error: ErrPacket | undefined;
     for (;;) {
-      const p = await source.read();
+      const p = source.tryRead();
+      if (p === undefined) {
+        // Nothing more buffered from the backend: what the client has been sent so far goes out now.
+        await out.flush();
+        await source.fill();
+        continue;
+      }
       const step = grammar.push(p);
       if (step.statusFlags !== undefined) this.statusFlags = step.statusFlags;
       switch (step.role) {
@@ -197,9 +215,13 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
         if (replay === undefined) await this.relayInfile(p, conn);
       } else if (translate) {
         for (const q of translateResponsePacket(p, step, backendCaps, clientCaps, this.statusFlags)) {
-          await out.push(q);
+          const w = out.push(q);
+          if (w !== undefined) await w;
         }
-      } else await out.push(p);
+      } else {
+        const w = out.push(p);
+        if (w !== undefined) await w;
+      }
       if (step.role === "rows-end") part.statusFlags = step.statusFlags ?? 0;
       if (step.done) break;
       if (step.role === "ok" || step.role === "rows-end") {
