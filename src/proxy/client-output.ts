@@ -15,7 +15,7 @@ const BATCH = 256 * 1024;
 /** Frames payloads onto a client's channel, in batches. */
 export class ClientOutput {
   private readonly channel: PacketChannel;
-  private buf = new Uint8Array(BATCH);
+  private readonly buf = new Uint8Array(BATCH);
   private pos = 0;
   /** Packets sent (or batched) since `reset()`: once true, an ERR can no longer stand in for the response. */
   wrote = false;
@@ -72,8 +72,8 @@ export class ClientOutput {
   /** Writes what is batched. */
   flush(): Promise<void> {
     if (this.pos === 0) return Promise.resolve();
-    const data = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(BATCH);
+    // A copy of what is used (the socket may keep it until sent); the buffer is reused.
+    const data = this.buf.slice(0, this.pos);
     this.pos = 0;
     return this.channel.socket.write(data);
   }
