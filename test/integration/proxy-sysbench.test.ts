@@ -1,0 +1,98 @@
+/**
+ * sysbench (its own MySQL driver, libmariadb) through the mywire proxy: `oltp_read_write` prepares
+ * a table (multi-row INSERTs, CREATE INDEX), runs a few seconds of transactions with server-side
+ * prepared statements from 4 threads, and cleans up, with no errors and no reconnects. Throughput
+ * is not asserted here (bench/proxy.ts measures). Installs Debian's sysbench when missing, as root.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { rootConnection, uniqueName } from "../support/db.ts";
+import { testEnv } from "../support/env.ts";
+import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+
+let proxy: RunningProxy;
+const database = uniqueName("proxy_sb");
+
+function run(file: string, args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
+          out: String(stdout),
+          err: String(stderr),
+        }),
+    );
+  });
+}
+
+/** sysbench's path, installed with apt-get when missing and possible. */
+async function sysbench(): Promise<string> {
+  for (const p of ["/usr/bin/sysbench", "/usr/local/bin/sysbench"]) if (existsSync(p)) return p;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot || !existsSync("/usr/bin/apt-get")) {
+    throw new Error("sysbench is missing: install Debian's sysbench");
+  }
+  let r = await run("/usr/bin/apt-get", ["install", "-y", "--no-install-recommends", "sysbench"]);
+  if (r.code !== 0) {
+    await run("/usr/bin/apt-get", ["update"]);
+    r = await run("/usr/bin/apt-get", ["install", "-y", "--no-install-recommends", "sysbench"]);
+  }
+  if (!existsSync("/usr/bin/sysbench")) {
+    throw new Error(`apt-get could not install sysbench: ${r.err.trim()}`);
+  }
+  return "/usr/bin/sysbench";
+}
+
+before(async () => {
+  await testEnv();
+  const admin = await rootConnection();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.close();
+  proxy = await startProxy();
+});
+
+after(async () => {
+  await proxy?.stop();
+  const admin = await rootConnection();
+  await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+  await admin.close();
+});
+
+describe("sysbench", () => {
+  test("oltp_read_write: prepare, run, cleanup through the proxy without errors", async () => {
+    const bin = await sysbench();
+    const common = [
+      "oltp_read_write",
+      "--db-driver=mysql",
+      "--mysql-host=127.0.0.1",
+      `--mysql-port=${proxy.port}`,
+      `--mysql-user=${PROXY_USER.user}`,
+      `--mysql-password=${PROXY_USER.password}`,
+      `--mysql-db=${database}`,
+      "--mysql-ssl=off",
+      "--tables=1",
+      "--table-size=2000",
+    ];
+    const prepare = await run(bin, [...common, "prepare"]);
+    assert.equal(prepare.code, 0, prepare.err + prepare.out);
+    try {
+      const r = await run(bin, [...common, "--threads=4", "--time=3", "--report-interval=0", "run"]);
+      assert.equal(r.code, 0, r.err + r.out);
+      const transactions = Number(/transactions:\s+(\d+)/.exec(r.out)?.[1]);
+      const errors = Number(/ignored errors:\s+(\d+)/.exec(r.out)?.[1]);
+      const reconnects = Number(/reconnects:\s+(\d+)/.exec(r.out)?.[1]);
+      assert.ok(transactions > 0, r.out);
+      assert.equal(errors, 0, r.out);
+      assert.equal(reconnects, 0, r.out);
+    } finally {
+      const cleanup = await run(bin, [...common, "cleanup"]);
+      assert.equal(cleanup.code, 0, cleanup.err + cleanup.out);
+    }
+  });
+});
