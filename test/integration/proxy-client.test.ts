@@ -15,6 +15,7 @@ import {
   resultSetResponse,
   sendQuery,
   sendResult,
+  useBackend,
 } from "../../mod.ts";
 import { queryLog, type QueryLogEntry } from "../../plugins/query-log.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
@@ -258,5 +259,70 @@ describe("plugin decisions in the proxy", () => {
     } finally {
       await c.close();
     }
+  });
+});
+
+describe("backends chosen by plugins", () => {
+  let routed: RunningProxy;
+
+  before(async () => {
+    // Two backends on the same server, logged into as different users, so the answer tells which one ran.
+    routed = await startProxy({
+      backends: [
+        { host: env.host, port: env.port, user: env.root.user, password: env.root.password },
+        { host: env.host, port: env.port, user: env.users.native.user, password: env.users.native.password },
+      ],
+      plugins: [
+        definePlugin({
+          name: "router",
+          connectServer: (ctx) => (ctx.client.user === "second" ? useBackend(1) : undefined),
+          readQuery: (_ctx, command) =>
+            command.type === "COM_QUERY" && command.sql === "SELECT CURRENT_USER() AS u /* on 1 */"
+              ? sendQuery(undefined, { backend: 1 })
+              : undefined,
+        }),
+      ],
+      users: { [PROXY_USER.user]: PROXY_USER.password, second: "second-pass" },
+    });
+  });
+
+  after(() => routed?.stop());
+
+  test("connectServer picks the backend a client's connection goes to", async () => {
+    const c = await connect({
+      host: routed.host,
+      port: routed.port,
+      user: "second",
+      password: "second-pass",
+    });
+    try {
+      assert.deepEqual([...await c.query("SELECT CURRENT_USER() AS u")], [{
+        u: `${env.users.native.user}@%`,
+      }]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("readQuery sends one statement to another backend (a second connection, closed with the client)", async () => {
+    const c = await connect({
+      host: routed.host,
+      port: routed.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+    });
+    try {
+      const own = await c.query("SELECT CURRENT_USER() AS u");
+      assert.match(String(own[0].u), new RegExp(`^${env.root.user}@`));
+      const other = await c.query("SELECT CURRENT_USER() AS u /* on 1 */");
+      assert.deepEqual([...other], [{ u: `${env.users.native.user}@%` }]);
+      assert.equal(routed.proxy.stats().backendConnections, 2);
+    } finally {
+      await c.close();
+    }
+    for (let i = 0; i < 100 && routed.proxy.stats().backendConnections > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(routed.proxy.stats().backendConnections, 0);
   });
 });

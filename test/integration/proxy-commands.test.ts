@@ -147,6 +147,15 @@ describe("commands relayed", () => {
     }
   });
 
+  test("an unknown command and COM_BINLOG_DUMP: ERR 1047, and the client goes on", async () => {
+    const unknown = await roundTrip(command(0x60));
+    assert.equal(decodeErr(unknown[0]).errno, 1047);
+    const dump = await roundTrip(command(Command.COM_BINLOG_DUMP, new Uint8Array(10)));
+    assert.equal(decodeErr(dump[0]).errno, 1047);
+    const [ok] = await roundTrip(command(Command.COM_PING));
+    assert.equal(ok[0], 0x00);
+  });
+
   test("COM_QUIT ends the client and its backend connection", async () => {
     // Only this file's shared session is left once the clients before have been cleaned up.
     for (let i = 0; i < 100 && proxy.proxy.stats().backendConnections > 1; i++) {
