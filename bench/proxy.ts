@@ -5,14 +5,16 @@
  * 1,000-row SELECT, then `SELECT 1` from 16 clients at once (throughput ratio proxy / direct);
  * each through a proxy without plugins and through one with a plugin that parses every statement
  * (the query log computing fingerprints). Paths take turns in short batches so drift hits them
- * alike. Each proxy runs in its own Node process (bench/proxy-child.ts). Not yet: sysbench, 64/256 clients, TLS frontend, CPU seconds (see docs/proxy.md).
+ * alike. Each proxy runs in its own Node process (bench/proxy-child.ts). Where Debian's sysbench is
+ * installed, also `oltp_point_select` and `oltp_read_only` at 1 and 16 threads, direct and through
+ * the proxy. Not yet: 64/256 clients, TLS frontend, CPU seconds (see docs/proxy.md).
  *
  *   node bench/proxy.ts [--rounds 5] [--ms 800]
  *
  * Writes bench/proxy-results.md and prints the same table.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     rows.push(`| ${w.name} | ${cells.join(" | ")} |`);
   }
   for (const c of [...single, ...many.flat()]) await c.close();
+  const sysbenchTable = existsSync(SYSBENCH) ? await sysbenchRows(targets.slice(0, 2), base) : "";
   for (const child of children) {
     child.stdin!.end();
     await new Promise((resolve) => child.once("exit", resolve));
@@ -145,9 +148,77 @@ async function main(): Promise<void> {
       new Date().toISOString().slice(0, 10)
     }, `
     + `Node ${process.versions.node}; statements/s (time per statement per client, added by the proxy, `
-    + `throughput as % of direct). One backend connection per client (no multiplexing yet).\n\n${table}\n`;
+    + `throughput as % of direct). One backend connection per client (no multiplexing yet).\n\n${table}\n`
+    + (sysbenchTable
+      ? `\nsysbench ${SYSBENCH_SECONDS} s runs, direct then through the proxy (no plugin):\n\n${sysbenchTable}\n`
+      : "");
   writeFileSync(join(dirname(fileURLToPath(import.meta.url)), "proxy-results.md"), text);
   console.log(text);
+}
+
+const SYSBENCH = "/usr/bin/sysbench";
+const SYSBENCH_SECONDS = 5;
+
+/** Runs a command; resolves with its stdout, rejects with its stderr. */
+function sh(file: string, argv: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      argv,
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${file} ${argv.join(" ")}: ${stderr || stdout}`)) : resolve(String(stdout)),
+    );
+  });
+}
+
+/** sysbench oltp_point_select and oltp_read_only at 1 and 16 threads, direct and through the proxy. */
+async function sysbenchRows(targets: Target[], base: Omit<Target, "name">): Promise<string> {
+  const admin = await connect({ host: base.host, port: base.port, user: base.user, password: base.password });
+  await admin.query("DROP DATABASE IF EXISTS proxy_bench");
+  await admin.query("CREATE DATABASE proxy_bench");
+  const opts = (t: Target) => [
+    "--db-driver=mysql",
+    `--mysql-host=${t.host}`,
+    `--mysql-port=${t.port}`,
+    `--mysql-user=${t.user}`,
+    `--mysql-password=${t.password}`,
+    "--mysql-db=proxy_bench",
+    "--mysql-ssl=off",
+    "--tables=1",
+    "--table-size=10000",
+  ];
+  await sh(SYSBENCH, ["oltp_read_only", ...opts(targets[0]), "prepare"]);
+  const lines = [
+    "| sysbench | threads | direct tps (p95 ms) | proxy tps (p95 ms) | proxy / direct |",
+    "| --- | --- | --- | --- | --- |",
+  ];
+  for (const workload of ["oltp_point_select", "oltp_read_only"]) {
+    for (const threads of [1, 16]) {
+      const results = [];
+      for (const t of targets) {
+        const out = await sh(SYSBENCH, [
+          workload,
+          ...opts(t),
+          `--threads=${threads}`,
+          `--time=${SYSBENCH_SECONDS}`,
+          "run",
+        ]);
+        const tps = Number(/transactions:\s+\d+\s+\(([\d.]+) per sec/.exec(out)?.[1]);
+        const p95 = Number(/95th percentile:\s+([\d.]+)/.exec(out)?.[1]);
+        results.push({ tps, p95 });
+      }
+      const [d, p] = results;
+      lines.push(
+        `| ${workload} | ${threads} | ${d.tps.toFixed(0)} (${d.p95}) | ${p.tps.toFixed(0)} (${p.p95}) | ${
+          ((p.tps / d.tps) * 100).toFixed(1)
+        } % |`,
+      );
+    }
+  }
+  await admin.query("DROP DATABASE proxy_bench");
+  await admin.close();
+  return lines.join("\n");
 }
 
 await main();

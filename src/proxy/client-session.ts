@@ -2,17 +2,20 @@
  * One client of the proxy, from accept to close: the connection phase (client-auth.ts), its own
  * backend connection (backend.ts; no multiplexing yet), then each command through the plan runner
  * with the client's relay as target (relay.ts), so plugins decide in the proxy exactly as in the
- * client. COM_QUIT ends the client; COM_CHANGE_USER re-authenticates it against the proxy's users
+ * client (without plugins that hook commands, straight to the relay, as the client session skips
+ * the pipeline then). COM_QUIT ends the client; COM_CHANGE_USER re-authenticates it against the proxy's users
  * and gives it a fresh backend connection as the new user. A client that breaks the protocol gets
  * an ERR where the protocol allows and is closed; nothing it sends before it is authenticated
  * reaches a backend; a backend that fails mid-command gets the client an ERR naming the backend.
  */
+import { commandName, type QueryCommand } from "../pipeline/command.ts";
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
+import type { Injection } from "../pipeline/queue.ts";
 import { PlanDisconnect, runPlan } from "../pipeline/run-plan.ts";
 import { decodeChangeUser } from "../protocol/commands/change-user.ts";
 import { Command } from "../protocol/constants.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { encodeOk, type ErrPacket } from "../protocol/results.ts";
 import type { Runtime, Socket } from "../runtime/socket.ts";
 import type { PacketChannel } from "../session/channel.ts";
@@ -342,7 +345,8 @@ export class ProxyClient {
   private async command(payload: Uint8Array): Promise<boolean> {
     this.output.reset();
     try {
-      await runPlan(this.ps!, payload, this.relay!);
+      if (this.ps!.interceptsQueries) await runPlan(this.ps!, payload, this.relay!);
+      else await this.direct(payload);
       return true;
     } catch (error) {
       if (error instanceof PlanDisconnect || error instanceof ClientFailure) return false;
@@ -355,6 +359,33 @@ export class ProxyClient {
       // command could not be decoded): the client gets an ERR and goes on.
       await this.sendErr(proxyFailure((error as Error)?.message ?? String(error)));
       return true;
+    }
+  }
+
+  /**
+   * A command when no plugin hooks commands or results (as the client session does then): sent to
+   * the client's backend connection and its response relayed by the same `read` the plan runner
+   * calls, without the pipeline's decoding of the command.
+   */
+  private async direct(payload: Uint8Array): Promise<void> {
+    const conn = this.backend!.conn;
+    const code = payload[0];
+    const entry: Injection = {
+      id: 0,
+      command: { type: commandName(code), code, raw: payload, sql: undefined } as QueryCommand,
+      original: true,
+      resultsetIsNeeded: false,
+      streamed: true,
+      observed: false,
+      expectsResponse: code !== Command.COM_STMT_CLOSE && code !== Command.COM_STMT_SEND_LONG_DATA,
+      injectedBy: undefined,
+    };
+    await conn.writeCommand(payload);
+    try {
+      await this.relay!.read(entry, conn);
+    } catch (error) {
+      // The server's ERR has been relayed to the client: the command is done.
+      if (!(error instanceof MysqlError)) throw error;
     }
   }
 
