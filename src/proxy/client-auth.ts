@@ -119,6 +119,8 @@ export async function verifyClient(
   const { name } = login;
   const user = settings.users.get(name);
   if (user === undefined) return refuse(channel, name, host, login.authResponse.length > 0);
+  // As a server does for REQUIRE SSL: the same 1045, whatever the password.
+  if (user.requireTls && !secure) return refuse(channel, name, host, login.authResponse.length > 0);
   const plugin = pluginFor(user, login.proposed || "mysql_native_password", settings.defaultAuthPlugin);
   let response = login.authResponse;
   let scramble = login.scramble;

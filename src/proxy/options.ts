@@ -49,6 +49,8 @@ export interface ProxyUserSpec {
   readonly plugin?: ProxyAuthPlugin;
   /** The backend login for this user (default: the backend's `user`, else the client's own). */
   readonly backend?: BackendCredentials;
+  /** Refuse this user over a connection without TLS (as `REQUIRE SSL`). */
+  readonly requireTls?: boolean;
 }
 
 /** Options of `createProxy`. */
@@ -99,6 +101,7 @@ export interface ResolvedUser {
   readonly sha2Hash: Uint8Array | undefined;
   readonly plugin: ProxyAuthPlugin | undefined;
   readonly backend: BackendCredentials | undefined;
+  readonly requireTls: boolean;
 }
 
 /** The proxy's settings. */
@@ -196,7 +199,15 @@ function resolveUser(name: string, spec: string | ProxyUserSpec): ResolvedUser {
   if (u.plugin === "caching_sha2_password" && u.password === undefined && sha2Hash === undefined) {
     throw new TypeError(`users.${name}: caching_sha2_password needs a password or sha2Hash`);
   }
-  return { name, password: u.password, nativeHash, sha2Hash, plugin: u.plugin, backend: u.backend };
+  return {
+    name,
+    password: u.password,
+    nativeHash,
+    sha2Hash,
+    plugin: u.plugin,
+    backend: u.backend,
+    requireTls: u.requireTls === true,
+  };
 }
 
 /** Validates `createProxy`'s options. Throws TypeError naming the option at fault. */

@@ -52,6 +52,7 @@ before(async () => {
     users: {
       [PROXY_USER.user]: PROXY_USER.password,
       sha2tls: { password: "tls-pass", plugin: "caching_sha2_password" },
+      tlsonly: { password: "only-pass", requireTls: true },
     },
     tls: { cert: certs.serverCert, key: certs.serverKey },
   });
@@ -110,6 +111,20 @@ describe("TLS for the proxy's clients", () => {
       "SELECT 1",
     ]);
     assert.match(bad.err, /ERROR 1045/);
+  });
+
+  test("requireTls: refused without TLS (1045), let in with it", async () => {
+    const plain = await cli(["--user=tlsonly", "--password=only-pass", "--skip-ssl", "-e", "SELECT 1"]);
+    assert.match(plain.err, /ERROR 1045/);
+    const secure = await cli([
+      "--user=tlsonly",
+      "--password=only-pass",
+      "--ssl",
+      `--ssl-ca=${certs.caCertPath}`,
+      "-e",
+      "SELECT 2",
+    ]);
+    assert.equal(secure.out, "2");
   });
 
   test("mysql2 over TLS, verifying the proxy's certificate", async () => {
