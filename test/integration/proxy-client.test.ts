@@ -158,6 +158,25 @@ describe("mywire client through the proxy", () => {
     }
   });
 
+  test("close({ drain }): stops accepting, waits for a client, then closes it", async () => {
+    const p = await startProxy();
+    const c = await connect({
+      host: p.host,
+      port: p.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+    });
+    assert.equal(p.proxy.stats().clients, 1);
+    const closing = p.proxy.close({ drain: 300 });
+    await assert.rejects(
+      connect({ host: p.host, port: p.port, user: PROXY_USER.user, password: PROXY_USER.password }),
+    );
+    await closing;
+    assert.deepEqual(p.proxy.stats().clients, 0);
+    assert.equal(p.proxy.stats().backendConnections, 0);
+    await assert.rejects(c.query("SELECT 1"));
+  });
+
   test("stats: a backend connection per client, none left after they leave", async () => {
     const a = await viaProxy();
     const b = await viaProxy();

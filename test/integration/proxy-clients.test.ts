@@ -223,6 +223,21 @@ describe("npm drivers", () => {
     }
   });
 
+  test("mysql2: caching_sha2_password without TLS (the RSA key asked for)", async () => {
+    const c = await mysql.createConnection({
+      host: proxy.host,
+      port: proxy.port,
+      user: "sha2rsa",
+      password: "rsa-pass",
+    });
+    try {
+      const [rows] = await c.query("SELECT 'mysql2 sha2' AS s");
+      assert.deepEqual(rows, [{ s: "mysql2 sha2" }]);
+    } finally {
+      await c.end();
+    }
+  });
+
   test("mysql2: a wrong password is refused with 1045", async () => {
     await assert.rejects(
       mysql.createConnection({ host: proxy.host, port: proxy.port, user: PROXY_USER.user, password: "bad" }),
