@@ -150,6 +150,17 @@ export class ProxyClient {
 
   /** The connection phase: true when the client is logged in with a backend connection. */
   private async connect(): Promise<boolean> {
+    const limit = this.shared.options.loginTimeout;
+    // A client that does not finish logging in is dropped: it holds no backend connection meanwhile.
+    const timer = limit > 0 ? setTimeout(() => this.destroy(), limit) : undefined;
+    try {
+      return await this.logIn();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async logIn(): Promise<boolean> {
     let login: ClientLogin;
     try {
       const accepted = await acceptClient(

@@ -73,6 +73,8 @@ export interface ProxyOptions {
   readonly defaultAuthPlugin?: ProxyAuthPlugin;
   /** Milliseconds to connect to a backend (default 10000). */
   readonly connectTimeout?: number;
+  /** Milliseconds a client has to log in before it is disconnected (default 10000; 0: no limit). */
+  readonly loginTimeout?: number;
   /** Largest packet accepted from a client or a backend (default 1 GiB, as max_allowed_packet's maximum). */
   readonly maxPacketSize?: number;
   /** The runtime to listen and connect with (default: detected). */
@@ -111,6 +113,7 @@ export interface ResolvedProxyOptions {
   readonly users: ReadonlyMap<string, ResolvedUser>;
   readonly defaultAuthPlugin: ProxyAuthPlugin;
   readonly connectTimeout: number;
+  readonly loginTimeout: number;
   readonly maxPacketSize: number;
 }
 
@@ -234,6 +237,7 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
     users,
     defaultAuthPlugin: plugin,
     connectTimeout: o.connectTimeout ?? 10_000,
+    loginTimeout: o.loginTimeout ?? 10_000,
     maxPacketSize: o.maxPacketSize ?? 1024 * 1024 * 1024,
   };
 }

@@ -175,6 +175,19 @@ describe("bad input from clients", () => {
     }
   });
 
+  test("a client that never logs in is dropped after loginTimeout", async () => {
+    const p = await startProxy({ loginTimeout: 200 });
+    try {
+      const raw = rawClient(p.port);
+      await until(() => raw.packets.length === 1, "the greeting");
+      await raw.closed;
+      assert.equal(p.proxy.stats().backendConnections, 0);
+      await until(() => p.proxy.stats().clients === 0, "the client gone");
+    } finally {
+      await p.stop();
+    }
+  });
+
   test("other clients go on while one misbehaves", async () => {
     const good = await viaProxy();
     try {
