@@ -107,6 +107,25 @@ describe("failures mid-result", () => {
     }
   });
 
+  test("an idle client's backend connection killed: its next statement fails naming the backend", async () => {
+    const c = await viaProxy();
+    const admin = await rootConnection();
+    try {
+      const [{ id }] = [...await c.query("SELECT CONNECTION_ID() AS id")] as { id: number }[];
+      await admin.query(`KILL ${id}`);
+      await assert.rejects(c.query("SELECT 1"), (e: unknown) => {
+        assert.ok(e instanceof MysqlError);
+        assert.equal(e.errno, 2013);
+        assert.match(e.message, new RegExp(`lost the connection to backend ${env.host}:${env.port}`));
+        return true;
+      });
+      await until(() => proxy.proxy.stats().backendConnections === 0, "no backend connection left");
+    } finally {
+      c.destroy();
+      await admin.close();
+    }
+  });
+
   test("a client gone mid-result: its backend connection is closed", async () => {
     const c = await viaProxy();
     const admin = await rootConnection();
