@@ -10,12 +10,13 @@ import { formatQuery, namedToPositional } from "../protocol/escape.ts";
 import type { ColumnDefinition } from "../protocol/results.ts";
 import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
+import { type ConnectionOptions, parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
 import type { PreparedStatement } from "../session/session.ts";
 import { isReadOnlySql } from "../sql/read-only.ts";
 import { checkCommandOptions, type CommandOptions, type Live } from "./job.ts";
 import { Link } from "./link.ts";
-import { type ConnectionOptions, parseUrl, resolveClientOptions } from "./options.ts";
+import { resolveClientOptions } from "./options.ts";
 import { runSavepoint, runTransaction, transactionLender, type TransactionOptions } from "./transaction.ts";
 
 /** Placeholder values: a list for `?` / `??`, or an object for `:name`. */

@@ -10,12 +10,12 @@
  * session costs at most the commands that were running on it, never the pool's strength.
  */
 import { isCrossRequestError } from "../runtime/socket.ts";
+import { parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
 import { Connection, type QueryParams, type StreamOptions } from "./connection.ts";
 import { AbortError, PoolError, TimeoutError } from "./errors.ts";
 import { checkCommandOptions, type CommandOptions } from "./job.ts";
 import { Link } from "./link.ts";
-import { parseUrl } from "./options.ts";
 import { expired, type Member, needsReset, resetMember } from "./pool-member.ts";
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool-options.ts";
 import type { TransactionOptions } from "./transaction.ts";

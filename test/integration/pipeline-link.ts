@@ -4,9 +4,9 @@
  * pipeline and the plugins run against the real server exactly as the session will run them.
  */
 import { createPipeline, definePlugin, type PipelineOptions, type Plugin, ServerStatus } from "../../mod.ts";
-import { resolveOptions } from "../../src/client/options.ts";
 import { binaryRowParser, textRowParser } from "../../src/protocol/rows.ts";
 import { defaultValueOptions } from "../../src/protocol/values.ts";
+import { resolveOptions } from "../../src/session/connection-options.ts";
 import "../../src/entry/auto.ts"; // registers every runtime adapter
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import { PacketChannel } from "../../src/session/channel.ts";
