@@ -219,16 +219,36 @@ export type CharsetDecoder = (bytes: Uint8Array, start: number, end: number) => 
 // ignoreBOM: a value may start with U+FEFF; a default TextDecoder would drop it.
 const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** UTF-8 text (ASCII fast path for short values: numbers, dates, short strings). */
+/** The runtime's own exact UTF-8 range decoder, when the session layer installed one. */
+let nativeUtf8: CharsetDecoder | undefined;
+
+/**
+ * Makes every UTF-8 value decode through `decode` (or back through TextDecoder with `undefined`).
+ * The session layer installs the runtime's native decoder (runtime/text.ts), which must give exactly
+ * what `TextDecoder("utf-8", { ignoreBOM: true })` gives, only faster: this module imports nothing
+ * of a runtime itself.
+ */
+export function useNativeUtf8(decode: CharsetDecoder | undefined): void {
+  nativeUtf8 = decode;
+}
+
+/**
+ * UTF-8 text: through the runtime's native decoder when there is one; else short ASCII values
+ * (numbers, dates, short strings) from their char codes in one call, the rest through TextDecoder.
+ * (Not `out += char`: that builds a chain of cons strings per value, several times the memory.)
+ */
 function utf8Text(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start < 32) {
-    let out = "";
+  if (nativeUtf8 !== undefined) return nativeUtf8(bytes, start, end);
+  return portableUtf8(bytes, start, end);
+}
+
+/** `utf8Text` without the native decoder (exported for tests). */
+export function portableUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
     for (let i = start; i < end; i++) {
-      const c = bytes[i];
-      if (c > 0x7f) return utf8Decoder.decode(bytes.subarray(start, end));
-      out += String.fromCharCode(c);
+      if (bytes[i] > 0x7f) return utf8Decoder.decode(bytes.subarray(start, end));
     }
-    return out;
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
   return utf8Decoder.decode(bytes.subarray(start, end));
 }
