@@ -179,8 +179,11 @@ async function main(): Promise<void> {
     );
 
     const conn = await connect(options);
-    await rounds("conn.query (g)", LARGE_ROWS, () => conn.query(SQL));
-    await rounds("conn.execute (i)", LARGE_ROWS, () => conn.execute(PREPARED_SQL, [0]));
+    const counted = (rows: unknown[]) => {
+      if (rows.length !== LARGE_ROWS) throw new Error(`${rows.length} rows, expected ${LARGE_ROWS}`);
+    };
+    await rounds("conn.query (g)", LARGE_ROWS, async () => counted(await conn.query(SQL)));
+    await rounds("conn.execute (i)", LARGE_ROWS, async () => counted(await conn.execute(PREPARED_SQL, [0])));
     await conn.close();
   } finally {
     await server?.stop();

@@ -8,8 +8,12 @@ import { ProtocolError } from "./errors.ts";
 import type { ColumnDefinition } from "./results.ts";
 import { textDecoder, type TextValueDecoder, type ValueOptions } from "./values.ts";
 
-/** A function from a row packet's payload to a row (an object keyed by column name, or an array). */
-export type RowParser = (payload: Uint8Array) => unknown;
+/**
+ * A function from a row packet's payload to a row (an object keyed by column name, or an array).
+ * The payload is `bytes[start, end)`: the whole array by default, or a packet inside a receive
+ * buffer (no view needed).
+ */
+export type RowParser = (bytes: Uint8Array, start?: number, end?: number) => unknown;
 
 function truncated(index: number, name: string): ProtocolError {
   return new ProtocolError("truncated", `text row truncated in column ${index} (${name})`);
@@ -31,8 +35,8 @@ function withTypeCast(
  * as an array and copied into an object with own properties, so no name can reach the prototype.
  */
 function objectRows(parseArray: RowParser, names: readonly string[]): RowParser {
-  return (p) => {
-    const values = parseArray(p) as unknown[];
+  return (p, start, end) => {
+    const values = parseArray(p, start, end) as unknown[];
     const row: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) {
       Object.defineProperty(row, names[i], {
@@ -44,6 +48,21 @@ function objectRows(parseArray: RowParser, names: readonly string[]): RowParser 
     }
     return row;
   };
+}
+
+/**
+ * An object with every column name as a key (value null), in column order, built once per result
+ * set. Each row starts as a copy of it (`{ ...template }`): V8 copies the template's shape and
+ * storage in one step, so every row of a result set has one hidden class, with room for all its
+ * fields from the start, and the values are then stores to existing properties, not one shape
+ * transition and one property-storage growth per field. Key order and "a later duplicate name
+ * wins" are as with a plain `{}` filled in column order. (Never called with "__proto__": see
+ * `objectRows`.)
+ */
+function rowTemplate(names: readonly string[]): Record<string, null> {
+  const template: Record<string, null> = {};
+  for (const name of names) template[name] = null;
+  return template;
 }
 
 /** Position after the length read by the last `lengthAt` call. */
@@ -95,10 +114,10 @@ export function textRowParser(
   if (!rowsAsArray && names.includes("__proto__")) {
     return objectRows(textRowParser(columns, options, true), names);
   }
-  return (p: Uint8Array) => {
-    const end = p.length;
-    const row: Record<string, unknown> | unknown[] = rowsAsArray ? new Array(n) : {};
-    let pos = 0;
+  const template = rowTemplate(names);
+  return (p: Uint8Array, start = 0, end = p.length) => {
+    const row: Record<string, unknown> | unknown[] = rowsAsArray ? new Array(n) : { ...template };
+    let pos = start;
     for (let i = 0; i < n; i++) {
       if (pos >= end) throw truncated(i, names[i]);
       const len = lengthAt(p, pos, end, i, names[i]);
@@ -138,17 +157,18 @@ export function binaryRowParser(
     return objectRows(binaryRowParser(columns, options, true), names);
   }
   const valuesStart = 1 + ((n + 9) >> 3);
-  return (p: Uint8Array) => {
-    const end = p.length;
-    if (p[0] !== 0x00 || end < valuesStart) {
+  const template = rowTemplate(names);
+  return (p: Uint8Array, start = 0, end = p.length) => {
+    if (p[start] !== 0x00 || end - start < valuesStart) {
       throw new ProtocolError("malformed", "binary row without its header and NULL bitmap");
     }
-    const row: Record<string, unknown> | unknown[] = rowsAsArray ? new Array(n) : {};
-    let pos = valuesStart;
+    const row: Record<string, unknown> | unknown[] = rowsAsArray ? new Array(n) : { ...template };
+    const bitmap = start + 1;
+    let pos = start + valuesStart;
     for (let i = 0; i < n; i++) {
       const bit = i + 2;
       let value: unknown = null;
-      if ((p[1 + (bit >> 3)] & (1 << (bit & 7))) === 0) {
+      if ((p[bitmap + (bit >> 3)] & (1 << (bit & 7))) === 0) {
         let len: number;
         const layout = layouts[i];
         if (layout === 0) len = sizes[i];

@@ -49,11 +49,6 @@ function terminatorOutcome(p: Uint8Array, caps: number) {
   return { ...decodeEof(p), affectedRows: 0, insertId: 0, info: "" };
 }
 
-/** True for the packet that ends a row stream (EOF, or OK with a 0xFE header). */
-function isTerminator(p: Uint8Array): boolean {
-  return p[0] === 0xfe && p.length < 0xffffff;
-}
-
 /** Reads `count` column definitions and, before CLIENT_DEPRECATE_EOF, the EOF after them. */
 export async function readColumns(ctx: ResponseContext, count: number): Promise<ColumnDefinition[]> {
   const packets: Uint8Array[] = new Array(count);
@@ -127,22 +122,30 @@ async function readRows(
   sql: string,
 ): Promise<QueryResult<unknown>> {
   const channel = ctx.channel;
+  const packets = channel.decoder;
   const parse = rowParser(ctx, fields, binary);
   const rows: unknown[] = [];
   for (;;) {
-    let p: Uint8Array | undefined;
-    while ((p = channel.tryRead()) !== undefined) {
-      if (isTerminator(p)) {
-        const outcome = terminatorOutcome(p, ctx.capabilities);
+    // Rows are parsed where they lie in the receive buffer: no view or object per packet.
+    while (channel.tryReadRange()) {
+      const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
+      const first = end > start ? b[start] : -1;
+      if (first === 0xfe && end - start < 0xffffff) {
+        const outcome = terminatorOutcome(b.subarray(start, end), ctx.capabilities);
         ctx.onStatus(outcome.statusFlags);
         return makeResult(rows, fields, outcome);
       }
-      if (p[0] === 0xff) throw serverError(decodeErr(p), ctx.flavor, sql);
-      rows.push(parse(p));
+      if (first === 0xff) throw serverError(decodeErr(b.subarray(start, end)), ctx.flavor, sql);
+      rows.push(parse(b, start, end));
     }
     await channel.fill();
   }
 }
+
+/** What `RowCursor.nextBuffered` returns when no whole packet is buffered: call `fill()`. */
+export const NEED_MORE: unique symbol = Symbol("need more bytes");
+/** What `RowCursor.nextBuffered` returns at the end of the rows: call `finish()`. */
+export const END_OF_ROWS: unique symbol = Symbol("end of rows");
 
 /** Reads a whole response: every result, in order; the first is returned with all in `results`. */
 export async function readResponse(
@@ -178,6 +181,8 @@ export class RowCursor {
   finished = false;
   /** Set by `drain`: rows are read but not decoded. */
   private skipping = false;
+  /** The status flags of the rows' terminator, once it was read. */
+  private ended: number | undefined;
 
   private constructor(ctx: ResponseContext, sql: string, binary: boolean) {
     this.ctx = ctx;
@@ -208,27 +213,50 @@ export class RowCursor {
     this.finished = true;
   }
 
+  /**
+   * The next row if its packet is already buffered, with no promise: the row, `NEED_MORE` (await
+   * `fill()`, then ask again) or `END_OF_ROWS` (await `finish()`: the result set is done).
+   */
+  nextBuffered(): unknown {
+    if (this.finished || this.parse === undefined || this.ended !== undefined) return END_OF_ROWS;
+    const channel = this.ctx.channel;
+    if (!channel.tryReadRange()) return NEED_MORE;
+    const packets = channel.decoder;
+    const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
+    const first = end > start ? b[start] : -1;
+    if (first === 0xfe && end - start < 0xffffff) {
+      const outcome = terminatorOutcome(b.subarray(start, end), this.ctx.capabilities);
+      this.ctx.onStatus(outcome.statusFlags);
+      this.ended = outcome.statusFlags;
+      return END_OF_ROWS;
+    }
+    if (first === 0xff) {
+      this.finished = true;
+      throw serverError(decodeErr(b.subarray(start, end)), this.ctx.flavor, this.sql);
+    }
+    return this.skipping ? true : this.parse(b, start, end);
+  }
+
+  /** Reads more bytes from the socket (after `NEED_MORE`). */
+  fill(): Promise<void> {
+    return this.ctx.channel.fill();
+  }
+
+  /** After `END_OF_ROWS`: reads and discards any further results of the response. */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    await this.finishWith(this.ended ?? 0);
+  }
+
   /** The next row, or `undefined` when the result set is done. */
   async next(): Promise<unknown> {
-    if (this.finished || this.parse === undefined) return undefined;
-    const channel = this.ctx.channel;
     for (;;) {
-      const p = channel.tryRead();
-      if (p === undefined) {
-        await channel.fill();
-        continue;
-      }
-      if (isTerminator(p)) {
-        const outcome = terminatorOutcome(p, this.ctx.capabilities);
-        this.ctx.onStatus(outcome.statusFlags);
-        await this.finishWith(outcome.statusFlags);
+      const row = this.nextBuffered();
+      if (row === NEED_MORE) await this.fill();
+      else if (row === END_OF_ROWS) {
+        await this.finish();
         return undefined;
-      }
-      if (p[0] === 0xff) {
-        this.finished = true;
-        throw serverError(decodeErr(p), this.ctx.flavor, this.sql);
-      }
-      return this.skipping ? true : this.parse(p);
+      } else return row;
     }
   }
 
