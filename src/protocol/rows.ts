@@ -8,12 +8,19 @@ import { ProtocolError } from "./errors.ts";
 import type { ColumnDefinition } from "./results.ts";
 import { textDecoder, type TextValueDecoder, type ValueOptions } from "./values.ts";
 
+/** A function from a row packet's payload to a row (an object keyed by column name, or an array). */
+export type RowParser = (payload: Uint8Array) => unknown;
+
 /**
- * A function from a row packet's payload to a row (an object keyed by column name, or an array).
- * The payload is `bytes[start, end)`: the whole array by default, or a packet inside a receive
- * buffer (no view needed).
+ * A row parser that reads the payload where it lies: `bytes[start, end)`, e.g. a packet inside a
+ * receive buffer (no view needed).
  */
-export type RowParser = (bytes: Uint8Array, start?: number, end?: number) => unknown;
+export type RangeRowParser = (bytes: Uint8Array, start: number, end: number) => unknown;
+
+/** A `RowParser` over a `RangeRowParser` (the whole array is the payload). */
+function wholePayload(parse: RangeRowParser): RowParser {
+  return (payload) => parse(payload, 0, payload.length);
+}
 
 function truncated(index: number, name: string): ProtocolError {
   return new ProtocolError("truncated", `text row truncated in column ${index} (${name})`);
@@ -34,7 +41,7 @@ function withTypeCast(
  * Object rows keyed by column name, unless a column is called "__proto__": then the row is decoded
  * as an array and copied into an object with own properties, so no name can reach the prototype.
  */
-function objectRows(parseArray: RowParser, names: readonly string[]): RowParser {
+function objectRows(parseArray: RangeRowParser, names: readonly string[]): RangeRowParser {
   return (p, start, end) => {
     const values = parseArray(p, start, end) as unknown[];
     const row: Record<string, unknown> = {};
@@ -108,14 +115,23 @@ export function textRowParser(
   options: ValueOptions,
   rowsAsArray: boolean,
 ): RowParser {
+  return wholePayload(textRowRangeParser(columns, options, rowsAsArray));
+}
+
+/** `textRowParser` reading the payload where it lies (`bytes[start, end)`). */
+export function textRowRangeParser(
+  columns: readonly ColumnDefinition[],
+  options: ValueOptions,
+  rowsAsArray: boolean,
+): RangeRowParser {
   const n = columns.length;
   const decoders: TextValueDecoder[] = columns.map((c) => withTypeCast(c, textDecoder(c, options), options));
   const names = columns.map((c) => c.name);
   if (!rowsAsArray && names.includes("__proto__")) {
-    return objectRows(textRowParser(columns, options, true), names);
+    return objectRows(textRowRangeParser(columns, options, true), names);
   }
   const template = rowTemplate(names);
-  return (p: Uint8Array, start = 0, end = p.length) => {
+  return (p: Uint8Array, start: number, end: number) => {
     const row: Record<string, unknown> | unknown[] = rowsAsArray ? new Array(n) : { ...template };
     let pos = start;
     for (let i = 0; i < n; i++) {
@@ -147,6 +163,15 @@ export function binaryRowParser(
   options: ValueOptions,
   rowsAsArray: boolean,
 ): RowParser {
+  return wholePayload(binaryRowRangeParser(columns, options, rowsAsArray));
+}
+
+/** `binaryRowParser` reading the payload where it lies (`bytes[start, end)`). */
+export function binaryRowRangeParser(
+  columns: readonly ColumnDefinition[],
+  options: ValueOptions,
+  rowsAsArray: boolean,
+): RangeRowParser {
   const n = columns.length;
   const readers = columns.map((c) => binaryColumnReader(c, options));
   const layouts = readers.map((r) => r.layout);
@@ -154,11 +179,11 @@ export function binaryRowParser(
   const decoders = readers.map((r, i) => withTypeCast(columns[i], r.decode, options));
   const names = columns.map((c) => c.name);
   if (!rowsAsArray && names.includes("__proto__")) {
-    return objectRows(binaryRowParser(columns, options, true), names);
+    return objectRows(binaryRowRangeParser(columns, options, true), names);
   }
   const valuesStart = 1 + ((n + 9) >> 3);
   const template = rowTemplate(names);
-  return (p: Uint8Array, start = 0, end = p.length) => {
+  return (p: Uint8Array, start: number, end: number) => {
     if (p[start] !== 0x00 || end - start < valuesStart) {
       throw new ProtocolError("malformed", "binary row without its header and NULL bitmap");
     }

@@ -14,7 +14,7 @@ import {
   decodeErr,
   decodeOk,
 } from "../protocol/results.ts";
-import { binaryRowParser, type RowParser, textRowParser } from "../protocol/rows.ts";
+import { binaryRowRangeParser, type RangeRowParser, textRowRangeParser } from "../protocol/rows.ts";
 import { useNativeUtf8, type ValueOptions } from "../protocol/values.ts";
 import { nativeUtf8 } from "../runtime/text.ts";
 import type { PacketChannel } from "./channel.ts";
@@ -103,14 +103,14 @@ async function readHead(
   return { fields: await readColumns(ctx, decodeColumnCount(first)) };
 }
 
-function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RowParser {
+function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RangeRowParser {
   return ctx.columns.parser(
     fields,
     binary,
     () =>
       binary
-        ? binaryRowParser(fields, ctx.values, ctx.rowsAsArray)
-        : textRowParser(fields, ctx.values, ctx.rowsAsArray),
+        ? binaryRowRangeParser(fields, ctx.values, ctx.rowsAsArray)
+        : textRowRangeParser(fields, ctx.values, ctx.rowsAsArray),
   );
 }
 
@@ -174,7 +174,7 @@ export class RowCursor {
   private readonly ctx: ResponseContext;
   private readonly sql: string;
   private readonly binary: boolean;
-  private parse: RowParser | undefined;
+  private parse: RangeRowParser | undefined;
   /** Column definitions of the first result set (empty for a statement without rows). */
   fields: ColumnDefinition[] = [];
   /** True once the whole response has been read. */
