@@ -169,8 +169,8 @@ export class Session {
     if (this.fatal) return Promise.reject(this.fatal);
     this.pending++;
     const run = async (): Promise<T> => {
-      if (this.fatal) throw this.fatal;
       try {
+        if (this.fatal) throw this.fatal;
         return await task();
       } catch (error) {
         if (!keepsSessionUsable(error)) this.destroy(error);
@@ -179,7 +179,8 @@ export class Session {
         this.pending--;
       }
     };
-    const result = this.tail.then(run);
+    // Nothing queued or running: start now rather than one promise hop later (the order is the same).
+    const result = this.pending === 1 ? run() : this.tail.then(run);
     this.tail = result.then(noop, noop);
     return result;
   }
