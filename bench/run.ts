@@ -8,7 +8,7 @@
  *
  * --quick      short rounds and fewer rows (a smoke test of the harness, not figures to quote)
  * --only       runtime:driver pairs to run (default: all six)
- * --workload   workload letters or ids to run (default: all six)
+ * --workload   workload letters or ids to run (default: all; one alone: --workload g)
  * --cpu-prof   Node children run with `--cpu-prof` and write bench/results/profiles/<driver>-<workload>.cpuprofile;
  *              `node bench/profile.ts <file>` prints the top functions (timings are then not comparable)
  * --out        where to write the report: default bench/results for a full run, bench/results/partial
