@@ -52,10 +52,18 @@ function terminatorOutcome(p: Uint8Array, caps: number) {
 /** Reads `count` column definitions and, before CLIENT_DEPRECATE_EOF, the EOF after them. */
 export async function readColumns(ctx: ResponseContext, count: number): Promise<ColumnDefinition[]> {
   const packets: Uint8Array[] = new Array(count);
+  // Column definitions usually arrive together: they are taken from the buffer without a promise
+  // each, as views. A view is only valid until the next read from the socket, so the views taken so
+  // far are copied just before one; when none is needed, nothing is copied (the column cache keeps
+  // copies of the packets it has not seen).
+  let copied = 0;
   for (let i = 0; i < count; i++) {
-    // Column definitions usually arrive together: take them from the buffer without a promise each.
-    // Each is copied: a buffered payload is only valid until the next read from the socket.
-    packets[i] = (ctx.channel.tryRead() ?? await ctx.channel.read()).slice();
+    let packet = ctx.channel.tryRead();
+    if (packet === undefined) {
+      for (; copied < i; copied++) packets[copied] = packets[copied].slice();
+      packet = await ctx.channel.read();
+    }
+    packets[i] = packet;
   }
   const fields = ctx.columns.fields(packets, (p) => decodeColumnDefinition(p, ctx.extendedTypes));
   if ((ctx.capabilities & Capability.DEPRECATE_EOF) === 0 && count > 0) {
