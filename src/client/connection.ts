@@ -12,11 +12,13 @@ import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
 import { type ConnectionOptions, parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
+import type { SessionRows } from "../session/rows.ts";
 import type { PreparedStatement } from "../session/session.ts";
 import { isReadOnlySql } from "../sql/read-only.ts";
 import { checkCommandOptions, type CommandOptions, type Live } from "./job.ts";
 import { Link } from "./link.ts";
 import { resolveClientOptions } from "./options.ts";
+import { type RowSource, RowStream } from "./row-stream.ts";
 import { runSavepoint, runTransaction, transactionLender, type TransactionOptions } from "./transaction.ts";
 
 /** Placeholder values: a list for `?` / `??`, or an object for `:name`. */
@@ -203,11 +205,20 @@ export class Connection implements AsyncDisposable {
    * runs it as a prepared statement (binary protocol). Other commands wait until the stream ends.
    * A `timeout` or `signal` interrupts the query (KILL QUERY) and the loop throws.
    */
-  async *stream<Row = Record<string, unknown>>(
+  stream<Row = Record<string, unknown>>(
     sql: string,
     params?: QueryParams,
     options: StreamOptions = {},
   ): AsyncGenerator<Row, void, undefined> {
+    return new RowStream<Row>(() => this.#openStream(sql, params, options));
+  }
+
+  /** Takes the connection for a stream and sends its query (on the stream's first `next()`). */
+  async #openStream(
+    sql: string,
+    params: QueryParams | undefined,
+    options: StreamOptions,
+  ): Promise<RowSource> {
     const link = this.#use();
     if (typeof sql !== "string") throw new TypeError("stream() expects the SQL as a string");
     checkCommandOptions(options);
@@ -229,28 +240,26 @@ export class Connection implements AsyncDisposable {
     });
     const { session, statements } = lease.live;
     const cached = bound === undefined ? undefined : statements.acquire(sql);
+    const release = () => {
+      cached?.release();
+      lease.release();
+    };
     try {
-      let rows: AsyncGenerator<unknown, void, undefined>;
+      let rows: SessionRows;
       if (cached !== undefined) {
         const statement = await cached.statement;
         checkParamCount(statement, bound!);
-        rows = session.stream(sql, { statement, params: bound! });
+        rows = await session.openRows(sql, { statement, params: bound! });
       } else {
         if (params !== undefined && session.noBackslashEscapes !== link.noBackslashEscapes) {
           text = this.#format(sql, params, session.noBackslashEscapes);
         }
-        rows = session.stream(text);
+        rows = await session.openRows(text);
       }
-      for await (const row of rows) {
-        if (lease.interruption) throw lease.interruption;
-        yield row as Row;
-      }
-      if (lease.interruption) throw lease.interruption;
+      return { rows, interruption: () => lease.interruption, release };
     } catch (error) {
+      release();
       throw lease.interruption ?? error;
-    } finally {
-      cached?.release();
-      lease.release();
     }
   }
 

@@ -14,13 +14,17 @@ import {
   decodeErr,
   decodeOk,
 } from "../protocol/results.ts";
-import { binaryRowParser, type RowParser, textRowParser } from "../protocol/rows.ts";
-import type { ValueOptions } from "../protocol/values.ts";
+import { binaryRowRangeParser, type RangeRowParser, textRowRangeParser } from "../protocol/rows.ts";
+import { useNativeUtf8, type ValueOptions } from "../protocol/values.ts";
+import { nativeUtf8 } from "../runtime/text.ts";
 import type { PacketChannel } from "./channel.ts";
 import { ColumnCache } from "./column-cache.ts";
 import { answerLocalInfile, type InfileHandler } from "./infile.ts";
 import { makeResult, type QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
+
+// Values decode through the runtime's own UTF-8 decoder where it has one (same strings, faster).
+useNativeUtf8(nativeUtf8);
 
 /** What reading a response needs to know about the session. */
 export interface ResponseContext {
@@ -45,18 +49,21 @@ function terminatorOutcome(p: Uint8Array, caps: number) {
   return { ...decodeEof(p), affectedRows: 0, insertId: 0, info: "" };
 }
 
-/** True for the packet that ends a row stream (EOF, or OK with a 0xFE header). */
-function isTerminator(p: Uint8Array): boolean {
-  return p[0] === 0xfe && p.length < 0xffffff;
-}
-
 /** Reads `count` column definitions and, before CLIENT_DEPRECATE_EOF, the EOF after them. */
 export async function readColumns(ctx: ResponseContext, count: number): Promise<ColumnDefinition[]> {
   const packets: Uint8Array[] = new Array(count);
+  // Column definitions usually arrive together: they are taken from the buffer without a promise
+  // each, as views. A view is only valid until the next read from the socket, so the views taken so
+  // far are copied just before one; when none is needed, nothing is copied (the column cache keeps
+  // copies of the packets it has not seen).
+  let copied = 0;
   for (let i = 0; i < count; i++) {
-    // Column definitions usually arrive together: take them from the buffer without a promise each.
-    // Each is copied: a buffered payload is only valid until the next read from the socket.
-    packets[i] = (ctx.channel.tryRead() ?? await ctx.channel.read()).slice();
+    let packet = ctx.channel.tryRead();
+    if (packet === undefined) {
+      for (; copied < i; copied++) packets[copied] = packets[copied].slice();
+      packet = await ctx.channel.read();
+    }
+    packets[i] = packet;
   }
   const fields = ctx.columns.fields(packets, (p) => decodeColumnDefinition(p, ctx.extendedTypes));
   if ((ctx.capabilities & Capability.DEPRECATE_EOF) === 0 && count > 0) {
@@ -104,14 +111,14 @@ async function readHead(
   return { fields: await readColumns(ctx, decodeColumnCount(first)) };
 }
 
-function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RowParser {
+function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RangeRowParser {
   return ctx.columns.parser(
     fields,
     binary,
     () =>
       binary
-        ? binaryRowParser(fields, ctx.values, ctx.rowsAsArray)
-        : textRowParser(fields, ctx.values, ctx.rowsAsArray),
+        ? binaryRowRangeParser(fields, ctx.values, ctx.rowsAsArray)
+        : textRowRangeParser(fields, ctx.values, ctx.rowsAsArray),
   );
 }
 
@@ -123,22 +130,30 @@ async function readRows(
   sql: string,
 ): Promise<QueryResult<unknown>> {
   const channel = ctx.channel;
+  const packets = channel.decoder;
   const parse = rowParser(ctx, fields, binary);
   const rows: unknown[] = [];
   for (;;) {
-    let p: Uint8Array | undefined;
-    while ((p = channel.tryRead()) !== undefined) {
-      if (isTerminator(p)) {
-        const outcome = terminatorOutcome(p, ctx.capabilities);
+    // Rows are parsed where they lie in the receive buffer: no view or object per packet.
+    while (channel.tryReadRange()) {
+      const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
+      const first = end > start ? b[start] : -1;
+      if (first === 0xfe && end - start < 0xffffff) {
+        const outcome = terminatorOutcome(b.subarray(start, end), ctx.capabilities);
         ctx.onStatus(outcome.statusFlags);
         return makeResult(rows, fields, outcome);
       }
-      if (p[0] === 0xff) throw serverError(decodeErr(p), ctx.flavor, sql);
-      rows.push(parse(p));
+      if (first === 0xff) throw serverError(decodeErr(b.subarray(start, end)), ctx.flavor, sql);
+      rows.push(parse(b, start, end));
     }
     await channel.fill();
   }
 }
+
+/** What `RowCursor.nextBuffered` returns when no whole packet is buffered: call `fill()`. */
+export const NEED_MORE: unique symbol = Symbol("need more bytes");
+/** What `RowCursor.nextBuffered` returns at the end of the rows: call `finish()`. */
+export const END_OF_ROWS: unique symbol = Symbol("end of rows");
 
 /** Reads a whole response: every result, in order; the first is returned with all in `results`. */
 export async function readResponse(
@@ -167,13 +182,15 @@ export class RowCursor {
   private readonly ctx: ResponseContext;
   private readonly sql: string;
   private readonly binary: boolean;
-  private parse: RowParser | undefined;
+  private parse: RangeRowParser | undefined;
   /** Column definitions of the first result set (empty for a statement without rows). */
   fields: ColumnDefinition[] = [];
   /** True once the whole response has been read. */
   finished = false;
   /** Set by `drain`: rows are read but not decoded. */
   private skipping = false;
+  /** The status flags of the rows' terminator, once it was read. */
+  private ended: number | undefined;
 
   private constructor(ctx: ResponseContext, sql: string, binary: boolean) {
     this.ctx = ctx;
@@ -204,27 +221,50 @@ export class RowCursor {
     this.finished = true;
   }
 
+  /**
+   * The next row if its packet is already buffered, with no promise: the row, `NEED_MORE` (await
+   * `fill()`, then ask again) or `END_OF_ROWS` (await `finish()`: the result set is done).
+   */
+  nextBuffered(): unknown {
+    if (this.finished || this.parse === undefined || this.ended !== undefined) return END_OF_ROWS;
+    const channel = this.ctx.channel;
+    if (!channel.tryReadRange()) return NEED_MORE;
+    const packets = channel.decoder;
+    const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
+    const first = end > start ? b[start] : -1;
+    if (first === 0xfe && end - start < 0xffffff) {
+      const outcome = terminatorOutcome(b.subarray(start, end), this.ctx.capabilities);
+      this.ctx.onStatus(outcome.statusFlags);
+      this.ended = outcome.statusFlags;
+      return END_OF_ROWS;
+    }
+    if (first === 0xff) {
+      this.finished = true;
+      throw serverError(decodeErr(b.subarray(start, end)), this.ctx.flavor, this.sql);
+    }
+    return this.skipping ? true : this.parse(b, start, end);
+  }
+
+  /** Reads more bytes from the socket (after `NEED_MORE`). */
+  fill(): Promise<void> {
+    return this.ctx.channel.fill();
+  }
+
+  /** After `END_OF_ROWS`: reads and discards any further results of the response. */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    await this.finishWith(this.ended ?? 0);
+  }
+
   /** The next row, or `undefined` when the result set is done. */
   async next(): Promise<unknown> {
-    if (this.finished || this.parse === undefined) return undefined;
-    const channel = this.ctx.channel;
     for (;;) {
-      const p = channel.tryRead();
-      if (p === undefined) {
-        await channel.fill();
-        continue;
-      }
-      if (isTerminator(p)) {
-        const outcome = terminatorOutcome(p, this.ctx.capabilities);
-        this.ctx.onStatus(outcome.statusFlags);
-        await this.finishWith(outcome.statusFlags);
+      const row = this.nextBuffered();
+      if (row === NEED_MORE) await this.fill();
+      else if (row === END_OF_ROWS) {
+        await this.finish();
         return undefined;
-      }
-      if (p[0] === 0xff) {
-        this.finished = true;
-        throw serverError(decodeErr(p), this.ctx.flavor, this.sql);
-      }
-      return this.skipping ? true : this.parse(p);
+      } else return row;
     }
   }
 
