@@ -16,8 +16,8 @@
  *
  * or just `node bench/floor.ts`, which starts its own throwaway server and loads bench_large.
  */
+import { runMariadbCli, startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
 import { connect } from "../mod.ts";
-import { runMariadbCli, startThrowawayServer, type ThrowawayServer } from "../src/cli/throwaway-server.ts";
 import { Link } from "../src/client/link.ts";
 import { resolveClientOptions } from "../src/client/options.ts";
 import { Command } from "../src/protocol/constants.ts";

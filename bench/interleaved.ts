@@ -7,7 +7,7 @@
  *   node bench/interleaved.ts            # starts a throwaway server
  *   MYWIRE_BENCH_URL=mysql://root:pw@127.0.0.1:3306/ node bench/interleaved.ts
  */
-import { startThrowawayServer, type ThrowawayServer } from "../src/cli/throwaway-server.ts";
+import { startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
 import mariadbDriver from "./drivers/mariadb.ts";
 import mysql2Driver from "./drivers/mysql2.ts";
 import mywireDriver from "./drivers/mywire.ts";
