@@ -18,8 +18,8 @@
  */
 import { runMariadbCli, startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
 import { connect } from "../mod.ts";
-import { Link } from "../src/client/link.ts";
 import { resolveClientOptions } from "../src/client/options.ts";
+import { ReconnectingQueue } from "../src/client/reconnecting-queue.ts";
 import { Command } from "../src/protocol/constants.ts";
 import { decodeColumnDefinition } from "../src/protocol/results.ts";
 import { binaryRowParser, type RowParser, textRowParser } from "../src/protocol/rows.ts";
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       database: "bench",
       ssl: "disabled" as const,
     };
-    const link = new Link(resolveClientOptions(options));
+    const link = new ReconnectingQueue(resolveClientOptions(options));
     await link.start();
     const session = link.session!;
 
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       }));
     // The socket round read the bytes behind the channel's back: start over on a new session.
     link.destroy();
-    const link2 = new Link(resolveClientOptions(options));
+    const link2 = new ReconnectingQueue(resolveClientOptions(options));
     await link2.start();
     const session2 = link2.session!;
     await rounds("framing: packets, no decoding", LARGE_ROWS, () =>

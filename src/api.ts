@@ -76,7 +76,7 @@ export type {
   Negotiated,
   QueryPlan,
   ResultPlan,
-  SessionLink,
+  SessionInit,
 } from "./pipeline/plans.ts";
 export {
   type AuthInfo,
