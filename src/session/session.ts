@@ -8,6 +8,7 @@ import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { encodeUtf8, Reader } from "../protocol/bytes.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
 import { leavesSessionUsable, MysqlError, ProtocolError } from "../protocol/errors.ts";
+import { ResponseGrammar } from "../protocol/response-grammar.ts";
 import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
 import {
   binaryFixedLength,
@@ -445,9 +446,11 @@ function readBinary(ctx: ResponseContext, sql: string): Promise<QueryResult<unkn
 async function readPrepared(ctx: ResponseContext, sql: string): Promise<PreparedStatement> {
   const first = await ctx.channel.read();
   if (first[0] === 0xff) throw serverError(decodeErr(first), ctx.flavor, sql);
+  const grammar = new ResponseGrammar("prepare", ctx.capabilities);
+  grammar.push(first);
   const ok = decodePrepareOk(first);
-  const params = await readColumns(ctx, ok.paramCount);
-  const columns = await readColumns(ctx, ok.columnCount);
+  const params = await readColumns(ctx, ok.paramCount, grammar);
+  const columns = await readColumns(ctx, ok.columnCount, grammar);
   return { id: ok.statementId, sql, params, columns };
 }
 
