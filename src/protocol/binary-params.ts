@@ -3,6 +3,11 @@
  * integral numbers as LONGLONG (so `LIMIT ?` works), other numbers as DOUBLE, bigint as LONGLONG
  * (unsigned above 2^63-1), booleans as TINY, strings as VAR_STRING, Uint8Array as BLOB, Date as
  * DATETIME in the connection's time zone, null/undefined as NULL, other objects as JSON text.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_execute.html
+ * https://mariadb.com/kb/en/com_stmt_execute/
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_binary_resultset.html (Binary Protocol Value: the layout of each type)
  */
 import { encodeUtf8, Writer } from "./bytes.ts";
 import { ColumnType } from "./constants.ts";

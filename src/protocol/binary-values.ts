@@ -3,6 +3,10 @@
  * JS type and value as the text decoder of values.ts for the same column and options: numbers and
  * temporals are converted here, everything length-prefixed (strings, DECIMAL, BIT, JSON, blobs) is
  * handed to the text decoder, whose input is the same bytes in both protocols.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_binary_resultset.html (Binary Protocol Resultset Row and Binary Protocol Value)
+ * https://mariadb.com/kb/en/resultset-row/#binary-resultset-row
  */
 import { ColumnFlag, ColumnType } from "./constants.ts";
 import type { ColumnDefinition } from "./results.ts";

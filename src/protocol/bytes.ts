@@ -2,6 +2,11 @@
  * Reader and Writer over Uint8Array: fixed-width little-endian integers, length-encoded integers
  * and strings, NUL-terminated strings. Pure: no I/O. Every read is bounds-checked and throws
  * `ProtocolError("truncated")` instead of reading past the end.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_data_types.html
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.4/page_protocol_basic_dt_integers.html
+ * https://mariadb.com/kb/en/protocol-data-types
  */
 import { ProtocolError } from "./errors.ts";
 

@@ -3,6 +3,10 @@
  * CLIENT_COMPRESS, the ordinary packet stream is carried inside compressed packets, each with a
  * 7-byte header: 3-byte compressed length, 1-byte compressed sequence id, 3-byte length before
  * compression (0: the payload was sent as is). Payloads are zlib streams. Pure: bytes in, bytes out.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_compression.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_compression_packet.html
  */
 import { unzlibSync, zlibSync } from "fflate";
 import { MAX_PAYLOAD } from "./constants.ts";

@@ -2,6 +2,9 @@
  * Packet framing (MySQL "MySQL Packets"): a 3-byte little-endian payload length and a 1-byte
  * sequence id before each payload. Payloads of 2^24-1 bytes or more are split into several physical
  * packets, the last one shorter than 2^24-1 (possibly empty). Pure: bytes in, packets out.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_basic_packets.html
  */
 import { MAX_PAYLOAD } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";

@@ -2,6 +2,10 @@
  * Row parsers for text-protocol result sets. A parser is built once per result set from the column
  * definitions: an array of value decoders, one per column, so decoding a row is a loop with no
  * per-value type dispatch (and no eval: Cloudflare Workers forbid it).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_row.html
+ * https://mariadb.com/kb/en/resultset-row/
  */
 import { binaryColumnReader } from "./binary-values.ts";
 import { ProtocolError } from "./errors.ts";

@@ -1,6 +1,10 @@
 /**
  * Binlog event checksums: CRC-32 (ISO-HDLC, zlib's crc32) over the whole event but its last four
  * bytes, which hold the checksum little-endian (`binlog_checksum=CRC32`).
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/format_description_event/ (the checksum algorithm byte and the CRC32 after it)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header (with CRC32 the event length counts 4 more bytes)
  */
 
 /** `binlog_checksum` algorithms as the FORMAT_DESCRIPTION event names them. */

@@ -9,6 +9,11 @@
  * big-endian bytes; CHAR/VARCHAR a 1- or 2-byte length then bytes (CHAR without its trailing pad:
  * BINARY(n) is padded back with zero bytes); BLOB/TEXT/JSON/GEOMETRY/VECTOR a length of 1-4 bytes
  * then bytes; ENUM an index of 1-2 bytes; SET a bitmask of 1-8 bytes.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1 (Column Data Formats)
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Table__map__event.html (the column metadata)
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.40/field__types_8h.html
  */
 import { ColumnType } from "../constants.ts";
 import { ProtocolError } from "../errors.ts";

@@ -2,6 +2,11 @@
  * Events about the binlog itself rather than the data: ROTATE, STOP, HEARTBEAT (v1 and v2),
  * MariaDB's BINLOG_CHECKPOINT, and the transaction ends XID and XA_PREPARE. Each decoder reads an
  * event body (a Reader over the bytes after the header, checksum excluded); each encoder writes one.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html (ROTATE_EVENT, STOP_EVENT, XID_EVENT, HEARTBEAT)
+ * https://mariadb.com/kb/en/replication-protocol (ROTATE, HEARTBEAT_LOG_EVENT, BINLOG_CHECKPOINT_EVENT, XID_EVENT)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/fake-rotate_event
  */
 import { Reader, Writer } from "../bytes.ts";
 import type {

@@ -3,6 +3,10 @@
  * events back to back, each at the position its header's predecessor pointed to. `readBinlogFile`
  * decodes them lazily, one event per step. A file that ends inside an event ends the iteration with
  * a ProtocolError naming the position, after every complete event before it.
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/binlog-events/ (Log File Structure: the magic, then events)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header
  */
 import { ProtocolError } from "../errors.ts";
 import { BinlogDecoder, type BinlogDecoderOptions } from "./decoder.ts";

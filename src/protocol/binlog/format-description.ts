@@ -3,6 +3,12 @@
  * server wrote it, the length of the post-header of each event type, and (from MySQL 5.6.1 and
  * MariaDB 5.3 on) the checksum algorithm of the events after it. The FORMAT_DESCRIPTION itself
  * ends with the algorithm byte and a checksum (when the algorithm is CRC32). Encoder and decoder.
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/format_description_event/
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/format_description_event
+ * https://dev.mysql.com/doc/dev/mysql-server/9.2.0/classmysql_1_1binlog_1_1event_1_1Format__description__event-members.html
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html (FORMAT_DESCRIPTION_EVENT)
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

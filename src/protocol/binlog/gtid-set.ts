@@ -4,6 +4,11 @@
  * its 16-byte UUID, [tag,] number of intervals and each interval as [start, end) in 8-byte
  * integers; the tagged form, MySQL 8.3+, marks the count with a format byte). MariaDB's GTID
  * positions as text (`domain-server-sequence`, comma separated).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_binlog_dump_gtid.html (the binary GTID set)
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Gtid__event.html
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/fake-gtid_list-event (MariaDB's GTID positions)
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

@@ -4,6 +4,11 @@
  * versions), GTID_TAGGED_LOG_EVENT (8.3+: the same fields in the serialization library's format, with
  * a tag) and PREVIOUS_GTIDS_LOG_EVENT. MariaDB: GTID_EVENT (sequence number, domain, flags, commit
  * id, XA and extra flags) and GTID_LIST_EVENT. Decoders read an event body (checksum excluded).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Gtid__event.html
+ * http://kb-mirror.mariadb.com/kb/en/library/server-client-software/client-libraries/clientserver-protocol/replication-protocol/gtid_event (mirror)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/fake-gtid_list-event
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

@@ -1,6 +1,11 @@
 /**
  * The binlog v4 event header (19 bytes, "Binlog Event header" of the MySQL replication protocol) and
  * the 4-byte magic that starts a binlog file. Encoder and decoder.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html (Binlog Event header)
+ * https://mariadb.com/kb/en/binlog-events/ (the 4-byte magic)
  */
 import { Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

@@ -3,6 +3,10 @@
  * compressed binlog events (`log_bin_compress`), which hold zlib streams. The output size is known
  * in advance (MariaDB writes it), so the output is bounded by it: a stream that would inflate beyond
  * it, or ends short of it, is a ProtocolError, as is any malformed stream.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1 (the compressed record of *_COMPRESSED_EVENT_V1)
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_compression_packet.html (zlib: RFC 1951 deflate in RFC 1950)
  */
 import { ProtocolError } from "../errors.ts";
 

@@ -9,6 +9,9 @@
  *
  * `jsonText` writes a value back as MySQL prints JSON (`{"a": 1, "b": [true, null]}`), for the
  * `jsonParse: false` option.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/json__binary_8h.html
  */
 import { utf8 } from "../bytes.ts";
 import { ColumnType } from "../constants.ts";

@@ -5,6 +5,11 @@
  * database name and a NUL, and the statement. Also MariaDB's compressed-record format, shared with
  * compressed rows events: a header byte (0x80 | bytes of length), the uncompressed length
  * big-endian, then a zlib stream.
+ *
+ * Pages:
+ * http://kb-mirror.mariadb.com/kb/en/query_event (MariaDB knowledge base mirror)
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html (QUERY_EVENT)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1 (MariaDB's compressed-record header)
  */
 import { Reader, utf8, Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

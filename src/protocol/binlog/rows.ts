@@ -5,6 +5,11 @@
  * count, a bitmap of the columns in the image (two for updates: before and after), then the rows:
  * per image a NULL bitmap over the columns present and their values. Columns not in an image are
  * absent from the row object (MINIMAL and NOBLOB row images), not null.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Rows__event.html
+ * https://mariadb.com/kb/en/library/rows_event_v1/
  */
 import { Reader } from "../bytes.ts";
 import { ColumnType } from "../constants.ts";

@@ -4,6 +4,9 @@
  * first byte, plus one, is the byte count; the value is the little-endian bytes shifted right by
  * that count; a first byte of 0xFF is followed by the 8 bytes of the value as they are. Signed
  * values are zigzag-coded (sign in the lowest bit).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/variable__length__integers_8h.html
  */
 import type { Reader, Writer } from "../bytes.ts";
 

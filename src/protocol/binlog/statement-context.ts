@@ -2,6 +2,12 @@
  * Events that carry the context of a statement: INTVAR (LAST_INSERT_ID / INSERT_ID), RAND (seeds),
  * USER_VAR (a user variable's value), and the statement text logged beside row events: MySQL's
  * ROWS_QUERY and MariaDB's ANNOTATE_ROWS. Decoders read an event body (checksum excluded).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html (INTVAR_EVENT, RAND_EVENT, USER_VAR_EVENT)
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.7/classmysql_1_1binlog_1_1event_1_1Rows__query__event.html
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/annotate_rows_event
+ * https://mariadb.com/kb/en/annotate_rows_log_event
  */
 import { type Reader, utf8 } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

@@ -8,6 +8,11 @@
  * Columns come out as `TableColumn`s with the real type (ENUM and SET are logged as STRING, their
  * real type in the metadata) and whatever the optional metadata says of them; `mergeColumnInfo`
  * fills in the rest from elsewhere (information_schema) without overriding what the event says.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Table__map__event.html
+ * http://kb-mirror.mariadb.com/kb/en/table_map_event (MariaDB knowledge base mirror)
+ * https://mariadb.com/kb/en/table_map_event/+r/63991 (an older revision with a hex example)
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ColumnType } from "../constants.ts";

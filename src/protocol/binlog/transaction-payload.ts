@@ -4,6 +4,10 @@
  * length-encoded integers (1 payload size, 2 compression type: 0 zstd, 255 none, 3 uncompressed
  * size), ended by type 0; the payload follows. Uncompressed, it is a sequence of complete events
  * without checksums. zstd is decompressed by fzstd (pure JavaScript).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.4/classmysql_1_1binlog_1_1event_1_1Transaction__payload__event.html
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.41/classbinary__log_1_1codecs_1_1binary_1_1Transaction__payload.html (the on-the-wire fields)
  */
 import { decompress } from "fzstd";
 import { Reader } from "../bytes.ts";
