@@ -102,18 +102,19 @@ export function decodeFormatDescription(
   end: number,
 ): EventBody<FormatDescriptionEvent> {
   const r = new Reader(bytes, start, end);
-  const binlogVersion = r.u16();
-  const versionBytes = r.bytesView(50);
+  const binlogVersion = r.u16(); // 2 bytes: binlog version (4)
+  const versionBytes = r.bytesView(50); // 50 bytes: server version, NUL-padded
   const nul = versionBytes.indexOf(0);
   const serverVersion = new TextDecoder().decode(nul < 0 ? versionBytes : versionBytes.subarray(0, nul));
-  const createTimestamp = r.u32();
-  const headerLength = r.u8();
+  const createTimestamp = r.u32(); // 4 bytes: create timestamp
+  const headerLength = r.u8(); // 1 byte: event header length (19)
   if (binlogVersion !== 4 || headerLength < EVENT_HEADER_LENGTH) {
     throw new ProtocolError(
       "unsupported",
       `binlog version ${binlogVersion} with ${headerLength}-byte headers: only version 4 (MySQL 5.0+) is supported`,
     );
   }
+  // then 1 byte per event type: post-header lengths; 1 byte: checksum algorithm; 4 bytes: its CRC32
   let checksumAlgorithm: number = ChecksumAlgorithm.UNDEFINED;
   let postEnd = end;
   if (hasChecksumAlgorithm(serverVersion) && end - r.pos >= 1 + CHECKSUM_LENGTH) {
@@ -147,13 +148,15 @@ export function encodeFormatDescription(
     readonly flags?: number;
   } = {},
 ): Uint8Array {
-  const body = new Writer(128).u16(4);
+  const body = new Writer(128).u16(4); // 2 bytes: binlog version
   const version = new Uint8Array(50);
   version.set(new TextEncoder().encode(fields.serverVersion).subarray(0, 49));
+  // 50 bytes server version, 4 bytes create timestamp, 1 byte header length
   body.bytes(version).u32(fields.createTimestamp ?? 0).u8(EVENT_HEADER_LENGTH);
+  // 1 byte per event type: post-header lengths
   body.bytes(fields.postHeaderLengths ?? defaultBinlogFormat.postHeaderLengths);
   const algorithm = fields.checksumAlgorithm ?? ChecksumAlgorithm.OFF;
-  body.u8(algorithm);
+  body.u8(algorithm); // 1 byte: checksum algorithm (the 4-byte CRC32 follows)
   const payload = body.finish();
   const size = EVENT_HEADER_LENGTH + payload.length + CHECKSUM_LENGTH;
   const out = new Uint8Array(size);

@@ -212,19 +212,20 @@ export function decodeTableMap(
   postHeaderLength: number,
   mariadb = false,
 ): EventBody<TableMapEvent> {
+  // 6 bytes: table id (4 in MySQL 5.1.3 and older)
   const tableId = postHeaderLength === 6 ? r.u32() : r.u48();
-  r.skip(2); // flags
-  const schema = r.string(r.u8());
-  r.skip(1);
-  const table = r.string(r.u8());
-  r.skip(1);
-  const count = r.lenenc();
+  r.skip(2); // 2 bytes: flags
+  const schema = r.string(r.u8()); // 1 byte: schema name length, then the name
+  r.skip(1); // 1 byte: its NUL
+  const table = r.string(r.u8()); // 1 byte: table name length, then the name
+  r.skip(1); // 1 byte: its NUL
+  const count = r.lenenc(); // lenenc: column count
   if (count > r.remaining) throw new ProtocolError("truncated", `TABLE_MAP of ${count} columns truncated`);
-  const types = r.bytesView(count);
-  const metaLength = r.lenenc();
+  const types = r.bytesView(count); // 1 byte per column: type
+  const metaLength = r.lenenc(); // lenenc: metadata block length
   const meta = new Reader(r.bytes, r.pos, r.pos + metaLength);
   r.skip(metaLength);
-  const nullBits = r.bytesView((count + 7) >> 3);
+  const nullBits = r.bytesView((count + 7) >> 3); // (count + 7) / 8 bytes: nullable bitmap
   const columns: {
     -readonly [K in keyof TableColumn]: TableColumn[K];
   }[] = [];
@@ -261,8 +262,8 @@ export function decodeTableMap(
   let enumLists: Uint8Array[][] | undefined;
   let setLists: Uint8Array[][] | undefined;
   while (r.remaining > 0) {
-    const fieldType = r.u8();
-    const value = r.lenencBytes();
+    const fieldType = r.u8(); // 1 byte: optional metadata field type
+    const value = r.lenencBytes(); // lenenc: length, then the value
     switch (fieldType) {
       case OptionalMetadata.SIGNEDNESS: {
         const numeric = kinds((c) => isNumeric(c.type));
