@@ -92,6 +92,7 @@ function metadataBytes(type: number): number {
     case ColumnType.TIME2:
     case ColumnType.DATETIME2:
     case ColumnType.TIMESTAMP2:
+      // 1 byte: size (FLOAT/DOUBLE), length bytes (BLOB family, JSON, GEOMETRY, VECTOR) or fsp (temporal)
       return 1;
     case ColumnType.VARCHAR:
     case ColumnType.BIT:
@@ -100,6 +101,7 @@ function metadataBytes(type: number): number {
     case ColumnType.VAR_STRING:
     case ColumnType.ENUM:
     case ColumnType.SET:
+      // 2 bytes: max length (VARCHAR), bits/bytes (BIT), precision/scale (NEWDECIMAL), real type/length (STRING)
       return 2;
   }
   return 0;
@@ -234,10 +236,10 @@ export function decodeTableMap(
     let metadata = 0;
     switch (metadataBytes(binlogType)) {
       case 1:
-        metadata = meta.u8();
+        metadata = meta.u8(); // 1 byte
         break;
       case 2:
-        metadata = meta.u16();
+        metadata = meta.u16(); // 2 bytes
         break;
     }
     if (binlogType === ColumnType.TYPED_ARRAY) {
