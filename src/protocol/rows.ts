@@ -97,14 +97,15 @@ let afterLength = 0;
 function lengthAt(p: Uint8Array, pos: number, end: number, column: number, name: string): number {
   if (pos >= end) throw truncated(column, name);
   const first = p[pos];
-  if (first < 0xfb) {
+  if (first < 0xfb) { // < 0xFB: 1-byte length
     afterLength = pos + 1;
     return first;
   }
-  if (first === 0xfb) {
+  if (first === 0xfb) { // 0xFB: NULL
     afterLength = pos + 1;
     return -1;
   }
+  // 0xFC + 2 bytes, 0xFD + 3 bytes, 0xFE + 8 bytes
   const width = first === 0xfc ? 2 : first === 0xfd ? 3 : first === 0xfe ? 8 : 0;
   if (width === 0) {
     throw new ProtocolError("malformed", `invalid value length prefix 0xff in column ${column}`);
