@@ -2,6 +2,9 @@
  * Packet framing (MySQL "MySQL Packets"): a 3-byte little-endian payload length and a 1-byte
  * sequence id before each payload. Payloads of 2^24-1 bytes or more are split into several physical
  * packets, the last one shorter than 2^24-1 (possibly empty). Pure: bytes in, packets out.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_basic_packets.html
  */
 import { MAX_PAYLOAD } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
@@ -14,11 +17,11 @@ export function encodePacket(payload: Uint8Array, seq: number): Uint8Array {
   let dst = 0;
   for (let i = 0; i < frames; i++) {
     const n = Math.min(MAX_PAYLOAD, payload.length - src);
-    out[dst] = n & 0xff;
+    out[dst] = n & 0xff; // 3 bytes: payload length
     out[dst + 1] = (n >> 8) & 0xff;
     out[dst + 2] = (n >> 16) & 0xff;
-    out[dst + 3] = (seq + i) & 0xff;
-    out.set(payload.subarray(src, src + n), dst + 4);
+    out[dst + 3] = (seq + i) & 0xff; // 1 byte: sequence id
+    out.set(payload.subarray(src, src + n), dst + 4); // payload_length bytes: payload
     src += n;
     dst += n + 4;
   }
@@ -129,8 +132,8 @@ export class PacketDecoder {
       const b = this.buf, s = this.start;
       const avail = this.end - s;
       if (avail < 4) return false;
-      const length = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16);
-      const seq = b[s + 3];
+      const length = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16); // 3 bytes: payload length
+      const seq = b[s + 3]; // 1 byte: sequence id
       if (this.partsLength + length > this.maxPacketSize) {
         throw new ProtocolError(
           "oversized",

@@ -2,6 +2,10 @@
  * Row parsers for text-protocol result sets. A parser is built once per result set from the column
  * definitions: an array of value decoders, one per column, so decoding a row is a loop with no
  * per-value type dispatch (and no eval: Cloudflare Workers forbid it).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_row.html
+ * https://mariadb.com/kb/en/resultset-row/
  */
 import { binaryColumnReader } from "./binary-values.ts";
 import { ProtocolError } from "./errors.ts";
@@ -93,14 +97,15 @@ let afterLength = 0;
 function lengthAt(p: Uint8Array, pos: number, end: number, column: number, name: string): number {
   if (pos >= end) throw truncated(column, name);
   const first = p[pos];
-  if (first < 0xfb) {
+  if (first < 0xfb) { // < 0xFB: 1-byte length
     afterLength = pos + 1;
     return first;
   }
-  if (first === 0xfb) {
+  if (first === 0xfb) { // 0xFB: NULL
     afterLength = pos + 1;
     return -1;
   }
+  // 0xFC + 2 bytes, 0xFD + 3 bytes, 0xFE + 8 bytes
   const width = first === 0xfc ? 2 : first === 0xfd ? 3 : first === 0xfe ? 8 : 0;
   if (width === 0) {
     throw new ProtocolError("malformed", `invalid value length prefix 0xff in column ${column}`);

@@ -13,6 +13,11 @@
  *
  * The helpers in the middle section (options, dates, integers, bits, charsets) are shared with the
  * binary-protocol decoders, which build the same JS values from binary fields.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_row.html
+ * https://mariadb.com/kb/en/resultset-row/
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.40/field__types_8h.html
  */
 import { collationCharset } from "./collations.ts";
 import { Charset, ColumnType } from "./constants.ts";
