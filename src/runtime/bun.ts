@@ -21,8 +21,8 @@
  * Limit: a pending `Bun.connect` cannot be cancelled; on timeout the caller gets ETIMEDOUT at once and
  * the late connection, if it ever comes, is closed.
  */
+import { SocketState } from "./socket-state.ts";
 import {
-  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
@@ -98,8 +98,7 @@ interface PendingWrite {
 const QUEUE_LIMIT = 64 * 1024;
 
 /** One Bun socket (plain or TLS), read on demand. */
-class BunSocket implements Socket {
-  readonly remote: string;
+class BunSocket extends SocketState implements Socket {
   private readonly host: string | undefined;
   private readonly isTls: boolean;
   private handle: BunTcpSocket | undefined;
@@ -109,12 +108,8 @@ class BunSocket implements Socket {
   private pendingRead: { resolve(v: Uint8Array | null): void; reject(e: Error): void } | null = null;
   private readonly writes: PendingWrite[] = [];
   private paused = false;
-  private ended = false;
-  private closed = false;
   /** close() was called while writes were queued: end the socket once they are out. */
   private closing = false;
-  private upgraded = false;
-  private failure: ConnectionError | undefined;
 
   /** Callbacks for Bun.connect / upgradeTLS (Bun.listen shares one set and dispatches by `data`). */
   readonly handlers: BunHandlers = {
@@ -127,7 +122,7 @@ class BunSocket implements Socket {
   };
 
   constructor(remote: string, host: string | undefined, isTls: boolean) {
-    this.remote = remote;
+    super(remote);
     this.host = host;
     this.isTls = isTls;
   }
@@ -150,10 +145,6 @@ class BunSocket implements Socket {
       this.paused = false;
       this.handle.resume();
     }
-  }
-
-  private closedError(): ConnectionError {
-    return closedSocketError(this.remote);
   }
 
   private wrapError(err: BunError | undefined): ConnectionError {
