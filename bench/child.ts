@@ -29,6 +29,10 @@ export interface ChildResult {
   baselineRss?: number;
   /** Peak resident set size of the whole process (VmHWM), in bytes. */
   peakRss?: number;
+  /** Milliseconds spent in garbage collection during the workload (Node only: its `gc` performance entries). */
+  gcMs?: number;
+  /** Wall time of the workload (warm-up and rounds), ms: what `gcMs` is a share of. */
+  workloadMs?: number;
   /** The JS type of each column of one result row (constructor name for objects), to compare drivers. */
   types?: Record<string, string>;
   notes: string[];
@@ -98,7 +102,11 @@ async function main(): Promise<void> {
     try {
       result.notes.push(...relevantNotes(conn.notes, workload.id));
       result.baselineRss = memory().rss;
+      const gc = await gcMeter();
+      const started = performance.now();
       const { rounds, sample } = await workload.run(conn, { ...defaultTiming, ...job.timing });
+      result.workloadMs = Math.round(performance.now() - started);
+      result.gcMs = gc?.stop();
       result.rounds = rounds;
       if (sample && typeof sample === "object") result.types = typesOf(sample as Record<string, unknown>);
     } finally {
@@ -116,6 +124,31 @@ async function main(): Promise<void> {
   }
   result.peakRss = memory().peak;
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Sums the durations of the runtime's `gc` performance entries until `stop()`: Node reports one per
+ * collection; Deno and Bun report none (then `undefined`, and the report shows no GC time).
+ */
+async function gcMeter(): Promise<{ stop(): number | undefined } | undefined> {
+  if (runtimeInfo().runtime !== "node") return undefined;
+  try {
+    const { PerformanceObserver } = await import("node:perf_hooks");
+    let total = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) total += entry.duration;
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    return {
+      stop() {
+        for (const entry of observer.takeRecords()) total += entry.duration;
+        observer.disconnect();
+        return Math.round(total);
+      },
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 function typesOf(row: Record<string, unknown>): Record<string, string> {

@@ -20,9 +20,14 @@ import { connect, createPipeline, definePlugin, type Plugin, ServerStatus } from
 import { ResultCollector } from "../src/pipeline/collector.ts";
 import { decodeCommand } from "../src/pipeline/command.ts";
 import type { Injection } from "../src/pipeline/queue.ts";
-import { openLink } from "../test/integration/pipeline-link.ts";
+import { openConnection } from "../test/integration/pipeline-connection.ts";
 import type { TestEnv } from "../test/support/env.ts";
-import { DRIVER_CAPS, type Link, PipelineDriver, scriptedLink } from "../test/unit/pipeline-driver.ts";
+import {
+  DRIVER_CAPS,
+  type DriverConnection,
+  PipelineDriver,
+  scriptedConnection,
+} from "../test/unit/pipeline-driver.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -40,7 +45,7 @@ const noop = {
 };
 
 /** SELECT 1 on a link with no pipeline at all: write, collect the response, decode the rows. */
-function plainQuery(link: Link, capabilities: number): () => Promise<unknown> {
+function plainQuery(link: DriverConnection, capabilities: number): () => Promise<unknown> {
   const entry: Injection = {
     id: 0,
     command: decodeCommand(SELECT1),
@@ -76,7 +81,7 @@ async function pipelineCost(plugin: Plugin): Promise<number> {
   const pipeline = createPipeline([plugin])!;
   const driver = new PipelineDriver(
     pipeline.open({ server: { capabilities: DRIVER_CAPS }, statusFlags: () => ServerStatus.AUTOCOMMIT }),
-    async () => scriptedLink(() => ({ _tag: "Ok" }), 0),
+    async () => scriptedConnection(() => ({ _tag: "Ok" }), 0),
   );
   const ps = driver.ps;
   for (let i = 0; i < 20_000; i++) await ps.onQuery(SELECT1);
@@ -116,13 +121,13 @@ async function main(): Promise<void> {
       password: env.root.password,
       ssl: "disabled",
     });
-    const raw = await openLink(env);
+    const raw = await openConnection(env);
     const caps = raw.info.capabilities;
     // With a plugin, the session calls onQuery first and then, the plan being "send the client's
     // command, streamed", runs its usual path: exactly what the wiring adds to a query.
-    const links: Link[] = [];
+    const links: DriverConnection[] = [];
     const withPlugin = async (plugin: Plugin) => {
-      const { link, info } = await openLink(env);
+      const { link, info } = await openConnection(env);
       links.push(link);
       const ps = createPipeline([plugin])!.open({
         server: { capabilities: info.capabilities, mariadbCapabilities: info.mariadbCapabilities },
@@ -143,7 +148,7 @@ async function main(): Promise<void> {
       "Connection.query (the client today)": () => conn.query("SELECT 1"),
       "no pipeline": plain,
       "createPipeline([]) (undefined: same path)": empty === undefined
-        ? plainQuery((await openLink(env)).link, caps)
+        ? plainQuery((await openConnection(env)).link, caps)
         : () => Promise.reject(new Error("not undefined")),
       "1 no-op plugin (plain function)": await withPlugin(noop.plain),
       "1 no-op plugin (async function)": await withPlugin(noop.async),

@@ -33,7 +33,18 @@ const COMPARISONS: readonly {
     runtime: "node",
     peer: "mysql2",
     label: "mywire / mysql2",
-    goal: { ratio: 1.3, workloads: ["mixed", "mixedPrepared", "wide"] },
+    goal: {
+      ratio: 1.3,
+      workloads: [
+        "mixed",
+        "mixedPrepared",
+        "wide",
+        "large",
+        "largeArrays",
+        "largePrepared",
+        "largePreparedArrays",
+      ],
+    },
   },
   {
     runtime: "node",
@@ -45,7 +56,21 @@ const COMPARISONS: readonly {
     runtime: "bun",
     peer: "bunsql",
     label: "mywire / Bun.SQL",
-    goal: { ratio: 1.0, workloads: ["select1", "mixed", "mixedPrepared", "wide", "stream", "insert"] },
+    goal: {
+      ratio: 1.0,
+      workloads: [
+        "select1",
+        "mixed",
+        "mixedPrepared",
+        "wide",
+        "stream",
+        "insert",
+        "large",
+        "largeArrays",
+        "largePrepared",
+        "largePreparedArrays",
+      ],
+    },
   },
 ];
 
@@ -166,7 +191,11 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(
     `Ops per second, higher is better: the median of ${plural(t.rounds, "round")} of ${t.roundMs} ms after `
       + `${t.warmupMs} ms of warm-up for (a) to (d), of ${plural(t.countedRounds, "round")} for (e) `
-      + `(${count(t.streamRows)} rows each) and (f) (${count(t.inserts)} inserts each). Each cell ran in its `
+      + `(${count(t.streamRows)} rows each) and (f) (${count(t.inserts)} inserts each), of `
+      + `${plural(t.largeRounds, "round")} of one query for (g) to (j) (${
+        count(t.largeRows ?? 100_000)
+      } rows). `
+      + "Each cell ran in its "
       + "own process. The ratio columns are mywire / peer on the same runtime (above 1: mywire is faster). "
       + `Run in ${report.seconds} s.`,
   );
@@ -210,9 +239,12 @@ export function renderMarkdown(report: BenchReport): string {
     ));
   }
 
+  const memoryTable = largeMemoryTable(report);
+  if (memoryTable) out.push("", memoryTable);
+
   const goals = goalLines(report);
   if (goals.length) {
-    out.push("", "Goals of issue 3 (benchmark targets, not test assertions):", "", ...goals);
+    out.push("", "Goals of issues 3 and 13 (benchmark targets, not test assertions):", "", ...goals);
   }
 
   const types = typeTable(report);
@@ -232,6 +264,30 @@ export function renderMarkdown(report: BenchReport): string {
   for (const w of report.workloads) out.push(`- (${w.letter}) ${w.description}`);
   out.push("");
   return out.join("\n");
+}
+
+/** Memory and GC of the result-size workloads, (e) and (g) to (j): peak RSS and the GC share of the run. */
+function largeMemoryTable(report: BenchReport): string | undefined {
+  const ids = ["stream", "large", "largeArrays", "largePrepared", "largePreparedArrays"];
+  const shown = report.workloads.filter((w) => ids.includes(w.id));
+  const ran = report.targets.filter((target) =>
+    shown.some((w) => find(report, w.id, target.runtime, target.driver)?.status === "ok")
+  );
+  if (!shown.length || !ran.length) return undefined;
+  const rows = shown.map((w) => [
+    `(${w.letter}) ${w.title}`,
+    ...ran.map((target) => {
+      const r = find(report, w.id, target.runtime, target.driver);
+      if (r?.status !== "ok") return r ? "n/a" : "";
+      const gc = r.gcMs !== undefined && r.workloadMs
+        ? `, GC ${Math.round((100 * r.gcMs) / r.workloadMs)} %`
+        : "";
+      return `${mb(r.peakRss)}${gc}`;
+    }),
+  ]);
+  return "Peak RSS of the process in MB (VmHWM; (g) to (j) hold a whole 100,000-row result), and on Node "
+    + "the share of the workload's wall time spent in garbage collection (`gc` performance entries):\n\n"
+    + table(["workload", ...ran.map((target) => target.label)], rows);
 }
 
 function goalLines(report: BenchReport): string[] {

@@ -8,7 +8,7 @@
  *
  * --quick      short rounds and fewer rows (a smoke test of the harness, not figures to quote)
  * --only       runtime:driver pairs to run (default: all six)
- * --workload   workload letters or ids to run (default: all six)
+ * --workload   workload letters or ids to run (default: all; one alone: --workload g)
  * --cpu-prof   Node children run with `--cpu-prof` and write bench/results/profiles/<driver>-<workload>.cpuprofile;
  *              `node bench/profile.ts <file>` prints the top functions (timings are then not comparable)
  * --out        where to write the report: default bench/results for a full run, bench/results/partial
@@ -57,6 +57,8 @@ const quickTiming: Timing = {
   countedRounds: 1,
   streamRows: 100_000,
   inserts: 1000,
+  largeRounds: 3,
+  largeRows: 20_000,
 };
 
 interface Args {
@@ -282,7 +284,12 @@ async function main(): Promise<void> {
     for (const workloadId of args.workloads) {
       const workload = workloadById(workloadId);
       for (const target of args.targets) {
-        const job: Job = { driver: target.driver, workload: workload.id, settings, timing };
+        const job: Job = {
+          driver: target.driver,
+          workload: workload.id,
+          settings: { ...settings, rowsAsArray: workload.rowsAsArray === true },
+          timing,
+        };
         const t0 = Date.now();
         const result = await runChild(target, job, args.cpuProf);
         const seconds = (Date.now() - t0) / 1000;
@@ -294,7 +301,7 @@ async function main(): Promise<void> {
           ? `n/a (${result.notes.join("; ")})`
           : `FAILED: ${result.error}`;
         log(
-          `(${workload.letter}) ${workload.id.padEnd(13)} ${target.runtime.padEnd(4)} ${
+          `(${workload.letter}) ${workload.id.padEnd(19)} ${target.runtime.padEnd(4)} ${
             target.driver.padEnd(7)
           } `
             + `${figure}  [${seconds.toFixed(1)} s]`,

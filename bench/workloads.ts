@@ -5,7 +5,17 @@
  */
 import type { BenchConnection } from "./drivers/types.ts";
 
-export type WorkloadId = "select1" | "mixed" | "mixedPrepared" | "wide" | "stream" | "insert";
+export type WorkloadId =
+  | "select1"
+  | "mixed"
+  | "mixedPrepared"
+  | "wide"
+  | "stream"
+  | "insert"
+  | "large"
+  | "largeArrays"
+  | "largePrepared"
+  | "largePreparedArrays";
 
 /** How long and how often to measure (the defaults; `--quick` and `--rounds` change them). */
 export interface Timing {
@@ -21,6 +31,10 @@ export interface Timing {
   streamRows: number;
   /** Inserts per round of (f). */
   inserts: number;
+  /** Rounds of the 100,000-row workloads (g) to (j): one query each. */
+  largeRounds: number;
+  /** Fewer rows for (g) to (j) (`--quick`); absent: all 100,000. */
+  largeRows?: number;
 }
 
 export const defaultTiming: Timing = {
@@ -30,10 +44,13 @@ export const defaultTiming: Timing = {
   countedRounds: 3,
   streamRows: 1_000_000,
   inserts: 10_000,
+  largeRounds: 7,
 };
 
 export interface Workload {
   id: WorkloadId;
+  /** The driver is connected with rows as arrays instead of objects (its `rowsAsArray` option). */
+  rowsAsArray?: boolean;
   /** Letter in the issue: a .. f. */
   letter: string;
   title: string;
@@ -58,6 +75,8 @@ export interface WorkloadResult {
 export const MIXED_ROWS = 1000;
 export const WIDE_COLUMNS = 100;
 export const STREAM_ROWS = 1_000_000;
+export const LARGE_ROWS = 100_000;
+export const LARGE_COLUMNS = 10;
 
 const now = () => performance.now();
 
@@ -97,12 +116,43 @@ function rowsOf(result: unknown): unknown[] {
   return result;
 }
 
-function expectRows(result: unknown, count: number, columns: number): void {
+function expectRows(result: unknown, count: number, columns: number, arrays = false): void {
   const rows = rowsOf(result);
   if (rows.length !== count) throw new Error(`expected ${count} rows, got ${rows.length}`);
   const first = rows[0] as Record<string, unknown>;
+  if (arrays !== Array.isArray(first)) {
+    throw new Error(`expected rows as ${arrays ? "arrays" : "objects"}, got ${JSON.stringify(first)}`);
+  }
   const got = Object.keys(first).length;
   if (got !== columns) throw new Error(`expected ${columns} columns, got ${got}`);
+}
+
+/**
+ * The 100,000-row workloads: the first result is checked, one more query warms up, then each round
+ * is one query; rows per second of each round.
+ */
+async function largeRounds(
+  timing: Timing,
+  call: () => Promise<unknown>,
+  arrays: boolean,
+): Promise<WorkloadResult> {
+  const rows = Math.min(LARGE_ROWS, timing.largeRows ?? LARGE_ROWS);
+  const first = await call();
+  expectRows(first, rows, LARGE_COLUMNS, arrays);
+  const sample = rowsOf(first)[rows - 1];
+  await call();
+  const rounds: number[] = [];
+  for (let i = 0; i < timing.largeRounds; i++) {
+    const start = now();
+    const result = await call();
+    const seconds = (now() - start) / 1000;
+    if (rowsOf(result).length !== rows) throw new Error(`expected ${rows} rows`);
+    rounds.push(rows / seconds);
+  }
+  return {
+    rounds,
+    sample: arrays ? Object.fromEntries(LARGE_NAMES.map((n, i) => [n, (sample as unknown[])[i]])) : sample,
+  };
 }
 
 const MIXED_SQL = "SELECT * FROM bench_mixed WHERE id > 0";
@@ -110,15 +160,29 @@ const MIXED_PREPARED_SQL = "SELECT * FROM bench_mixed WHERE id > ?";
 const WIDE_SQL = "SELECT * FROM bench_wide";
 const STREAM_SQL = "SELECT id, name, value, created FROM bench_stream";
 const INSERT_SQL = "INSERT INTO bench_insert (a, b, c) VALUES (?, ?, ?)";
+const LARGE_SQL = "SELECT * FROM bench_large";
+const LARGE_PREPARED_SQL = "SELECT * FROM bench_large WHERE id > ?";
+/** The columns of bench_large, in order (to name the values of an array row in the report). */
+const LARGE_NAMES = ["id", "qty", "big", "ratio", "amount", "name", "email", "created", "day", "flag"];
+
+/** `LIMIT n` for a quick run with fewer rows. */
+function largeSql(sql: string, timing: Timing): string {
+  return timing.largeRows !== undefined && timing.largeRows < LARGE_ROWS
+    ? `${sql} LIMIT ${timing.largeRows}`
+    : sql;
+}
 
 async function streamRows(conn: BenchConnection, sql: string): Promise<{ count: number; last: unknown }> {
   let count = 0;
+  let sum = 0;
   let last: unknown;
   for await (const row of conn.stream!(sql)) {
+    // The trivial work of a consumer: read a field of every row.
+    sum += (row as { id: number }).id;
     last = row;
     count++;
   }
-  if (last === undefined || typeof (last as Record<string, unknown>).id !== "number") {
+  if (last === undefined || typeof (last as Record<string, unknown>).id !== "number" || Number.isNaN(sum)) {
     throw new Error("streamed rows lack a numeric id");
   }
   return { count, last };
@@ -176,7 +240,8 @@ export const workloads: readonly Workload[] = [
     title: "stream 1,000,000 rows",
     unit: "rows/s",
     description: `\`${STREAM_SQL}\`: 1,000,000 rows (INT, VARCHAR, DOUBLE, DATETIME) through the `
-      + "driver's streaming API, text protocol; also the peak RSS of the process.",
+      + "driver's streaming API, text protocol, with a consumer that adds up the ids; also the peak RSS "
+      + "of the process.",
     run: async (conn, timing) => {
       if (!conn.stream) throw new NotAvailable("no streaming API");
       const limit = Math.min(timing.streamRows, STREAM_ROWS);
@@ -218,6 +283,45 @@ export const workloads: readonly Workload[] = [
       }
       return { rounds };
     },
+  },
+  {
+    id: "large",
+    letter: "g",
+    title: "100,000 rows x 10 columns, text, objects",
+    unit: "rows/s",
+    description: `\`${LARGE_SQL}\`: 100,000 rows of INT, INT, BIGINT, DOUBLE, DECIMAL(12,2), two VARCHAR, `
+      + "DATETIME, DATE and TINYINT, text protocol (COM_QUERY), rows as objects; one query per round.",
+    run: (conn, timing) => largeRounds(timing, () => conn.query(largeSql(LARGE_SQL, timing)), false),
+  },
+  {
+    id: "largeArrays",
+    letter: "h",
+    title: "100,000 rows x 10 columns, text, arrays",
+    unit: "rows/s",
+    rowsAsArray: true,
+    description: "The same as (g) with rows as arrays (each driver's `rowsAsArray` option, Bun.SQL's "
+      + "`values()`).",
+    run: (conn, timing) => largeRounds(timing, () => conn.query(largeSql(LARGE_SQL, timing)), true),
+  },
+  {
+    id: "largePrepared",
+    letter: "i",
+    title: "100,000 rows x 10 columns, prepared, objects",
+    unit: "rows/s",
+    description: `\`${LARGE_PREPARED_SQL}\` with [0]: the rows of (g) through the driver's \`execute\` `
+      + "(binary protocol), rows as objects.",
+    run: (conn, timing) =>
+      largeRounds(timing, () => conn.execute(largeSql(LARGE_PREPARED_SQL, timing), [0]), false),
+  },
+  {
+    id: "largePreparedArrays",
+    letter: "j",
+    title: "100,000 rows x 10 columns, prepared, arrays",
+    unit: "rows/s",
+    rowsAsArray: true,
+    description: "The same as (i) with rows as arrays.",
+    run: (conn, timing) =>
+      largeRounds(timing, () => conn.execute(largeSql(LARGE_PREPARED_SQL, timing), [0]), true),
   },
 ];
 
@@ -281,6 +385,24 @@ CREATE TABLE bench_stream (
 INSERT INTO bench_stream
 SELECT seq, CONCAT('name-', seq), seq / 4, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND
 FROM seq_1_to_${STREAM_ROWS};
+CREATE TABLE bench_large (
+  id INT NOT NULL PRIMARY KEY,
+  qty INT NOT NULL,
+  big BIGINT NOT NULL,
+  ratio DOUBLE NOT NULL,
+  amount DECIMAL(12,2) NOT NULL,
+  name VARCHAR(64) NOT NULL,
+  email VARCHAR(100) NOT NULL,
+  created DATETIME NOT NULL,
+  day DATE NOT NULL,
+  flag TINYINT NOT NULL
+);
+INSERT INTO bench_large
+SELECT seq, CAST((seq * 7919) % 100000 AS SIGNED) - 50000, seq * 1000003 + 9007199254, seq / 7, seq * 12.34,
+  IF(seq % 10 = 0, CONCAT('nämé-', seq), CONCAT('name-', seq, '-', REPEAT('x', seq % 20))),
+  CONCAT('user', seq, '@example.com'), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq * 37 SECOND,
+  DATE'2000-01-01' + INTERVAL seq % 10000 DAY, CAST(seq % 256 AS SIGNED) - 128
+FROM seq_1_to_${LARGE_ROWS};
 CREATE TABLE bench_insert (
   id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   a INT NOT NULL,

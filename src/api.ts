@@ -4,7 +4,6 @@
  * plugins import from here, so that importing one never brings another runtime's adapter along.
  */
 export { connect, Connection, type QueryParams } from "./client/connection.ts";
-export { type ConnectionOptions, parseUrl } from "./client/options.ts";
 export { AuthError } from "./protocol/auth/plugin.ts";
 export { Capability, Charset, ColumnFlag, ColumnType, Command, ServerStatus } from "./protocol/constants.ts";
 export {
@@ -20,6 +19,7 @@ export type { ValueOptions } from "./protocol/values.ts";
 export { detectRuntime, registerRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { ConnectionError } from "./runtime/socket.ts";
 export type { Listener, Runtime, Socket, SocketAddress, TlsOptions } from "./runtime/socket.ts";
+export { type ConnectionOptions, parseUrl } from "./session/connection-options.ts";
 export type { SslMode, SslOptions } from "./session/options.ts";
 export type { QueryResult } from "./session/result.ts";
 
@@ -76,7 +76,7 @@ export type {
   Negotiated,
   QueryPlan,
   ResultPlan,
-  SessionLink,
+  SessionInit,
 } from "./pipeline/plans.ts";
 export {
   type AuthInfo,

@@ -3,13 +3,15 @@
  * without parameters is a text-protocol query (COM_QUERY); with parameters, or as a tagged
  * template, it is a prepared statement that Bun caches per connection. Bun.SQL has no row stream
  * or cursor for MySQL (its `readable()` is PostgreSQL only), so it sits out the streaming workload.
- * A pool of one connection, the way Bun.SQL is used.
+ * A pool of one connection, the way Bun.SQL is used. Rows as arrays: `.values()` on the query.
  */
 import type { BenchConnection, BenchDriver, ConnectionSettings } from "./types.ts";
 
 /** The few parts of Bun.SQL used here (the project type-checks without bun-types). */
 interface BunSqlQuery extends Promise<unknown> {
   simple(): BunSqlQuery;
+  /** Rows as arrays of values. */
+  values(): BunSqlQuery;
 }
 interface BunSql {
   unsafe(sql: string, params?: readonly unknown[]): BunSqlQuery;
@@ -31,10 +33,13 @@ async function open(settings: ConnectionSettings): Promise<BenchConnection> {
     max: 1,
   });
   await sql.unsafe("SELECT 1"); // connect now, as the other adapters do
+  const arrays = settings.rowsAsArray === true;
   return {
     notes: ["Bun.SQL has no row stream or cursor for MySQL (its readable() is PostgreSQL only)"],
-    query: (text) => sql.unsafe(text).simple(),
-    execute: (text, params) => sql.unsafe(text, params),
+    query: arrays ? (text) => sql.unsafe(text).simple().values() : (text) => sql.unsafe(text).simple(),
+    execute: arrays
+      ? (text, params) => sql.unsafe(text, params).values()
+      : (text, params) => sql.unsafe(text, params),
     close: () => sql.close(),
   };
 }

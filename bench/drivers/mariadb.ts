@@ -18,6 +18,7 @@ async function open(settings: ConnectionSettings): Promise<BenchConnection> {
     ssl: false,
     bigIntAsNumber: true,
     insertIdAsNumber: true,
+    rowsAsArray: settings.rowsAsArray === true,
   });
   return {
     notes: [],

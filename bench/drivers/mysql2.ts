@@ -22,6 +22,7 @@ async function open(settings: ConnectionSettings): Promise<BenchConnection> {
     database: settings.database,
     charset: "utf8mb4_general_ci",
     supportBigNumbers: true,
+    rowsAsArray: settings.rowsAsArray === true,
   });
   const core = (conn as unknown as { connection: CoreConnection }).connection;
   return {

@@ -25,6 +25,7 @@ async function open(settings: ConnectionSettings): Promise<BenchConnection> {
     database: settings.database,
     charset: "utf8mb4",
     ssl: "disabled",
+    rowsAsArray: settings.rowsAsArray === true,
   });
   const upcoming = conn as unknown as Upcoming;
   const notes: string[] = [];

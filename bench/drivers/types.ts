@@ -11,6 +11,8 @@ export interface ConnectionSettings {
   user: string;
   password: string;
   database: string;
+  /** Rows as arrays instead of objects (the driver's `rowsAsArray` option), for (h) and (j). */
+  rowsAsArray?: boolean;
 }
 
 /** One open connection of a driver. */

@@ -3,11 +3,17 @@
  * or not, heartbeats, reconnection, and the filters. Validated into `ResolvedBinlogOptions`; bad
  * input is a TypeError naming the option.
  */
-import { type ConnectionOptions, parseUrl, resolveOptions } from "../client/options.ts";
 import { type EventTypeName, eventTypeNames } from "../protocol/binlog/event-types.ts";
 import { parseGtidSet, parseMariadbGtids } from "../protocol/binlog/gtid-set.ts";
 import type { RetryPolicy } from "../session/backoff.ts";
+import {
+  CONNECTION_OPTIONS,
+  type ConnectionOptions,
+  parseUrl,
+  resolveOptions,
+} from "../session/connection-options.ts";
 import type { SessionOptions } from "../session/options.ts";
+import { OptionValidator } from "../session/validate.ts";
 
 /** Where a stream can resume exactly: a binlog position and, inside a transaction, where it began. */
 export interface BinlogCheckpoint {
@@ -96,17 +102,38 @@ export interface ResolvedBinlogOptions {
   readonly verifyChecksums: boolean;
 }
 
-function fail(option: string, message: string): never {
-  throw new TypeError(`invalid binlog option ${option}: ${message}`);
-}
+const check: OptionValidator = new OptionValidator("binlog option");
+const fail: (option: string, message: string) => never = (option, message) => check.fail(option, message);
+const stringList = (option: string, value: unknown) => check.stringList(option, value);
+const integer = (option: string, value: unknown, min: number, max: number) =>
+  check.integer(option, value, min, max);
 
-function stringList(option: string, value: unknown): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
-    fail(option, "expected a list of strings");
-  }
-  return value as string[];
-}
+/** Every option of `binlog()` beyond the connection options (the compiler keeps this in step). */
+const BINLOG_OPTION_FLAGS: Record<Exclude<keyof BinlogOptions, keyof ConnectionOptions>, true> = {
+  url: true,
+  serverId: true,
+  file: true,
+  position: true,
+  resume: true,
+  gtidSet: true,
+  mariadbGtid: true,
+  blocking: true,
+  heartbeatInterval: true,
+  onlyEvents: true,
+  ignoredEvents: true,
+  onlySchemas: true,
+  ignoredSchemas: true,
+  onlyTables: true,
+  ignoredTables: true,
+  skipToTimestamp: true,
+  verifyChecksums: true,
+};
+
+/** The names of `binlog()`'s options. */
+const BINLOG_OPTIONS: ReadonlySet<string> = new Set([
+  ...CONNECTION_OPTIONS,
+  ...Object.keys(BINLOG_OPTION_FLAGS),
+]);
 
 function eventList(option: string, value: unknown): ReadonlySet<string> | undefined {
   const list = stringList(option, value);
@@ -119,19 +146,13 @@ function eventList(option: string, value: unknown): ReadonlySet<string> | undefi
   return new Set(list);
 }
 
-function integer(option: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, `${String(value)} is not an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
 /** Validates `binlog()` options and fills in the defaults. */
 export function resolveBinlogOptions(options: BinlogOptions | string): ResolvedBinlogOptions {
   if (typeof options === "string") options = { url: options };
   if (typeof options !== "object" || options === null) {
     throw new TypeError("binlog() expects an options object or a mysql:// URL string");
   }
+  check.rejectUnknown(options, BINLOG_OPTIONS, "binlog()");
   const { url, ...rest } = options;
   const connection: ConnectionOptions = url === undefined ? rest : { ...parseUrl(url), ...rest };
   const session = resolveOptions(connection);

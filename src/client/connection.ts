@@ -2,7 +2,7 @@
  * The public connection: `connect()` and the `Connection` it returns (text queries with client-side
  * placeholders, prepared statements, streaming, ping, changing database, transactions, closing).
  * Promises only; the Effect API sits beside it. The connection's life across server sessions (lazy
- * connect, idle close, reconnect, replay, timeouts) is the `Link` underneath.
+ * connect, idle close, reconnect, replay, timeouts) is the `ReconnectingQueue` underneath.
  */
 import { encodeParam } from "../protocol/binary-params.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
@@ -10,12 +10,15 @@ import { formatQuery, namedToPositional } from "../protocol/escape.ts";
 import type { ColumnDefinition } from "../protocol/results.ts";
 import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
+import { type ConnectionOptions, parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
+import type { SessionRows } from "../session/rows.ts";
 import type { PreparedStatement } from "../session/session.ts";
 import { isReadOnlySql } from "../sql/read-only.ts";
 import { checkCommandOptions, type CommandOptions, type Live } from "./job.ts";
-import { Link } from "./link.ts";
-import { type ConnectionOptions, parseUrl, resolveClientOptions } from "./options.ts";
+import { resolveClientOptions } from "./options.ts";
+import { ReconnectingQueue } from "./reconnecting-queue.ts";
+import { type RowSource, RowStream } from "./row-stream.ts";
 import { runSavepoint, runTransaction, transactionLender, type TransactionOptions } from "./transaction.ts";
 
 /** Placeholder values: a list for `?` / `??`, or an object for `:name`. */
@@ -39,15 +42,15 @@ export interface Lender {
 
 /** A connection to a MySQL or MariaDB server. Commands run one at a time in the order called. */
 export class Connection implements AsyncDisposable {
-  #link: Link | undefined;
+  #queue: ReconnectingQueue | undefined;
   readonly #timezone: number | "local";
   readonly #lender: Lender | undefined;
   /** Set on the connection a transaction's function gets: its commands carry this token. */
   readonly #owner: symbol | undefined;
 
-  private constructor(link: Link, lender?: Lender, owner?: symbol) {
-    this.#link = link;
-    this.#timezone = parseTimezone(link.options.session.values.timezone);
+  private constructor(queue: ReconnectingQueue, lender?: Lender, owner?: symbol) {
+    this.#queue = queue;
+    this.#timezone = parseTimezone(queue.options.session.values.timezone);
     this.#lender = lender;
     this.#owner = owner;
   }
@@ -55,55 +58,55 @@ export class Connection implements AsyncDisposable {
   /** Opens a connection (used by `connect`); a `lazy` one connects on its first command. */
   static async open(options: ConnectionOptions | string): Promise<Connection> {
     const resolved = resolveClientOptions(typeof options === "string" ? parseUrl(options) : options);
-    const link = new Link(resolved);
-    if (!resolved.lazy) await link.start();
-    return new Connection(link);
+    const queue = new ReconnectingQueue(resolved);
+    if (!resolved.lazy) await queue.start();
+    return new Connection(queue);
   }
 
   /**
-   * A connection over an existing link, for the pool: `close()` and `destroy()` go to `lender`, and
+   * A connection over an existing queue, for the pool: `close()` and `destroy()` go to `lender`, and
    * once it is released every call fails with `lender.released()`. Not for applications.
    */
-  static lend(link: Link, lender: Lender, owner?: symbol): Connection {
-    return new Connection(link, lender, owner);
+  static lend(queue: ReconnectingQueue, lender: Lender, owner?: symbol): Connection {
+    return new Connection(queue, lender, owner);
   }
 
-  /** Cuts a lent connection off its link: from now on every call fails (the pool took it back). */
+  /** Cuts a lent connection off its queue: from now on every call fails (the pool took it back). */
   static detach(conn: Connection): void {
-    conn.#link = undefined;
+    conn.#queue = undefined;
   }
 
-  /** The link, or the error for a connection that went back to its pool. */
-  #use(): Link {
-    const link = this.#link;
-    if (link === undefined) throw this.#lender!.released();
-    return link;
+  /** The queue, or the error for a connection that went back to its pool. */
+  #use(): ReconnectingQueue {
+    const queue = this.#queue;
+    if (queue === undefined) throw this.#lender!.released();
+    return queue;
   }
 
   /** The server's thread id for this connection (what `KILL` takes); 0 before it connected. */
   get threadId(): number {
-    const link = this.#link;
-    return link?.session?.info.connectionId ?? link?.info?.connectionId ?? 0;
+    const queue = this.#queue;
+    return queue?.session?.info.connectionId ?? queue?.info?.connectionId ?? 0;
   }
 
   /** The server's version string, e.g. "10.11.6-MariaDB" ("" before it connected). */
   get serverVersion(): string {
-    return this.#link?.info?.version ?? "";
+    return this.#queue?.info?.version ?? "";
   }
 
   /** `"mariadb"` or `"mysql"` (`"mysql"` before it connected). */
   get flavor(): ServerFlavor {
-    return this.#link?.info?.flavor ?? "mysql";
+    return this.#queue?.info?.flavor ?? "mysql";
   }
 
   /** Whether the connection is encrypted with TLS. */
   get tls(): boolean {
-    return this.#link?.info?.tls ?? false;
+    return this.#queue?.info?.tls ?? false;
   }
 
   /** Whether the compressed protocol is in use. */
   get compressed(): boolean {
-    return this.#link?.info?.compressed ?? false;
+    return this.#queue?.info?.compressed ?? false;
   }
 
   /**
@@ -111,7 +114,7 @@ export class Connection implements AsyncDisposable {
    * closed for being idle is not: its next command reconnects.
    */
   get closed(): boolean {
-    return this.#link === undefined || this.#link.closed;
+    return this.#queue === undefined || this.#queue.closed;
   }
 
   #format(sql: string, params: QueryParams, noBackslashEscapes: boolean): string {
@@ -128,19 +131,19 @@ export class Connection implements AsyncDisposable {
     params?: QueryParams,
     options?: CommandOptions,
   ): Promise<QueryResult<Row>> {
-    let link: Link;
+    let queue: ReconnectingQueue;
     let text = sql;
     let escapesOff: boolean;
     try {
-      link = this.#use();
+      queue = this.#use();
       if (typeof sql !== "string") throw new TypeError("query() expects the SQL as a string");
       checkCommandOptions(options);
-      escapesOff = link.noBackslashEscapes;
+      escapesOff = queue.noBackslashEscapes;
       if (params !== undefined) text = this.#format(sql, params, escapesOff);
     } catch (error) {
       return Promise.reject(error);
     }
-    return link.run({
+    return queue.run({
       owner: this.#owner,
       sql: text,
       timeout: options?.timeout,
@@ -152,7 +155,7 @@ export class Connection implements AsyncDisposable {
           ? this.#format(sql, params, live.session.noBackslashEscapes)
           : text;
         return live.session.query(run).then((result) => {
-          link.settings.observe(run);
+          queue.settings.observe(run);
           return result;
         });
       },
@@ -170,13 +173,13 @@ export class Connection implements AsyncDisposable {
     params: QueryParams = [],
     options?: CommandOptions,
   ): Promise<QueryResult<Row>> {
-    const link = this.#use();
+    const queue = this.#use();
     if (!Array.isArray(params) && typeof params === "object" && params !== null) {
       ({ sql, params } = namedToPositional(sql, params as Readonly<Record<string, unknown>>));
     }
     const bound = this.#bind(sql, params as readonly unknown[]);
     checkCommandOptions(options);
-    return await (link.run({
+    return await (queue.run({
       owner: this.#owner,
       sql,
       timeout: options?.timeout,
@@ -202,12 +205,21 @@ export class Connection implements AsyncDisposable {
    * runs it as a prepared statement (binary protocol). Other commands wait until the stream ends.
    * A `timeout` or `signal` interrupts the query (KILL QUERY) and the loop throws.
    */
-  async *stream<Row = Record<string, unknown>>(
+  stream<Row = Record<string, unknown>>(
     sql: string,
     params?: QueryParams,
     options: StreamOptions = {},
   ): AsyncGenerator<Row, void, undefined> {
-    const link = this.#use();
+    return new RowStream<Row>(() => this.#openStream(sql, params, options));
+  }
+
+  /** Takes the connection for a stream and sends its query (on the stream's first `next()`). */
+  async #openStream(
+    sql: string,
+    params: QueryParams | undefined,
+    options: StreamOptions,
+  ): Promise<RowSource> {
+    const queue = this.#use();
     if (typeof sql !== "string") throw new TypeError("stream() expects the SQL as a string");
     checkCommandOptions(options);
     let bound: BoundParam[] | undefined;
@@ -218,9 +230,9 @@ export class Connection implements AsyncDisposable {
       }
       bound = this.#bind(sql, (params ?? []) as readonly unknown[]);
     } else if (params !== undefined) {
-      text = this.#format(sql, params, link.noBackslashEscapes);
+      text = this.#format(sql, params, queue.noBackslashEscapes);
     }
-    const lease = await link.lease({
+    const lease = await queue.lease({
       owner: this.#owner,
       sql: text,
       timeout: options.timeout,
@@ -228,28 +240,26 @@ export class Connection implements AsyncDisposable {
     });
     const { session, statements } = lease.live;
     const cached = bound === undefined ? undefined : statements.acquire(sql);
+    const release = () => {
+      cached?.release();
+      lease.release();
+    };
     try {
-      let rows: AsyncGenerator<unknown, void, undefined>;
+      let rows: SessionRows;
       if (cached !== undefined) {
         const statement = await cached.statement;
         checkParamCount(statement, bound!);
-        rows = session.stream(sql, { statement, params: bound! });
+        rows = await session.openRows(sql, { statement, params: bound! });
       } else {
-        if (params !== undefined && session.noBackslashEscapes !== link.noBackslashEscapes) {
+        if (params !== undefined && session.noBackslashEscapes !== queue.noBackslashEscapes) {
           text = this.#format(sql, params, session.noBackslashEscapes);
         }
-        rows = session.stream(text);
+        rows = await session.openRows(text);
       }
-      for await (const row of rows) {
-        if (lease.interruption) throw lease.interruption;
-        yield row as Row;
-      }
-      if (lease.interruption) throw lease.interruption;
+      return { rows, interruption: () => lease.interruption, release };
     } catch (error) {
+      release();
       throw lease.interruption ?? error;
-    } finally {
-      cached?.release();
-      lease.release();
     }
   }
 
@@ -258,7 +268,7 @@ export class Connection implements AsyncDisposable {
    * reconnect it is prepared again on the new session when next executed.
    */
   async prepare(sql: string, options?: CommandOptions): Promise<Statement> {
-    const link = this.#use();
+    const queue = this.#use();
     if (typeof sql !== "string") throw new TypeError("prepare() expects the SQL as a string");
     checkCommandOptions(options);
     const prepared = new WeakMap<Live, PreparedStatement>();
@@ -271,7 +281,7 @@ export class Connection implements AsyncDisposable {
       return statement;
     };
     const owner = this.#owner;
-    const first = await link.run({
+    const first = await queue.run({
       owner,
       sql,
       timeout: options?.timeout,
@@ -288,13 +298,13 @@ export class Connection implements AsyncDisposable {
       retryable: boolean,
       work: (live: Live, statement: PreparedStatement) => Promise<void>,
     ): Promise<void> => {
-      let link: Link;
+      let queue: ReconnectingQueue;
       try {
-        link = use();
+        queue = use();
       } catch (error) {
         return Promise.reject(error);
       }
-      return link.run({
+      return queue.run({
         owner,
         sql,
         retryable,
@@ -310,10 +320,10 @@ export class Connection implements AsyncDisposable {
       execute<Row = Record<string, unknown>>(params: readonly unknown[] = [], options?: CommandOptions) {
         if (closed) return Promise.reject(new TypeError("statement is closed"));
         try {
-          const link = use();
+          const queue = use();
           const bound = bind(params);
           checkCommandOptions(options);
-          return link.run({
+          return queue.run({
             owner,
             sql,
             timeout: options?.timeout,
@@ -350,9 +360,9 @@ export class Connection implements AsyncDisposable {
   /** Checks that the server answers (COM_PING). */
   ping(options?: CommandOptions): Promise<void> {
     try {
-      const link = this.#use();
+      const queue = this.#use();
       checkCommandOptions(options);
-      return link.run({
+      return queue.run({
         owner: this.#owner,
         timeout: options?.timeout,
         signal: options?.signal,
@@ -366,22 +376,22 @@ export class Connection implements AsyncDisposable {
 
   /** Changes the default database (COM_INIT_DB); a new session after a reconnect uses it too. */
   useDatabase(name: string): Promise<void> {
-    let link: Link;
+    let queue: ReconnectingQueue;
     try {
-      link = this.#use();
+      queue = this.#use();
     } catch (error) {
       return Promise.reject(error);
     }
     if (typeof name !== "string" || name === "") {
       return Promise.reject(new TypeError("useDatabase() expects a database name"));
     }
-    return link.run({
+    return queue.run({
       owner: this.#owner,
       sql: `USE ${name}`,
       retryable: true,
       work: async (live) => {
         await live.session.initDb(name);
-        link.settings.database = name;
+        queue.settings.database = name;
       },
     });
   }
@@ -394,16 +404,16 @@ export class Connection implements AsyncDisposable {
    * transaction runs again after a deadlock (1213) or lock wait timeout (1205).
    */
   transaction<T>(fn: (tx: Connection) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    let link: Link;
+    let queue: ReconnectingQueue;
     try {
-      link = this.#use();
+      queue = this.#use();
     } catch (error) {
       return Promise.reject(error);
     }
-    const facade = (owner: symbol) => Connection.lend(link, transactionLender(link), owner);
+    const facade = (owner: symbol) => Connection.lend(queue, transactionLender(queue), owner);
     return this.#owner === undefined
-      ? runTransaction(link, fn, options, facade, Connection.detach)
-      : runSavepoint(link, this.#owner, fn, options, facade, Connection.detach);
+      ? runTransaction(queue, fn, options, facade, Connection.detach)
+      : runSavepoint(queue, this.#owner, fn, options, facade, Connection.detach);
   }
 
   /**
@@ -412,10 +422,10 @@ export class Connection implements AsyncDisposable {
    */
   close(): Promise<void> {
     if (this.#lender !== undefined) {
-      if (this.#link === undefined) return Promise.resolve();
+      if (this.#queue === undefined) return Promise.resolve();
       return this.#lender.release();
     }
-    return this.#link!.close();
+    return this.#queue!.close();
   }
 
   /**
@@ -434,10 +444,10 @@ export class Connection implements AsyncDisposable {
   /** Closes the connection at once: queued and running commands fail. */
   destroy(): void {
     if (this.#lender !== undefined) {
-      if (this.#link !== undefined) this.#lender.discard();
+      if (this.#queue !== undefined) this.#lender.discard();
       return;
     }
-    this.#link!.destroy();
+    this.#queue!.destroy();
   }
 
   /** `await using conn = await connect(...)` closes the connection at the end of the scope. */

@@ -4,7 +4,9 @@
  * with their defaults. Bad input is a TypeError naming the option.
  */
 import type { RetryPolicy } from "../session/backoff.ts";
-import { type ClientOptions, type ConnectionOptions, resolveClientOptions } from "./options.ts";
+import { CONNECTION_OPTIONS, type ConnectionOptions } from "../session/connection-options.ts";
+import { OptionValidator } from "../session/validate.ts";
+import { type ClientOptions, resolveClientOptions } from "./options.ts";
 import type { ResetMethod } from "./reset.ts";
 
 /** Options of `createPool()`: every connection option, and the pool's. */
@@ -50,17 +52,24 @@ export interface ResolvedPoolOptions {
 
 const MAX_MS = 2 ** 31 - 1;
 
-function fail(option: string, message: string): never {
-  throw new TypeError(`invalid pool option ${option}: ${message}`);
-}
+const check: OptionValidator = new OptionValidator("pool option");
+const fail: (option: string, message: string) => never = (option, message) => check.fail(option, message);
+const integer = (option: string, value: unknown, fallback: number, min: number, max: number) =>
+  check.integerOr(option, value, fallback, min, max);
 
-function integer(option: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, `${String(value)} is not an integer from ${min} to ${max}`);
-  }
-  return value;
-}
+/** Every option of `createPool()` beyond the connection options (the compiler keeps this in step). */
+const POOL_OPTION_FLAGS: Record<Exclude<keyof PoolOptions, keyof ConnectionOptions>, true> = {
+  max: true,
+  minIdle: true,
+  maxLifetime: true,
+  acquireTimeout: true,
+  queueLimit: true,
+  pingIdle: true,
+  resetOnRelease: true,
+};
+
+/** The names of `createPool()`'s options. */
+const POOL_OPTIONS: ReadonlySet<string> = new Set([...CONNECTION_OPTIONS, ...Object.keys(POOL_OPTION_FLAGS)]);
 
 const defaultReconnect: RetryPolicy = { retries: 2, delay: 100, maxDelay: 2000 };
 
@@ -73,6 +82,7 @@ export function resolvePoolOptions(
   if (typeof given !== "object" || given === null) {
     throw new TypeError("createPool() expects an options object or a mysql:// URL string");
   }
+  check.rejectUnknown(given, POOL_OPTIONS, "createPool()");
   const {
     max: maxOption,
     minIdle: minIdleOption,
@@ -108,7 +118,7 @@ export function resolvePoolOptions(
     lazy: false,
     idleTimeout: 0,
     reconnect: connection.reconnect ?? defaultReconnect,
-  });
+  }, "createPool()");
   return {
     client,
     max,

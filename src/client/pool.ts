@@ -10,14 +10,14 @@
  * session costs at most the commands that were running on it, never the pool's strength.
  */
 import { isCrossRequestError } from "../runtime/socket.ts";
+import { parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
 import { Connection, type QueryParams, type StreamOptions } from "./connection.ts";
 import { AbortError, PoolError, TimeoutError } from "./errors.ts";
 import { checkCommandOptions, type CommandOptions } from "./job.ts";
-import { Link } from "./link.ts";
-import { parseUrl } from "./options.ts";
 import { expired, type Member, needsReset, resetMember } from "./pool-member.ts";
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool-options.ts";
+import { ReconnectingQueue } from "./reconnecting-queue.ts";
 import type { TransactionOptions } from "./transaction.ts";
 
 /** How many connections a pool has, and in which state. */
@@ -201,18 +201,18 @@ export class Pool implements AsyncDisposable {
       const member = this.#idle.pop();
       if (member !== undefined) {
         const now = Date.now();
-        if (member.link.closed || expired(member, this.#options.maxLifetime, now)) {
+        if (member.queue.closed || expired(member, this.#options.maxLifetime, now)) {
           this.#remove(member, false);
           continue;
         }
         if (now - member.idleSince >= this.#options.pingIdle) {
           try {
-            // Through the link: a session found dead is replaced (reconnect) before the ping is sent
+            // Through the queue: a session found dead is replaced (reconnect) before the ping is sent
             // again. One that does not answer within connectTimeout is given up.
-            await member.link.run({
+            await member.queue.run({
               retryable: true,
               neutral: true,
-              timeout: member.link.options.session.connectTimeout || 10_000,
+              timeout: member.queue.options.session.connectTimeout || 10_000,
               work: (live) => live.session.ping(),
             });
           } catch (error) {
@@ -239,20 +239,20 @@ export class Pool implements AsyncDisposable {
   async #create(): Promise<Member> {
     this.#pending++;
     try {
-      const link = new Link(this.#options.client);
-      link.trackDirty = this.#options.reset !== false;
+      const queue = new ReconnectingQueue(this.#options.client);
+      queue.trackDirty = this.#options.reset !== false;
       try {
-        await link.start();
+        await queue.start();
       } catch (error) {
-        link.destroy();
+        queue.destroy();
         throw error;
       }
       if (this.#closing !== undefined) {
-        void link.close();
+        void queue.close();
         throw this.#closedError();
       }
       const now = Date.now();
-      const member: Member = { link, created: now, idleSince: now, lent: undefined };
+      const member: Member = { queue, created: now, idleSince: now, lent: undefined };
       this.#members.add(member);
       return member;
     } finally {
@@ -322,7 +322,7 @@ export class Pool implements AsyncDisposable {
 
   /** Wraps a member for its borrower. */
   #lend(member: Member): Connection {
-    const handle: Connection = Connection.lend(member.link, {
+    const handle: Connection = Connection.lend(member.queue, {
       release: () => this.#release(member, handle),
       discard: () => {
         if (member.lent !== handle) return;
@@ -345,16 +345,16 @@ export class Pool implements AsyncDisposable {
     member.lent = undefined;
     Connection.detach(handle);
     try {
-      await member.link.drained();
-      if (member.link.closed || this.#closing !== undefined) {
+      await member.queue.drained();
+      if (member.queue.closed || this.#closing !== undefined) {
         this.#remove(member, false);
         return;
       }
       if (this.#options.reset !== false && needsReset(member)) await resetMember(member, this.#options.reset);
-      else if (member.link.dirty) {
+      else if (member.queue.dirty) {
         // The session was lost meanwhile: the next one starts from the baseline anyway.
-        member.link.settings.reset(member.link.options.session.database);
-        member.link.dirty = false;
+        member.queue.settings.reset(member.queue.options.session.database);
+        member.queue.dirty = false;
       }
     } catch {
       this.#remove(member, true);
@@ -390,8 +390,8 @@ export class Pool implements AsyncDisposable {
       Connection.detach(member.lent);
       member.lent = undefined;
     }
-    if (broken) member.link.destroy();
-    else void member.link.close().catch(noop);
+    if (broken) member.queue.destroy();
+    else void member.queue.close().catch(noop);
     if (this.#members.size === 0) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];
@@ -491,7 +491,7 @@ export class Pool implements AsyncDisposable {
       if (this.#fillTimer !== undefined) clearTimeout(this.#fillTimer);
       this.#timer = this.#fillTimer = undefined;
       for (const waiter of this.#waiters.splice(0)) waiter.fail(this.#closedError());
-      const closing = this.#idle.map((m) => m.link.close().catch(noop));
+      const closing = this.#idle.map((m) => m.queue.close().catch(noop));
       for (const m of this.#idle.splice(0)) this.#members.delete(m);
       if (this.#members.size > 0) {
         let timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,12 +4,11 @@
  * auth switches as the handshake does). Either one rolls back an open transaction and drops user
  * variables, temporary tables, prepared statements, locks and session settings.
  */
-import { AuthError } from "../protocol/auth/plugin.ts";
 import { authPlugin } from "../protocol/auth/registry.ts";
 import { encodeChangeUser, encodeResetConnection } from "../protocol/commands/change-user.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { decodeOk } from "../protocol/results.ts";
-import { finishAuthentication } from "../session/auth-exchange.ts";
+import { exchangeStarter, finishAuthentication } from "../session/auth-exchange.ts";
 import type { PacketChannel } from "../session/channel.ts";
 import type { Session } from "../session/session.ts";
 
@@ -77,24 +76,14 @@ function changeUser(session: Session, database: string | undefined): Promise<voi
   const options = session.options;
   const info = session.info;
   const secure = info.tls || options.socketPath !== undefined;
-  const start = (name: string, scramble: Uint8Array) => {
-    const plugin = authPlugin(name);
-    if (!plugin) {
-      throw new AuthError(
-        "UNKNOWN_PLUGIN",
-        `the server asked for unsupported authentication plugin "${name}"`,
-      );
-    }
-    return plugin.create({
-      user: options.user,
-      password: options.password,
-      scramble,
-      secure,
-      serverPublicKey: options.serverPublicKey,
-      allowPublicKeyRetrieval: options.allowPublicKeyRetrieval,
-      allowCleartextPassword: options.allowCleartextPassword,
-    });
-  };
+  const start = exchangeStarter({
+    user: options.user,
+    password: options.password,
+    secure,
+    serverPublicKey: options.serverPublicKey,
+    allowPublicKeyRetrieval: options.allowPublicKeyRetrieval,
+    allowCleartextPassword: options.allowCleartextPassword,
+  });
   return session.exclusive(async (channel: PacketChannel) => {
     const pluginName = authPlugin(info.authPlugin) ? info.authPlugin : "mysql_native_password";
     const exchange = start(pluginName, info.greeting.scramble);

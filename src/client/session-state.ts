@@ -20,8 +20,13 @@ export class SessionSettings {
     // Only USE and SET statements matter: skip the rest without running the patterns.
     let i = 0;
     while (i < sql.length && sql.charCodeAt(i) <= 32) i++;
-    const c = sql.charCodeAt(i) | 0x20;
-    if (c !== 0x75 /* u */ && c !== 0x73 /* s */) return;
+    // "USE" or "SET" and a space (as both patterns require): not SELECT, SHOW, UPDATE ...
+    const word = String.fromCharCode(
+      sql.charCodeAt(i) | 0x20,
+      sql.charCodeAt(i + 1) | 0x20,
+      sql.charCodeAt(i + 2) | 0x20,
+    );
+    if ((word !== "use" && word !== "set") || !(sql.charCodeAt(i + 3) <= 32)) return;
     const setting = trackedSetting(sql);
     if (setting === undefined) return;
     if (setting.kind === "database") this.database = setting.database;

@@ -1,5 +1,5 @@
 /**
- * Transactions over a link: `runTransaction` holds the link (so only the transaction's commands are
+ * Transactions over a queue: `runTransaction` holds the queue (so only the transaction's commands are
  * sent, all on one session), begins with the isolation level and access mode asked for, runs the
  * caller's function, and commits when it resolves or rolls back when it throws; after a deadlock
  * (1213) or a lock wait timeout (1205) it can run the whole transaction again, with backoff.
@@ -8,8 +8,8 @@
 import { MysqlError } from "../protocol/errors.ts";
 import { backoffDelay, type RetryPolicy, sleep } from "../session/backoff.ts";
 import type { Lender } from "./connection.ts";
-import type { Link } from "./link.ts";
 import { resolveRetryPolicy } from "./options.ts";
+import type { ReconnectingQueue } from "./reconnecting-queue.ts";
 
 /** The isolation levels of `SET TRANSACTION ISOLATION LEVEL`. */
 export type IsolationLevel = "READ UNCOMMITTED" | "READ COMMITTED" | "REPEATABLE READ" | "SERIALIZABLE";
@@ -119,13 +119,13 @@ function checkFunction(fn: unknown): void {
 }
 
 /** What the connection a transaction's function gets does on `close()` and `destroy()`. */
-export function transactionLender(link: Link): Lender {
+export function transactionLender(queue: ReconnectingQueue): Lender {
   return {
     release: () =>
       Promise.reject(
         new TypeError("close() inside a transaction: the transaction ends when its function returns"),
       ),
-    discard: () => link.destroy(),
+    discard: () => queue.destroy(),
     released: () => new TypeError("this transaction has ended: its connection can no longer be used"),
   };
 }
@@ -133,8 +133,8 @@ export function transactionLender(link: Link): Lender {
 /** The `timeout` of each running transaction, for the savepoints nested in it. */
 const timeouts = new Map<symbol, number | undefined>();
 
-function exec(link: Link, owner: symbol, sql: string): Promise<unknown> {
-  return link.run({
+function exec(queue: ReconnectingQueue, owner: symbol, sql: string): Promise<unknown> {
+  return queue.run({
     owner,
     sql,
     retryable: false,
@@ -146,9 +146,9 @@ function exec(link: Link, owner: symbol, sql: string): Promise<unknown> {
 
 function noop(): void {}
 
-/** Runs `fn` in a transaction on `link` (see `Connection.transaction`). */
+/** Runs `fn` in a transaction on `queue` (see `Connection.transaction`). */
 export async function runTransaction<T, C>(
-  link: Link,
+  queue: ReconnectingQueue,
   fn: (tx: C) => Promise<T>,
   options: TransactionOptions | undefined,
   facade: (owner: symbol) => C,
@@ -158,20 +158,20 @@ export async function runTransaction<T, C>(
   const opts = resolveTransactionOptions(options);
   for (let attempt = 1;; attempt++) {
     const token = Symbol("transaction");
-    await link.hold(token, opts.timeout);
+    await queue.hold(token, opts.timeout);
     timeouts.set(token, opts.timeout);
     const tx = facade(token);
     let retry = false;
     try {
       if (opts.isolationLevel) {
-        await exec(link, token, `SET TRANSACTION ISOLATION LEVEL ${opts.isolationLevel}`);
+        await exec(queue, token, `SET TRANSACTION ISOLATION LEVEL ${opts.isolationLevel}`);
       }
-      await exec(link, token, opts.readOnly ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
+      await exec(queue, token, opts.readOnly ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
       const result = await fn(tx);
-      await exec(link, token, "COMMIT");
+      await exec(queue, token, "COMMIT");
       return result;
     } catch (error) {
-      await exec(link, token, "ROLLBACK").catch(noop);
+      await exec(queue, token, "ROLLBACK").catch(noop);
       if (!(error instanceof MysqlError && RETRY_ERRNOS.has(error.errno)) || attempt > opts.retry.retries) {
         throw error;
       }
@@ -179,7 +179,7 @@ export async function runTransaction<T, C>(
     } finally {
       detach(tx);
       timeouts.delete(token);
-      link.unhold(token);
+      queue.unhold(token);
     }
     if (retry) await sleep(backoffDelay(opts.retry, attempt));
   }
@@ -189,7 +189,7 @@ let savepoints = 0;
 
 /** Runs `fn` nested in the transaction `owner` with a savepoint. */
 export async function runSavepoint<T, C>(
-  link: Link,
+  queue: ReconnectingQueue,
   owner: symbol,
   fn: (tx: C) => Promise<T>,
   options: TransactionOptions | undefined,
@@ -201,14 +201,14 @@ export async function runSavepoint<T, C>(
     throw new TypeError("a nested transaction takes no options: it is a savepoint in the outer transaction");
   }
   const name = `mywire_sp_${++savepoints}`;
-  await exec(link, owner, `SAVEPOINT ${name}`);
+  await exec(queue, owner, `SAVEPOINT ${name}`);
   const tx = facade(owner);
   try {
     const result = await fn(tx);
-    await exec(link, owner, `RELEASE SAVEPOINT ${name}`);
+    await exec(queue, owner, `RELEASE SAVEPOINT ${name}`);
     return result;
   } catch (error) {
-    await exec(link, owner, `ROLLBACK TO SAVEPOINT ${name}`).catch(noop);
+    await exec(queue, owner, `ROLLBACK TO SAVEPOINT ${name}`).catch(noop);
     throw error;
   } finally {
     detach(tx);

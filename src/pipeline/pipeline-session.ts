@@ -29,7 +29,7 @@ import type {
   Negotiated,
   QueryPlan,
   ResultPlan,
-  SessionLink,
+  SessionInit,
 } from "./plans.ts";
 import {
   type AuthInfo,
@@ -102,17 +102,17 @@ export class PipelineSession {
   private disconnected = false;
   private ownStatusFlags: boolean;
 
-  constructor(pipeline: Pipeline<any, any>, link: SessionLink, backends: readonly MutableBackend[]) {
+  constructor(pipeline: Pipeline<any, any>, init: SessionInit, backends: readonly MutableBackend[]) {
     this.pipeline = pipeline;
     const client: MutableClientSide = {
-      user: link.user ?? "",
-      database: link.database,
-      address: link.address ?? "in-process",
-      attributes: link.attributes ?? {},
+      user: init.user ?? "",
+      database: init.database,
+      address: init.address ?? "in-process",
+      attributes: init.attributes ?? {},
     };
-    this.connection = new ConnectionState(++connectionIds, client, backends, link.statusFlags);
-    this.ownStatusFlags = link.statusFlags === undefined;
-    if (link.server) Object.assign(this.connection.server, stripUndefined(link.server));
+    this.connection = new ConnectionState(++connectionIds, client, backends, init.statusFlags);
+    this.ownStatusFlags = init.statusFlags === undefined;
+    if (init.server) Object.assign(this.connection.server, stripUndefined(init.server));
     const contexts = pipeline.plugins.map((plugin) => {
       const p = plugin as Plugin<unknown>;
       let state: unknown, global: unknown;

@@ -19,7 +19,7 @@ import { describe } from "./command.ts";
 import { type EffectOutcome, type EffectRunner, effectSupport } from "./effect-bridge.ts";
 import type { HookName } from "./errors.ts";
 import { PipelineSession } from "./pipeline-session.ts";
-import type { SessionLink } from "./plans.ts";
+import type { SessionInit } from "./plans.ts";
 import { definePlugin, HOOK_NAMES, isPlugin, type Plugin, type PluginSpec } from "./plugin.ts";
 import type { RowParserFactory } from "./result.ts";
 
@@ -98,8 +98,8 @@ export class Pipeline<R = never, E = never> {
   }
 
   /** Opens the pipeline for one connection: makes each plugin's per-connection state. */
-  open(link: SessionLink = {}): PipelineSession {
-    return new PipelineSession(this as Pipeline<any, any>, link, this.mutableBackends);
+  open(init: SessionInit = {}): PipelineSession {
+    return new PipelineSession(this as Pipeline<any, any>, init, this.mutableBackends);
   }
 
   /** Records a backend's state (a session that failed to connect marks it "down"). */

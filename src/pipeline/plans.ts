@@ -1,6 +1,6 @@
 /**
  * The contract between a session (client or proxy) and its pipeline: what the session tells the
- * pipeline when it opens (`SessionLink`), what it reports after authentication (`Negotiated`), and
+ * pipeline when it opens (`SessionInit`), what it reports after authentication (`Negotiated`), and
  * the plans the pipeline hands back at each point, in terms of payloads the session sends or reads.
  */
 import type { Greeting } from "../protocol/handshake.ts";
@@ -11,7 +11,7 @@ import type { Injection } from "./queue.ts";
 import type { Response } from "./responses.ts";
 
 /** What a session tells the pipeline when it opens. */
-export interface SessionLink {
+export interface SessionInit {
   /** The user the session will authenticate as. */
   readonly user?: string;
   readonly database?: string;

@@ -3,6 +3,11 @@
  * integral numbers as LONGLONG (so `LIMIT ?` works), other numbers as DOUBLE, bigint as LONGLONG
  * (unsigned above 2^63-1), booleans as TINY, strings as VAR_STRING, Uint8Array as BLOB, Date as
  * DATETIME in the connection's time zone, null/undefined as NULL, other objects as JSON text.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_execute.html
+ * https://mariadb.com/kb/en/com_stmt_execute/
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_binary_resultset.html (Binary Protocol Value: the layout of each type)
  */
 import { encodeUtf8, Writer } from "./bytes.ts";
 import { ColumnType } from "./constants.ts";
@@ -52,8 +57,10 @@ export function encodeParam(value: unknown, timezone: number | "local", index: n
         throw new TypeError(`parameter ${index + 1} is ${value}, which MySQL cannot store`);
       }
       if (Number.isInteger(value) && Number.isSafeInteger(value)) {
+        // 8 bytes: LONGLONG
         return { type: ColumnType.LONGLONG, unsigned: false, value: new Writer(8).i64(value).finish() };
       }
+      // 8 bytes: DOUBLE (IEEE 754, little-endian)
       return { type: ColumnType.DOUBLE, unsigned: false, value: new Writer(8).f64(value).finish() };
     }
     case "bigint": {
@@ -64,8 +71,9 @@ export function encodeParam(value: unknown, timezone: number | "local", index: n
       return { type: ColumnType.LONGLONG, unsigned, value: new Writer(8).u64(value).finish() };
     }
     case "boolean":
-      return { type: ColumnType.TINY, unsigned: false, value: value ? TRUE_BYTES : FALSE_BYTES };
+      return { type: ColumnType.TINY, unsigned: false, value: value ? TRUE_BYTES : FALSE_BYTES }; // 1 byte
     case "string":
+      // lenenc string
       return { type: ColumnType.VAR_STRING, unsigned: false, value: lenencValue(encodeUtf8(value)) };
     case "undefined":
       return NULL_PARAM;
@@ -77,6 +85,7 @@ export function encodeParam(value: unknown, timezone: number | "local", index: n
       if (value instanceof Date) {
         if (Number.isNaN(value.getTime())) throw new TypeError(`parameter ${index + 1} is an Invalid Date`);
         const f = dateFields(value, timezone);
+        // 1 byte length (11), 2 bytes year, 1 byte each month, day, hour, minute, second, 4 bytes microseconds
         const w = new Writer(12).u8(11).u16(f.year).u8(f.month).u8(f.day).u8(f.hour).u8(f.minute).u8(f.second)
           .u32(f.ms * 1000);
         return { type: ColumnType.DATETIME, unsigned: false, value: w.finish() };

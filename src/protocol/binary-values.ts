@@ -3,6 +3,10 @@
  * JS type and value as the text decoder of values.ts for the same column and options: numbers and
  * temporals are converted here, everything length-prefixed (strings, DECIMAL, BIT, JSON, blobs) is
  * handed to the text decoder, whose input is the same bytes in both protocols.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_binary_resultset.html (Binary Protocol Resultset Row and Binary Protocol Value)
+ * https://mariadb.com/kb/en/resultset-row/#binary-resultset-row
  */
 import { ColumnFlag, ColumnType } from "./constants.ts";
 import type { ColumnDefinition } from "./results.ts";
@@ -102,8 +106,8 @@ function integerReader(column: ColumnDefinition, options: ValueOptions): BinaryC
         layout: 0,
         size: 8,
         decode: (b, s) => {
-          const low = le32(b, s);
-          const high = le32(b, s + 4);
+          const low = le32(b, s); // 8 bytes, little-endian: low 4
+          const high = le32(b, s + 4); // then high 4
           if (unsigned || high < 0x80000000) {
             if (high < 0x200000 && mode !== "bigint" && mode !== "string") return high * 0x100000000 + low;
             return longLongValue((BigInt(high) << 32n) | BigInt(low), mode);
@@ -135,6 +139,8 @@ function temporalReader(column: ColumnDefinition, options: ValueOptions): Binary
       size: 0,
       decode: (b, s, e) => {
         if (e - s < 8) return "00:00:00" + fraction(0, decimals);
+        // after the length byte (0, 8 or 12): 1 byte is_negative, 4 bytes days, 1 byte hour,
+        // 1 byte minute, 1 byte second, [4 bytes microseconds]
         const negative = b[s] === 1;
         const hours = le32(b, s + 1) * 24 + b[s + 5];
         const micros = e - s >= 12 ? le32(b, s + 8) : 0;
@@ -152,14 +158,14 @@ function temporalReader(column: ColumnDefinition, options: ValueOptions): Binary
     layout: 2,
     size: 0,
     decode: (b, s, e) => {
-      const n = e - s;
-      const year = n >= 4 ? b[s] | (b[s + 1] << 8) : 0;
-      const month = n >= 4 ? b[s + 2] : 0;
-      const day = n >= 4 ? b[s + 3] : 0;
-      const hour = n >= 7 ? b[s + 4] : 0;
-      const minute = n >= 7 ? b[s + 5] : 0;
-      const second = n >= 7 ? b[s + 6] : 0;
-      const micros = n >= 11 ? le32(b, s + 7) : 0;
+      const n = e - s; // the length byte: 0, 4, 7 or 11
+      const year = n >= 4 ? b[s] | (b[s + 1] << 8) : 0; // 2 bytes: year
+      const month = n >= 4 ? b[s + 2] : 0; // 1 byte: month
+      const day = n >= 4 ? b[s + 3] : 0; // 1 byte: day
+      const hour = n >= 7 ? b[s + 4] : 0; // 1 byte: hour
+      const minute = n >= 7 ? b[s + 5] : 0; // 1 byte: minute
+      const second = n >= 7 ? b[s + 6] : 0; // 1 byte: second
+      const micros = n >= 11 ? le32(b, s + 7) : 0; // 4 bytes: microseconds
       if (!asString) {
         const date = dateFromParts(year, month, day, hour, minute, second, Math.floor(micros / 1000), zone);
         if (date !== undefined) return date;

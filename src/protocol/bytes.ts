@@ -2,6 +2,11 @@
  * Reader and Writer over Uint8Array: fixed-width little-endian integers, length-encoded integers
  * and strings, NUL-terminated strings. Pure: no I/O. Every read is bounds-checked and throws
  * `ProtocolError("truncated")` instead of reading past the end.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_data_types.html
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.4/page_protocol_basic_dt_integers.html
+ * https://mariadb.com/kb/en/protocol-data-types
  */
 import { ProtocolError } from "./errors.ts";
 
@@ -212,11 +217,11 @@ export class Reader {
    */
   lenencOrNull(): number | null {
     const first = this.u8();
-    if (first < 0xfb) return first;
-    if (first === 0xfb) return null;
-    if (first === 0xfc) return this.u16();
-    if (first === 0xfd) return this.u24();
-    if (first === 0xfe) {
+    if (first < 0xfb) return first; // < 0xFB: the value itself (1 byte)
+    if (first === 0xfb) return null; // 0xFB: NULL
+    if (first === 0xfc) return this.u16(); // 0xFC + 2 bytes
+    if (first === 0xfd) return this.u24(); // 0xFD + 3 bytes
+    if (first === 0xfe) { // 0xFE + 8 bytes
       const low = this.u32();
       const high = this.u32();
       if (high >= 0x200000) throw new ProtocolError("oversized", "length-encoded integer beyond 2^53");
@@ -395,10 +400,10 @@ export class Writer {
       v = Number(v);
     }
     if (v < 0 || !Number.isInteger(v)) throw new RangeError(`invalid length-encoded integer ${v}`);
-    if (v < 0xfb) return this.u8(v);
-    if (v < 0x10000) return this.u8(0xfc).u16(v);
-    if (v < 0x1000000) return this.u8(0xfd).u24(v);
-    return this.u8(0xfe).u64(v);
+    if (v < 0xfb) return this.u8(v); // 1 byte
+    if (v < 0x10000) return this.u8(0xfc).u16(v); // 0xFC + 2 bytes
+    if (v < 0x1000000) return this.u8(0xfd).u24(v); // 0xFD + 3 bytes
+    return this.u8(0xfe).u64(v); // 0xFE + 8 bytes
   }
   /** Raw bytes. */
   bytes(v: Uint8Array): this {

@@ -6,6 +6,9 @@
  * names.ts (COM_* names); beside them statements.ts (COM_STMT_*) and binlog/replication.ts
  * (COM_REGISTER_SLAVE, COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID). Each packet has an encoder and a
  * decoder. Re-exports only.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_command_phase.html
  */
 export * from "./binlog/replication.ts";
 export * from "./commands/change-user.ts";

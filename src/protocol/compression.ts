@@ -3,6 +3,10 @@
  * CLIENT_COMPRESS, the ordinary packet stream is carried inside compressed packets, each with a
  * 7-byte header: 3-byte compressed length, 1-byte compressed sequence id, 3-byte length before
  * compression (0: the payload was sent as is). Payloads are zlib streams. Pure: bytes in, bytes out.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_compression.html
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_compression_packet.html
  */
 import { unzlibSync, zlibSync } from "fflate";
 import { MAX_PAYLOAD } from "./constants.ts";
@@ -12,11 +16,11 @@ import { ProtocolError } from "./errors.ts";
 export const MIN_COMPRESS_LENGTH = 50;
 
 function header(out: Uint8Array, at: number, compressed: number, seq: number, original: number): void {
-  out[at] = compressed & 0xff;
+  out[at] = compressed & 0xff; // 3 bytes: length of the compressed payload
   out[at + 1] = (compressed >> 8) & 0xff;
   out[at + 2] = (compressed >> 16) & 0xff;
-  out[at + 3] = seq & 0xff;
-  out[at + 4] = original & 0xff;
+  out[at + 3] = seq & 0xff; // 1 byte: compressed sequence id
+  out[at + 4] = original & 0xff; // 3 bytes: length before compression (0: sent as is)
   out[at + 5] = (original >> 8) & 0xff;
   out[at + 6] = (original >> 16) & 0xff;
 }
@@ -90,10 +94,12 @@ export class CompressedDecoder {
   next(): CompressedChunk | undefined {
     const b = this.buf, s = this.start;
     if (b.length - s < 7) return undefined;
-    const compressed = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16);
-    const seq = b[s + 3];
+    const compressed = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16); // 3 bytes: length of the compressed payload
+    const seq = b[s + 3]; // 1 byte: compressed sequence id
+    // 3 bytes: length before compression (0: sent as is)
     const original = b[s + 4] | (b[s + 5] << 8) | (b[s + 6] << 16);
     if (b.length - s < 7 + compressed) return undefined;
+    // compressed_length bytes: zlib stream (or the bytes as they are)
     const body = b.subarray(s + 7, s + 7 + compressed);
     this.start = s + 7 + compressed;
     if (original === 0) return { data: body.slice(), seq };

@@ -2,6 +2,11 @@
  * Protocol constants: capability flags, commands, column types, column flags, server status flags
  * and the character sets the driver needs to know. Names follow the MySQL source (mysql_com.h,
  * field_types.h) so people who know them find them.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.1.0/group__group__cs__capabilities__flags.html
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.40/field__types_8h.html
+ * https://mariadb.com/kb/en/connection/ (MariaDB's extended capabilities)
  */
 
 /** Capability flags (CLIENT_*), as exchanged in the handshake. */

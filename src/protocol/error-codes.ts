@@ -3,6 +3,9 @@
  * MySQL and MariaDB agree on most numbers below ~1700 and reuse the ranges above (and some below)
  * differently, so a name is only right for the flavour that sent the error. The names are one
  * compact string in error-codes.data.ts (generated), unpacked on the first lookup.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/error-codes/mariadb-error-code-reference
  */
 import { ERROR_NAMES } from "./error-codes.data.ts";
 import type { ServerFlavor } from "./errors.ts";

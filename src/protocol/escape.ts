@@ -5,6 +5,11 @@
  * `?`), placeholders inside strings, quoted identifiers and comments are left alone, and values with
  * no SQL literal (undefined, functions, symbols, NaN, Infinity, an Invalid Date, nested objects) are
  * refused with a TypeError instead of being turned into something else. Pure: strings in, string out.
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/string-literals
+ * http://dev.mysql.com/doc/refman/5.7/en/string-literals.html
+ * https://mariadb.com/kb/en/comment-syntax (comments, where placeholders are left alone)
  */
 import { findPlaceholders, type Placeholder } from "./sql/placeholders.ts";
 

@@ -2,6 +2,9 @@
  * Packet framing (MySQL "MySQL Packets"): a 3-byte little-endian payload length and a 1-byte
  * sequence id before each payload. Payloads of 2^24-1 bytes or more are split into several physical
  * packets, the last one shorter than 2^24-1 (possibly empty). Pure: bytes in, packets out.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_basic_packets.html
  */
 import { MAX_PAYLOAD } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
@@ -14,11 +17,11 @@ export function encodePacket(payload: Uint8Array, seq: number): Uint8Array {
   let dst = 0;
   for (let i = 0; i < frames; i++) {
     const n = Math.min(MAX_PAYLOAD, payload.length - src);
-    out[dst] = n & 0xff;
+    out[dst] = n & 0xff; // 3 bytes: payload length
     out[dst + 1] = (n >> 8) & 0xff;
     out[dst + 2] = (n >> 16) & 0xff;
-    out[dst + 3] = (seq + i) & 0xff;
-    out.set(payload.subarray(src, src + n), dst + 4);
+    out[dst + 3] = (seq + i) & 0xff; // 1 byte: sequence id
+    out.set(payload.subarray(src, src + n), dst + 4); // payload_length bytes: payload
     src += n;
     dst += n + 4;
   }
@@ -38,13 +41,21 @@ export interface Packet {
 
 /**
  * Incremental packet decoder. Feed it chunks as they arrive with `push`, take whole packets with
- * `next`. A payload returned by `next` may be a view into the decoder's buffer: it stays valid only
+ * `next` (a view and its sequence id) or `nextRange` (no allocation at all: the payload is
+ * `bytes[start, end)`). A payload may be a view into the decoder's buffer: it stays valid only
  * until the next `push`. Payloads larger than `maxPacketSize` are refused before they are buffered.
+ *
+ * Buffering: a chunk that arrives when nothing is pending is used as it is (no copy). When a packet
+ * straddles two chunks, the rest of the old chunk and the new chunk go into one buffer the decoder
+ * owns and reuses (grown when needed), so that a long result does not allocate a new buffer per
+ * chunk.
  */
 export class PacketDecoder {
   private buf: Uint8Array = new Uint8Array(0);
   private start = 0;
   private end = 0;
+  /** The buffer this decoder owns and reuses for straddling packets (`buf` is it, or a chunk). */
+  private store: Uint8Array = new Uint8Array(0);
   /** Fragments of a split payload (each a copy) waiting for the final fragment. */
   private parts: Uint8Array[] = [];
   private partsLength = 0;
@@ -52,6 +63,14 @@ export class PacketDecoder {
   /** The sequence id of the last physical packet returned, for the next expected id. */
   lastSeq = -1;
   maxPacketSize: number;
+  /** After `nextRange()` returned true: the payload is `bytes[start, end)`, its sequence id `seq`. */
+  bytes: Uint8Array = this.buf;
+  /** Start of the payload found by the last `nextRange()`. */
+  payloadStart = 0;
+  /** End of the payload found by the last `nextRange()`. */
+  payloadEnd = 0;
+  /** Sequence id of (the first physical packet of) the payload found by the last `nextRange()`. */
+  payloadSeq = 0;
 
   constructor(maxPacketSize = 64 * 1024 * 1024) {
     this.maxPacketSize = maxPacketSize;
@@ -66,29 +85,55 @@ export class PacketDecoder {
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.start === this.end) {
-      // Nothing pending: use the chunk itself, no copy.
+      // Nothing pending: use the chunk itself, no copy. (A store grown for a big packet is let go.)
+      if (this.store.length > 1 << 20) this.store = new Uint8Array(0);
       this.buf = chunk;
       this.start = 0;
       this.end = chunk.length;
       return;
     }
     const pending = this.end - this.start;
-    const next = new Uint8Array(pending + chunk.length);
-    next.set(this.buf.subarray(this.start, this.end));
-    next.set(chunk, pending);
-    this.buf = next;
+    const need = pending + chunk.length;
+    let store = this.store;
+    if (this.buf === store && this.end + chunk.length <= store.length) {
+      // Room after what is pending in our own buffer.
+      store.set(chunk, this.end);
+      this.end += chunk.length;
+      return;
+    }
+    if (need > store.length) {
+      // Doubling (at most 16 MiB beyond what is needed), so a big packet is copied O(1) times per byte.
+      store = new Uint8Array(Math.max(need, Math.min(2 * store.length, need + (16 << 20)), 1 << 16));
+      store.set(this.buf.subarray(this.start, this.end));
+      this.store = store;
+    } else if (this.buf === store) {
+      store.copyWithin(0, this.start, this.end);
+    } else {
+      store.set(this.buf.subarray(this.start, this.end));
+    }
+    store.set(chunk, pending);
+    this.buf = store;
     this.start = 0;
-    this.end = next.length;
+    this.end = need;
   }
 
   /** The next whole packet, or `undefined` when more bytes are needed. */
   next(): Packet | undefined {
+    if (!this.nextRange()) return undefined;
+    return { payload: this.bytes.subarray(this.payloadStart, this.payloadEnd), seq: this.payloadSeq };
+  }
+
+  /**
+   * Finds the next whole packet: true and its payload in `bytes[payloadStart, payloadEnd)` with
+   * `payloadSeq`, or false when more bytes are needed.
+   */
+  nextRange(): boolean {
     for (;;) {
-      const avail = this.end - this.start;
-      if (avail < 4) return undefined;
       const b = this.buf, s = this.start;
-      const length = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16);
-      const seq = b[s + 3];
+      const avail = this.end - s;
+      if (avail < 4) return false;
+      const length = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16); // 3 bytes: payload length
+      const seq = b[s + 3]; // 1 byte: sequence id
       if (this.partsLength + length > this.maxPacketSize) {
         throw new ProtocolError(
           "oversized",
@@ -101,28 +146,38 @@ export class PacketDecoder {
           `packet sequence id ${seq} where ${(this.lastSeq + 1) & 0xff} was expected in a split payload`,
         );
       }
-      if (avail < 4 + length) return undefined;
-      const payload = b.subarray(s + 4, s + 4 + length);
-      this.start = s + 4 + length;
+      if (avail < 4 + length) return false;
+      const payloadStart = s + 4;
+      const payloadEnd = payloadStart + length;
+      this.start = payloadEnd;
       this.lastSeq = seq;
       if (length === MAX_PAYLOAD) {
         if (this.parts.length === 0) this.partsSeq = seq;
-        this.parts.push(payload.slice());
+        this.parts.push(b.slice(payloadStart, payloadEnd));
         this.partsLength += length;
         continue;
       }
-      if (this.parts.length === 0) return { payload, seq };
-      this.parts.push(payload);
+      if (this.parts.length === 0) {
+        this.bytes = b;
+        this.payloadStart = payloadStart;
+        this.payloadEnd = payloadEnd;
+        this.payloadSeq = seq;
+        return true;
+      }
+      this.parts.push(b.subarray(payloadStart, payloadEnd));
       const joined = new Uint8Array(this.partsLength + length);
       let offset = 0;
       for (const p of this.parts) {
         joined.set(p, offset);
         offset += p.length;
       }
-      const first = this.partsSeq;
+      this.bytes = joined;
+      this.payloadStart = 0;
+      this.payloadEnd = joined.length;
+      this.payloadSeq = this.partsSeq;
       this.parts = [];
       this.partsLength = 0;
-      return { payload: joined, seq: first };
+      return true;
     }
   }
 }

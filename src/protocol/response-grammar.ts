@@ -46,6 +46,25 @@ import {
 } from "./results.ts";
 import { decodePrepareOk } from "./statements.ts";
 
+/** What a packet among result rows is: a row, the terminator (EOF, or 0xFE OK), or an ERR. */
+export type RowPacketKind = 0 | 1 | 2;
+/** A row (`rowPacketKind`). */
+export const ROW = 0;
+/** The rows' terminator (`rowPacketKind`). */
+export const ROWS_END = 1;
+/** An ERR in place of more rows (`rowPacketKind`). */
+export const ROWS_ERR = 2;
+
+/**
+ * Where result rows end, from a packet's first byte (-1 for an empty payload) and its length: the
+ * one rule, used by `ResponseGrammar` and by readers that parse rows in place without pushing
+ * each one (a row starts with 0xFE only when its first value is 16 MiB or more).
+ */
+export function rowPacketKind(first: number, length: number): RowPacketKind {
+  if (first === 0xfe && length < 0xffffff) return ROWS_END;
+  return first === 0xff ? ROWS_ERR : ROW;
+}
+
 /** Which grammar a command's response follows. */
 export type ResponseShape =
   | "query"
@@ -152,6 +171,14 @@ export class ResponseGrammar {
       : "first";
   }
 
+  /**
+   * True while result rows are expected: a reader may then skip `push` for the rows themselves
+   * (they do not change the state) and push only what `rowPacketKind` says is not a row.
+   */
+  get inRows(): boolean {
+    return this.phase === "rows";
+  }
+
   /** True once the response is complete (at once for commands that get none). */
   get done(): boolean {
     return this.phase === "done";
@@ -188,8 +215,9 @@ export class ResponseGrammar {
         return { role: "columns-eof", done: false, statusFlags: eof.statusFlags };
       }
       case "rows": {
-        if (p[0] === 0xff) return this.end("err");
-        if (isResultTerminator(p)) {
+        const kind = rowPacketKind(p[0], p.length);
+        if (kind === ROWS_ERR) return this.end("err");
+        if (kind === ROWS_END) {
           const status = this.deprecateEof
             ? decodeOk(p, this.capabilities).statusFlags
             : decodeEof(p).statusFlags;

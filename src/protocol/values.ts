@@ -13,6 +13,11 @@
  *
  * The helpers in the middle section (options, dates, integers, bits, charsets) are shared with the
  * binary-protocol decoders, which build the same JS values from binary fields.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset_row.html
+ * https://mariadb.com/kb/en/resultset-row/
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.40/field__types_8h.html
  */
 import { collationCharset } from "./collations.ts";
 import { Charset, ColumnType } from "./constants.ts";
@@ -219,16 +224,36 @@ export type CharsetDecoder = (bytes: Uint8Array, start: number, end: number) => 
 // ignoreBOM: a value may start with U+FEFF; a default TextDecoder would drop it.
 const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** UTF-8 text (ASCII fast path for short values: numbers, dates, short strings). */
+/** The runtime's own exact UTF-8 range decoder, when the session layer installed one. */
+let nativeUtf8: CharsetDecoder | undefined;
+
+/**
+ * Makes every UTF-8 value decode through `decode` (or back through TextDecoder with `undefined`).
+ * The session layer installs the runtime's native decoder (runtime/text.ts), which must give exactly
+ * what `TextDecoder("utf-8", { ignoreBOM: true })` gives, only faster: this module imports nothing
+ * of a runtime itself.
+ */
+export function useNativeUtf8(decode: CharsetDecoder | undefined): void {
+  nativeUtf8 = decode;
+}
+
+/**
+ * UTF-8 text: through the runtime's native decoder when there is one; else short ASCII values
+ * (numbers, dates, short strings) from their char codes in one call, the rest through TextDecoder.
+ * (Not `out += char`: that builds a chain of cons strings per value, several times the memory.)
+ */
 function utf8Text(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start < 32) {
-    let out = "";
+  if (nativeUtf8 !== undefined) return nativeUtf8(bytes, start, end);
+  return portableUtf8(bytes, start, end);
+}
+
+/** `utf8Text` without the native decoder (exported for tests). */
+export function portableUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
     for (let i = start; i < end; i++) {
-      const c = bytes[i];
-      if (c > 0x7f) return utf8Decoder.decode(bytes.subarray(start, end));
-      out += String.fromCharCode(c);
+      if (bytes[i] > 0x7f) return utf8Decoder.decode(bytes.subarray(start, end));
     }
-    return out;
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
   return utf8Decoder.decode(bytes.subarray(start, end));
 }
@@ -373,8 +398,43 @@ function textAsString(bytes: Uint8Array, start: number, end: number): string {
   return utf8Text(bytes, start, end);
 }
 
+/** Exact powers of ten: every 10^k up to 10^22 is a double exactly. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * A plain decimal `[-]digits[.digits]` of at most 15 digits, read from the bytes: the digits as an
+ * integer m (below 10^15, so exact) divided by 10^f (exact): IEEE division rounds correctly, so this
+ * is the double `Number(text)` gives (Clinger's fast path). NaN for any other shape (an exponent,
+ * more digits, inf, nan), which then goes through `Number`.
+ */
+function shortDecimal(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const negative = bytes[i] === 0x2d;
+  if (negative) i++;
+  if (i === end || end - i > 16) return NaN;
+  let m = 0;
+  let digits = 0;
+  let point = -1;
+  for (; i < end; i++) {
+    const c = bytes[i];
+    if (c === 0x2e && point < 0) {
+      point = digits;
+      continue;
+    }
+    const d = c - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    m = m * 10 + d;
+    digits++;
+  }
+  if (digits === 0 || digits > 15 || point === digits) return NaN;
+  const v = point < 0 ? m : m / POWERS_OF_TEN[digits - point];
+  return negative ? -v : v;
+}
+
 /** FLOAT/DOUBLE: the server sends the shortest text that reads back as the same value. */
 function textFloat(bytes: Uint8Array, start: number, end: number): unknown {
+  const fast = shortDecimal(bytes, start, end);
+  if (fast === fast) return fast;
   const text = utf8Text(bytes, start, end);
   const v = Number(text);
   return v !== v || text.length === 0 ? text : v;

@@ -2,10 +2,12 @@
  * The Bun adapter: `Bun.connect`, `socket.upgradeTLS` and `Bun.listen` behind the pull-based Socket
  * interface (checked against Bun 1.4).
  *
- * Bun's sockets are callback-based. Reading: each `data` callback queues its chunk, and the socket is
- * paused (`socket.pause()`) whenever no read is pending, so Bun stops reading from the kernel and TCP
- * flow control holds the peer back; `read()` resumes it. The queue thus holds at most the chunks that
- * arrived before the pause took effect (in practice one). Writing: `socket.write()` returns how many
+ * Bun's sockets are callback-based. Reading: each `data` callback hands its chunk to a pending read
+ * or queues it, and once `QUEUE_LIMIT` bytes are queued the socket is paused (`socket.pause()`), so
+ * Bun stops reading from the kernel and TCP flow control holds the peer back; `read()` takes a chunk
+ * and resumes it below the limit. (Pausing after every chunk cost a trip through the event loop per
+ * chunk on large results.) The queue thus holds at most the limit plus the chunks that arrived
+ * before the pause took effect. Writing: `socket.write()` returns how many
  * bytes the kernel took and buffers nothing; the rest waits here and goes out on `drain`, and
  * `write()` resolves once every byte of it has been taken.
  *
@@ -19,8 +21,8 @@
  * Limit: a pending `Bun.connect` cannot be cancelled; on timeout the caller gets ETIMEDOUT at once and
  * the late connection, if it ever comes, is closed.
  */
+import { SocketState } from "./socket-state.ts";
 import {
-  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
@@ -92,22 +94,22 @@ interface PendingWrite {
   reject(err: Error): void;
 }
 
+/** Bytes queued (no read pending) before the socket is paused. */
+const QUEUE_LIMIT = 64 * 1024;
+
 /** One Bun socket (plain or TLS), read on demand. */
-class BunSocket implements Socket {
-  readonly remote: string;
+class BunSocket extends SocketState implements Socket {
   private readonly host: string | undefined;
   private readonly isTls: boolean;
   private handle: BunTcpSocket | undefined;
   private readonly chunks: Uint8Array[] = [];
+  /** Bytes in `chunks`. */
+  private queued = 0;
   private pendingRead: { resolve(v: Uint8Array | null): void; reject(e: Error): void } | null = null;
   private readonly writes: PendingWrite[] = [];
   private paused = false;
-  private ended = false;
-  private closed = false;
   /** close() was called while writes were queued: end the socket once they are out. */
   private closing = false;
-  private upgraded = false;
-  private failure: ConnectionError | undefined;
 
   /** Callbacks for Bun.connect / upgradeTLS (Bun.listen shares one set and dispatches by `data`). */
   readonly handlers: BunHandlers = {
@@ -120,7 +122,7 @@ class BunSocket implements Socket {
   };
 
   constructor(remote: string, host: string | undefined, isTls: boolean) {
-    this.remote = remote;
+    super(remote);
     this.host = host;
     this.isTls = isTls;
   }
@@ -145,10 +147,6 @@ class BunSocket implements Socket {
     }
   }
 
-  private closedError(): ConnectionError {
-    return closedSocketError(this.remote);
-  }
-
   private wrapError(err: BunError | undefined): ConnectionError {
     let code = err?.code ?? "ECONNRESET";
     if (this.isTls && !code.startsWith("E")) code = "TLS";
@@ -170,8 +168,11 @@ class BunSocket implements Socket {
       waiter.resolve(view);
     } else {
       this.chunks.push(view);
+      this.queued += view.length;
+      // Paused only once the queue is full: pausing after every chunk stops Bun reading between
+      // each chunk and the next read(), a round through the event loop per chunk.
+      if (this.queued >= QUEUE_LIMIT) this.pause();
     }
-    this.pause();
   }
 
   onEnd(): void {
@@ -219,7 +220,11 @@ class BunSocket implements Socket {
       return Promise.reject(pendingReadError());
     }
     const chunk = this.chunks.shift();
-    if (chunk) return Promise.resolve(chunk);
+    if (chunk) {
+      this.queued -= chunk.length;
+      if (this.queued < QUEUE_LIMIT) this.resume();
+      return Promise.resolve(chunk);
+    }
     if (this.closed) return Promise.resolve(null);
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve(null);

@@ -24,18 +24,16 @@
  * - Workers do not say why a connection failed: every failure to connect is reported as
  *   ECONNREFUSED, with the runtime's message.
  */
+import { SocketState } from "./socket-state.ts";
 import {
-  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   crossRequestError,
   formatAddress,
   type Listener,
-  pendingReadError,
   type Runtime,
   type Socket,
   type TlsOptions,
-  upgradedSocketError,
 } from "./socket.ts";
 
 // The parts of `cloudflare:sockets` used here (see @cloudflare/workers-types).
@@ -110,8 +108,7 @@ function closeQuietly(socket: CfSocket | undefined): void {
 }
 
 /** A Workers socket, read through its stream reader on demand. */
-class CloudflareSocket implements Socket {
-  readonly remote: string;
+class CloudflareSocket extends SocketState implements Socket {
   private readonly host: string;
   private readonly socket: CfSocket;
   /** The name the TLS handshake checks the certificate against (TLS sockets only). */
@@ -120,16 +117,11 @@ class CloudflareSocket implements Socket {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   /** A TLS socket that has not received a byte yet: its handshake may still fail. */
   private handshakePending: boolean;
-  private reading = false;
   private abortRead: ((value: null) => void) | null = null;
-  private ended = false;
-  private closed = false;
-  private upgraded = false;
-  private failure: ConnectionError | undefined;
 
   constructor(socket: CfSocket, remote: string, host: string, tlsName: string | undefined) {
+    super(remote);
     this.socket = socket;
-    this.remote = remote;
     this.host = host;
     this.tlsName = tlsName;
     this.handshakePending = tlsName !== undefined;
@@ -171,16 +163,8 @@ class CloudflareSocket implements Socket {
     );
   }
 
-  private closedError(): ConnectionError {
-    return closedSocketError(this.remote);
-  }
-
   async read(): Promise<Uint8Array | null> {
-    if (this.upgraded) throw upgradedSocketError();
-    if (this.reading) throw pendingReadError();
-    if (this.failure) throw this.failure;
-    if (this.closed || this.ended) return null;
-    this.reading = true;
+    if (!this.beginRead()) return null;
     try {
       const closedFirst = new Promise<null>((resolve) => (this.abortRead = resolve));
       for (;;) {
@@ -204,15 +188,14 @@ class CloudflareSocket implements Socket {
         }
       }
     } finally {
-      this.reading = false;
+      this.endRead();
       this.abortRead = null;
     }
   }
 
   async write(data: Uint8Array): Promise<void> {
-    if (this.upgraded) throw upgradedSocketError();
-    if (this.failure) throw this.failure;
-    if (this.closed) throw this.closedError();
+    const refusal = this.writeRefusal();
+    if (refusal) throw refusal;
     try {
       await this.writer.write(data);
     } catch (err) {
@@ -221,12 +204,10 @@ class CloudflareSocket implements Socket {
   }
 
   async startTls(options: TlsOptions): Promise<Socket> {
-    if (this.upgraded || this.closed) throw this.closedError();
+    this.checkUpgrade();
     if (this.tlsName !== undefined) {
       throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
     }
-    if (this.reading) throw new Error("mywire: startTls called while a read is pending");
-    if (this.failure) throw this.failure;
     const unsupported = tlsUnsupported(options);
     if (unsupported !== undefined) {
       throw new ConnectionError("TLS", `${unsupported} (connecting to ${this.remote})`, this.remote);

@@ -24,14 +24,13 @@
  * (Tried and dropped: feeding a `Deno.Conn` to `node:tls` through a `node:stream` Duplex. Deno 2.9
  * read the whole stream regardless of backpressure and lost data.)
  */
+import { SocketState } from "./socket-state.ts";
 import {
-  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
   type Listener,
   type ListenOptions,
-  pendingReadError,
   type Runtime,
   type Socket,
   type SocketAddress,
@@ -132,26 +131,20 @@ function tlsUnsupported(options: TlsOptions): string | undefined {
 const SCRATCH = 64 * 1024;
 
 /** A Deno connection, read only on demand. */
-class DenoSocket implements Socket {
-  readonly remote: string;
+class DenoSocket extends SocketState implements Socket {
   private readonly host: string | undefined;
   private readonly conn: DenoConn;
   private readonly isTls: boolean;
   private scratch: Uint8Array | null = null;
-  private reading = false;
   /** Resolves the caller's pending read when `close()` comes first. */
   private abortRead: ((value: null) => void) | null = null;
   /** The tail of the write queue: writes go out one after the other. */
   private writing: Promise<void> = Promise.resolve();
   private pendingWrites = 0;
-  private ended = false;
-  private closed = false;
-  private upgraded = false;
-  private failure: ConnectionError | undefined;
 
   constructor(conn: DenoConn, remote: string, host: string | undefined, isTls: boolean) {
+    super(remote);
     this.conn = conn;
-    this.remote = remote;
     this.host = host;
     this.isTls = isTls;
   }
@@ -169,16 +162,8 @@ class DenoSocket implements Socket {
     return this.failure;
   }
 
-  private closedError(): ConnectionError {
-    return closedSocketError(this.remote);
-  }
-
   async read(): Promise<Uint8Array | null> {
-    if (this.upgraded) throw upgradedSocketError();
-    if (this.reading) throw pendingReadError();
-    if (this.failure) throw this.failure;
-    if (this.closed || this.ended) return null;
-    this.reading = true;
+    if (!this.beginRead()) return null;
     try {
       // A fresh 64 KiB buffer is handed out whole when mostly filled; a short read is copied out so the
       // scratch buffer can be reused (and small chunks do not pin 64 KiB each).
@@ -201,7 +186,7 @@ class DenoSocket implements Socket {
       this.scratch = buf;
       return buf.slice(0, n);
     } finally {
-      this.reading = false;
+      this.endRead();
       this.abortRead = null;
     }
   }
@@ -230,12 +215,10 @@ class DenoSocket implements Socket {
   }
 
   async startTls(options: TlsOptions): Promise<Socket> {
-    if (this.upgraded || this.closed) throw this.closedError();
+    this.checkUpgrade();
     if (this.isTls) {
       throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
     }
-    if (this.reading) throw new Error("mywire: startTls called while a read is pending");
-    if (this.failure) throw this.failure;
     const unsupported = tlsUnsupported(options);
     if (unsupported !== undefined) {
       throw new ConnectionError("TLS", `${unsupported} (connecting to ${this.remote})`, this.remote);

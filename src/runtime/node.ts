@@ -1,10 +1,11 @@
 /**
  * The Node adapter: `node:net` and `node:tls` behind the pull-based Socket interface.
  *
- * Reading: the stream stays in paused mode with a `readable` listener, and `read()` takes what the
- * stream has buffered. Node stops reading from the kernel once its buffer reaches the stream's
- * high-water mark, so a consumer that does not call `read()` leaves the rest in the kernel and, through
- * TCP flow control, in the peer. Writing: `write()` resolves at once while Node's write buffer is
+ * Reading: the stream flows (`data` events: the shortest path through Node's streams, with no
+ * `readable` tick and no joined copy of buffered chunks); a chunk goes straight to a pending `read()`,
+ * else into a queue, and once the queue holds `QUEUE_LIMIT` bytes the socket is paused, so Node stops
+ * reading from the kernel and a consumer that does not call `read()` leaves the rest in the kernel
+ * and, through TCP flow control, in the peer. `read()` takes the whole queue and resumes the socket. Writing: `write()` resolves at once while Node's write buffer is
  * under its high-water mark, else on `drain`. TLS: `tls.connect({ socket })` on the open socket.
  *
  * This is the only file in the project that may use `Buffer`; chunks are handed out as plain
@@ -57,6 +58,9 @@ function toView(chunk: Buffer): Uint8Array {
   return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+/** Bytes queued (no read pending) before the socket is paused: Node's default socket high-water mark. */
+const QUEUE_LIMIT = 64 * 1024;
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(error: Error): void;
@@ -70,6 +74,11 @@ class NodeSocket implements Socket {
   private readonly sock: net.Socket;
   private readonly isTls: boolean;
   private pendingRead: Waiter<Uint8Array | null> | null = null;
+  /** Chunks received while no read was pending, and their size. */
+  private queue: Buffer[] = [];
+  private queued = 0;
+  /** Paused because the queue is full. */
+  private paused = false;
   private drainWaiters: Waiter<void>[] = [];
   private ended = false;
   private closed = false;
@@ -77,7 +86,20 @@ class NodeSocket implements Socket {
   private upgraded = false;
   private failure: ConnectionError | undefined;
 
-  private readonly onReadable = () => this.fulfil();
+  private readonly onData = (chunk: Buffer) => {
+    const waiter = this.pendingRead;
+    if (waiter !== null && this.queue.length === 0) {
+      this.pendingRead = null;
+      waiter.resolve(toView(chunk));
+      return;
+    }
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued >= QUEUE_LIMIT && !this.paused) {
+      this.paused = true;
+      this.sock.pause();
+    }
+  };
   private readonly onEnd = () => {
     this.ended = true;
     this.fulfil();
@@ -103,27 +125,40 @@ class NodeSocket implements Socket {
     this.remote = remote;
     this.host = host;
     this.isTls = isTls;
-    // A `readable` listener puts the stream in paused mode: Node buffers up to its high-water mark,
-    // then stops reading from the kernel until `read()` takes data.
-    sock.on("readable", this.onReadable);
+    // A `data` listener and resume() (an accepted socket starts paused) make the stream flow;
+    // `onData` pauses it while the queue is full.
+    sock.on("data", this.onData);
     sock.on("end", this.onEnd);
     sock.on("error", this.onError);
     sock.on("close", this.onClose);
     sock.on("drain", this.onDrain);
+    sock.resume();
   }
 
   private closedError(): ConnectionError {
     return closedSocketError(this.remote);
   }
 
+  /** Everything queued, as one chunk; resumes the socket if the full queue had paused it. */
+  private takeQueue(): Buffer {
+    const queue = this.queue;
+    const chunk = queue.length === 1 ? queue[0] : Buffer.concat(queue, this.queued);
+    this.queue = [];
+    this.queued = 0;
+    if (this.paused) {
+      this.paused = false;
+      this.sock.resume();
+    }
+    return chunk;
+  }
+
   /** Resolves the pending read if there is anything to give it: data, EOF or an error. */
   private fulfil(): void {
     const waiter = this.pendingRead;
     if (waiter === null) return;
-    const chunk = this.closed ? null : (this.sock.read() as Buffer | null);
-    if (chunk !== null) {
+    if (!this.closed && this.queue.length > 0) {
       this.pendingRead = null;
-      waiter.resolve(toView(chunk));
+      waiter.resolve(toView(this.takeQueue()));
     } else if (this.closed) {
       this.pendingRead = null;
       waiter.resolve(null);
@@ -176,7 +211,7 @@ class NodeSocket implements Socket {
     const raw = this.sock;
     // The peer must not send anything between the upgrade request and the handshake: bytes already
     // received here would be taken as if they had come through TLS (STARTTLS injection).
-    if (buffered === "refuse" && raw.readableLength > 0) {
+    if (buffered === "refuse" && (raw.readableLength > 0 || this.queue.length > 0)) {
       this.close();
       throw new ConnectionError(
         "TLS",
@@ -185,7 +220,8 @@ class NodeSocket implements Socket {
       );
     }
     this.upgraded = true;
-    raw.off("readable", this.onReadable);
+    raw.pause();
+    raw.off("data", this.onData);
     raw.off("end", this.onEnd);
     raw.off("close", this.onClose);
     raw.off("drain", this.onDrain);
@@ -196,9 +232,13 @@ class NodeSocket implements Socket {
 
   async acceptTls(options: ServerTlsOptions, initialData?: Uint8Array): Promise<Socket> {
     const raw = this.detachForTls("keep");
-    // The client's handshake may have begun already: bytes the caller read and bytes Node buffered.
+    // The client's handshake may have begun already: bytes the caller read, bytes this socket
+    // queued, and bytes Node buffered.
+    const queued = this.queue;
+    this.queue = [];
+    this.queued = 0;
     const buffered = raw.read() as Buffer | null;
-    const head = Buffer.concat([initialData ?? new Uint8Array(0), buffered ?? new Uint8Array(0)]);
+    const head = Buffer.concat([initialData ?? new Uint8Array(0), ...queued, buffered ?? new Uint8Array(0)]);
     const transport = head.length === 0 ? raw : replayingDuplex(raw, head);
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
       let tlsSocket: tls.TLSSocket;

@@ -3,13 +3,31 @@
  * COM_CHANGE_USER): auth switches to another plugin, AuthMoreData for the current one, until the
  * server answers OK or ERR.
  */
-import type { AuthExchange } from "../protocol/auth/plugin.ts";
+import { type AuthContext, AuthError, type AuthExchange } from "../protocol/auth/plugin.ts";
+import { authPlugin } from "../protocol/auth/registry.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { decodeAuthMoreData, decodeAuthSwitchRequest } from "../protocol/handshake.ts";
 import type { PacketChannel } from "./channel.ts";
 
 /** Starts the exchange of plugin `name` with the server's nonce or plugin data. */
 export type StartExchange = (name: string, data: Uint8Array) => AuthExchange;
+
+/** What an exchange needs besides the plugin and the server's data. */
+export type ExchangeCredentials = Omit<AuthContext, "scramble">;
+
+/** The `StartExchange` for `credentials`: an AuthError for a plugin this package does not speak. */
+export function exchangeStarter(credentials: ExchangeCredentials): StartExchange {
+  return (name, scramble) => {
+    const plugin = authPlugin(name);
+    if (!plugin) {
+      throw new AuthError(
+        "UNKNOWN_PLUGIN",
+        `the server asked for unsupported authentication plugin "${name}"`,
+      );
+    }
+    return plugin.create({ ...credentials, scramble });
+  };
+}
 
 /**
  * Follows the server through auth switches and AuthMoreData. Returns the final OK or ERR packet and

@@ -10,7 +10,8 @@ import { ConnectionError, type Socket } from "../runtime/socket.ts";
 /** Frames packets onto a socket and reads whole packets back, checking sequence ids. */
 export class PacketChannel {
   socket: Socket;
-  private readonly decoder: PacketDecoder;
+  /** The packets received; after `tryReadRange()` its `bytes`, `payloadStart`, `payloadEnd` locate the payload. */
+  readonly decoder: PacketDecoder;
   /** The sequence id of the next packet to send or receive. */
   seq = 0;
   private closedError: Error | undefined;
@@ -35,16 +36,26 @@ export class PacketChannel {
    * view valid until the next `fill()`.
    */
   tryRead(): Uint8Array | undefined {
-    const packet = this.decoder.next();
-    if (packet === undefined) return undefined;
-    if (packet.seq !== this.seq) {
+    if (!this.tryReadRange()) return undefined;
+    const d = this.decoder;
+    return d.bytes.subarray(d.payloadStart, d.payloadEnd);
+  }
+
+  /**
+   * `tryRead` without allocating: true when the next packet is buffered, its payload then being
+   * `decoder.bytes[decoder.payloadStart, decoder.payloadEnd)` (valid until the next `fill()`).
+   */
+  tryReadRange(): boolean {
+    const d = this.decoder;
+    if (!d.nextRange()) return false;
+    if (d.payloadSeq !== this.seq) {
       throw new ProtocolError(
         "sequence",
-        `packet out of order: sequence id ${packet.seq}, expected ${this.seq}`,
+        `packet out of order: sequence id ${d.payloadSeq}, expected ${this.seq}`,
       );
     }
-    this.seq = (this.decoder.lastSeq + 1) & 0xff;
-    return packet.payload;
+    this.seq = (d.lastSeq + 1) & 0xff;
+    return true;
   }
 
   /** Reads one more chunk from the socket into the buffer. Throws if the peer closed the connection. */

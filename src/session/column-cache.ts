@@ -6,13 +6,13 @@
  */
 import { equalBytes } from "../protocol/bytes.ts";
 import type { ColumnDefinition } from "../protocol/results.ts";
-import type { RowParser } from "../protocol/rows.ts";
+import type { RangeRowParser } from "../protocol/rows.ts";
 
 interface Entry {
   readonly packets: readonly Uint8Array[];
   readonly fields: readonly ColumnDefinition[];
-  text?: RowParser;
-  binary?: RowParser;
+  text?: RangeRowParser;
+  binary?: RangeRowParser;
 }
 
 /** Recently seen column sets of one session (at most `size`, least recently used dropped first). */
@@ -40,7 +40,7 @@ export class ColumnCache {
   }
 
   /** The row parser for fields returned by `fields`, built once per column set and protocol. */
-  parser(fields: ColumnDefinition[], binary: boolean, build: () => RowParser): RowParser {
+  parser(fields: ColumnDefinition[], binary: boolean, build: () => RangeRowParser): RangeRowParser {
     const entry = this.owners.get(fields);
     if (entry === undefined) return build();
     return binary ? (entry.binary ??= build()) : (entry.text ??= build());

@@ -3,7 +3,6 @@
  * credentials, and follow auth switches and AuthMoreData until the server says OK or ERR.
  */
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
-import { AuthError } from "../protocol/auth/plugin.ts";
 import { authPlugin } from "../protocol/auth/registry.ts";
 import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/errors.ts";
@@ -18,7 +17,7 @@ import {
 } from "../protocol/handshake.ts";
 import { decodeErr, decodeOk, type ErrPacket } from "../protocol/results.ts";
 import { ConnectionError, type TlsOptions } from "../runtime/socket.ts";
-import { finishAuthentication } from "./auth-exchange.ts";
+import { exchangeStarter, finishAuthentication } from "./auth-exchange.ts";
 import type { PacketChannel } from "./channel.ts";
 import type { SessionOptions } from "./options.ts";
 import { serverError } from "./server-error.ts";
@@ -172,25 +171,15 @@ export async function performHandshake(
     if (database !== "") capabilities |= Capability.CONNECT_WITH_DB & greeting.capabilities;
   }
   const secure = tls || options.socketPath !== undefined;
-  const startExchange = (name: string, scramble: Uint8Array) => {
-    const plugin = authPlugin(name);
-    if (!plugin) {
-      throw new AuthError(
-        "UNKNOWN_PLUGIN",
-        `the server asked for unsupported authentication plugin "${name}"`,
-      );
-    }
-    return plugin.create({
-      user,
-      password,
-      passwordSha1: password === options.password ? options.passwordSha1 : undefined,
-      scramble,
-      secure,
-      serverPublicKey: options.serverPublicKey,
-      allowPublicKeyRetrieval: options.allowPublicKeyRetrieval,
-      allowCleartextPassword: options.allowCleartextPassword,
-    });
-  };
+  const startExchange = exchangeStarter({
+    user,
+    password,
+    passwordSha1: password === options.password ? options.passwordSha1 : undefined,
+    secure,
+    serverPublicKey: options.serverPublicKey,
+    allowPublicKeyRetrieval: options.allowPublicKeyRetrieval,
+    allowCleartextPassword: options.allowCleartextPassword,
+  });
   // An unknown default plugin is not fatal: answer with native and let the server switch us.
   if (!authPlugin(pluginName)) pluginName = "mysql_native_password";
   const exchange = startExchange(pluginName, greeting.scramble);

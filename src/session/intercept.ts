@@ -29,8 +29,19 @@ export type ResponseReader<T> = (ctx: ResponseContext, sql: string) => Promise<T
 /** A response context whose channel replays packets the pipeline encoded. */
 function replayContext(ctx: ResponseContext, packets: readonly Uint8Array[]): ResponseContext {
   const source = replayPackets(packets);
+  // What PacketChannel.tryReadRange leaves in its decoder: here each payload is its own array.
+  const decoder = { bytes: new Uint8Array(0) as Uint8Array, payloadStart: 0, payloadEnd: 0 };
   const channel = {
     ...source,
+    decoder,
+    tryReadRange(): boolean {
+      const payload = source.tryRead();
+      if (payload === undefined) return false;
+      decoder.bytes = payload;
+      decoder.payloadStart = 0;
+      decoder.payloadEnd = payload.length;
+      return true;
+    },
     write: () => Promise.reject(inSyncError("a local answer cannot ask for a LOCAL INFILE file")),
   };
   return { ...ctx, channel: channel as unknown as PacketChannel };

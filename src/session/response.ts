@@ -1,11 +1,15 @@
 /**
  * Reading a command's response: OK, ERR, LOCAL INFILE requests, and result sets (column definitions,
  * then text or binary rows up to the terminating EOF/OK), following MORE_RESULTS_EXISTS. Used for
- * COM_QUERY and COM_STMT_EXECUTE, whole (`readResponse`) or a row at a time (`RowCursor`).
+ * COM_QUERY and COM_STMT_EXECUTE, whole (`readResponse`) or a row at a time (`RowCursor`). Where
+ * each packet belongs is the protocol's response grammar (protocol/response-grammar.ts), which sees
+ * every packet but the rows themselves: rows are parsed in place, and `rowPacketKind` (the grammar's
+ * own rule) says where they end.
  */
 import { Capability, ServerStatus } from "../protocol/constants.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
 import { markSessionUsable, ProtocolError } from "../protocol/errors.ts";
+import { ResponseGrammar, rowPacketKind, ROWS_END, ROWS_ERR } from "../protocol/response-grammar.ts";
 import {
   type ColumnDefinition,
   decodeColumnCount,
@@ -14,13 +18,17 @@ import {
   decodeErr,
   decodeOk,
 } from "../protocol/results.ts";
-import { binaryRowParser, type RowParser, textRowParser } from "../protocol/rows.ts";
-import type { ValueOptions } from "../protocol/values.ts";
+import { binaryRowRangeParser, type RangeRowParser, textRowRangeParser } from "../protocol/rows.ts";
+import { useNativeUtf8, type ValueOptions } from "../protocol/values.ts";
+import { nativeUtf8 } from "../runtime/text.ts";
 import type { PacketChannel } from "./channel.ts";
 import { ColumnCache } from "./column-cache.ts";
 import { answerLocalInfile, type InfileHandler } from "./infile.ts";
 import { makeResult, type QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
+
+// Values decode through the runtime's own UTF-8 decoder where it has one (same strings, faster).
+useNativeUtf8(nativeUtf8);
 
 /** What reading a response needs to know about the session. */
 export interface ResponseContext {
@@ -45,23 +53,33 @@ function terminatorOutcome(p: Uint8Array, caps: number) {
   return { ...decodeEof(p), affectedRows: 0, insertId: 0, info: "" };
 }
 
-/** True for the packet that ends a row stream (EOF, or OK with a 0xFE header). */
-function isTerminator(p: Uint8Array): boolean {
-  return p[0] === 0xfe && p.length < 0xffffff;
-}
-
-/** Reads `count` column definitions and, before CLIENT_DEPRECATE_EOF, the EOF after them. */
-export async function readColumns(ctx: ResponseContext, count: number): Promise<ColumnDefinition[]> {
+/**
+ * Reads `count` column (or parameter) definitions and, before CLIENT_DEPRECATE_EOF, the EOF after
+ * them, each checked by `grammar` (which throws a ProtocolError for a packet out of place).
+ */
+export async function readColumns(
+  ctx: ResponseContext,
+  count: number,
+  grammar: ResponseGrammar,
+): Promise<ColumnDefinition[]> {
   const packets: Uint8Array[] = new Array(count);
+  // Column definitions usually arrive together: they are taken from the buffer without a promise
+  // each, as views. A view is only valid until the next read from the socket, so the views taken so
+  // far are copied just before one; when none is needed, nothing is copied (the column cache keeps
+  // copies of the packets it has not seen).
+  let copied = 0;
   for (let i = 0; i < count; i++) {
-    // Column definitions usually arrive together: take them from the buffer without a promise each.
-    // Each is copied: a buffered payload is only valid until the next read from the socket.
-    packets[i] = (ctx.channel.tryRead() ?? await ctx.channel.read()).slice();
+    let packet = ctx.channel.tryRead();
+    if (packet === undefined) {
+      for (; copied < i; copied++) packets[copied] = packets[copied].slice();
+      packet = await ctx.channel.read();
+    }
+    grammar.push(packet);
+    packets[i] = packet;
   }
   const fields = ctx.columns.fields(packets, (p) => decodeColumnDefinition(p, ctx.extendedTypes));
   if ((ctx.capabilities & Capability.DEPRECATE_EOF) === 0 && count > 0) {
-    const eof = await ctx.channel.read();
-    if (eof[0] !== 0xfe) throw new ProtocolError("unexpected", "expected EOF after column definitions");
+    grammar.push(await ctx.channel.read());
   }
   return fields;
 }
@@ -80,12 +98,14 @@ export function inSyncError(message: string): Error {
 async function readHead(
   ctx: ResponseContext,
   sql: string,
+  grammar: ResponseGrammar,
 ): Promise<{ done: QueryResult<unknown> } | { fields: ColumnDefinition[] }> {
   let first = ctx.channel.tryRead() ?? await ctx.channel.read();
-  if (first[0] === 0xfb) {
+  if (grammar.push(first).role === "infile-request") {
     const name = new TextDecoder().decode(first.subarray(1));
     const answer = await answerLocalInfile(ctx.channel, name, sql, ctx.infile);
     first = await ctx.channel.read();
+    grammar.push(first);
     if (!answer.sent) {
       if (first[0] === 0x00) ctx.onStatus(decodeOk(first, ctx.capabilities).statusFlags);
       throw inSyncError(
@@ -101,17 +121,17 @@ async function readHead(
     return { done: makeResult([], [], ok) };
   }
   if (first[0] === 0xff) throw serverError(decodeErr(first), ctx.flavor, sql);
-  return { fields: await readColumns(ctx, decodeColumnCount(first)) };
+  return { fields: await readColumns(ctx, decodeColumnCount(first), grammar) };
 }
 
-function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RowParser {
+function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RangeRowParser {
   return ctx.columns.parser(
     fields,
     binary,
     () =>
       binary
-        ? binaryRowParser(fields, ctx.values, ctx.rowsAsArray)
-        : textRowParser(fields, ctx.values, ctx.rowsAsArray),
+        ? binaryRowRangeParser(fields, ctx.values, ctx.rowsAsArray)
+        : textRowRangeParser(fields, ctx.values, ctx.rowsAsArray),
   );
 }
 
@@ -121,24 +141,38 @@ async function readRows(
   fields: ColumnDefinition[],
   binary: boolean,
   sql: string,
+  grammar: ResponseGrammar,
 ): Promise<QueryResult<unknown>> {
   const channel = ctx.channel;
+  const packets = channel.decoder;
   const parse = rowParser(ctx, fields, binary);
   const rows: unknown[] = [];
   for (;;) {
-    let p: Uint8Array | undefined;
-    while ((p = channel.tryRead()) !== undefined) {
-      if (isTerminator(p)) {
+    // Rows are parsed where they lie in the receive buffer: no view or object per packet.
+    while (channel.tryReadRange()) {
+      const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
+      const kind = rowPacketKind(end > start ? b[start] : -1, end - start);
+      if (kind === ROWS_END) {
+        const p = b.subarray(start, end);
+        grammar.push(p);
         const outcome = terminatorOutcome(p, ctx.capabilities);
         ctx.onStatus(outcome.statusFlags);
         return makeResult(rows, fields, outcome);
       }
-      if (p[0] === 0xff) throw serverError(decodeErr(p), ctx.flavor, sql);
-      rows.push(parse(p));
+      if (kind === ROWS_ERR) {
+        grammar.push(b.subarray(start, end));
+        throw serverError(decodeErr(b.subarray(start, end)), ctx.flavor, sql);
+      }
+      rows.push(parse(b, start, end));
     }
     await channel.fill();
   }
 }
+
+/** What `RowCursor.nextBuffered` returns when no whole packet is buffered: call `fill()`. */
+export const NEED_MORE: unique symbol = Symbol("need more bytes");
+/** What `RowCursor.nextBuffered` returns at the end of the rows: call `finish()`. */
+export const END_OF_ROWS: unique symbol = Symbol("end of rows");
 
 /** Reads a whole response: every result, in order; the first is returned with all in `results`. */
 export async function readResponse(
@@ -147,12 +181,11 @@ export async function readResponse(
   binary: boolean,
 ): Promise<QueryResult<unknown>> {
   const results: QueryResult<unknown>[] = [];
-  for (;;) {
-    const head = await readHead(ctx, sql);
-    const result = "done" in head ? head.done : await readRows(ctx, head.fields, binary, sql);
-    results.push(result);
-    if ((result.serverStatus & ServerStatus.MORE_RESULTS_EXISTS) === 0) break;
-  }
+  const grammar = new ResponseGrammar(binary ? "execute" : "query", ctx.capabilities);
+  do {
+    const head = await readHead(ctx, sql, grammar);
+    results.push("done" in head ? head.done : await readRows(ctx, head.fields, binary, sql, grammar));
+  } while (!grammar.done);
   const first = results[0];
   first.results = results;
   return first;
@@ -167,25 +200,29 @@ export class RowCursor {
   private readonly ctx: ResponseContext;
   private readonly sql: string;
   private readonly binary: boolean;
-  private parse: RowParser | undefined;
+  private readonly grammar: ResponseGrammar;
+  private parse: RangeRowParser | undefined;
   /** Column definitions of the first result set (empty for a statement without rows). */
   fields: ColumnDefinition[] = [];
   /** True once the whole response has been read. */
   finished = false;
   /** Set by `drain`: rows are read but not decoded. */
   private skipping = false;
+  /** The status flags of the rows' terminator, once it was read. */
+  private ended: number | undefined;
 
   private constructor(ctx: ResponseContext, sql: string, binary: boolean) {
     this.ctx = ctx;
     this.sql = sql;
     this.binary = binary;
+    this.grammar = new ResponseGrammar(binary ? "execute" : "query", ctx.capabilities);
   }
 
   /** Reads the head of the response (after the command was sent). */
   static async open(ctx: ResponseContext, sql: string, binary: boolean): Promise<RowCursor> {
     const cursor = new RowCursor(ctx, sql, binary);
-    const head = await readHead(ctx, sql);
-    if ("done" in head) await cursor.finishWith(head.done.serverStatus);
+    const head = await readHead(ctx, sql, cursor.grammar);
+    if ("done" in head) await cursor.finishRest();
     else {
       cursor.fields = head.fields;
       cursor.parse = rowParser(ctx, head.fields, binary);
@@ -194,37 +231,60 @@ export class RowCursor {
   }
 
   /** After the first result: reads and discards the rest of a multi-result response. */
-  private async finishWith(status: number): Promise<void> {
-    while (status & ServerStatus.MORE_RESULTS_EXISTS) {
-      const head = await readHead(this.ctx, this.sql);
-      status = "done" in head
-        ? head.done.serverStatus
-        : (await readRows(this.ctx, head.fields, this.binary, this.sql)).serverStatus;
+  private async finishRest(): Promise<void> {
+    while (!this.grammar.done) {
+      const head = await readHead(this.ctx, this.sql, this.grammar);
+      if (!("done" in head)) await readRows(this.ctx, head.fields, this.binary, this.sql, this.grammar);
     }
     this.finished = true;
   }
 
+  /**
+   * The next row if its packet is already buffered, with no promise: the row, `NEED_MORE` (await
+   * `fill()`, then ask again) or `END_OF_ROWS` (await `finish()`: the result set is done).
+   */
+  nextBuffered(): unknown {
+    if (this.finished || this.parse === undefined || this.ended !== undefined) return END_OF_ROWS;
+    const channel = this.ctx.channel;
+    if (!channel.tryReadRange()) return NEED_MORE;
+    const packets = channel.decoder;
+    const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
+    const kind = rowPacketKind(end > start ? b[start] : -1, end - start);
+    if (kind === ROWS_END) {
+      const p = b.subarray(start, end);
+      this.grammar.push(p);
+      const outcome = terminatorOutcome(p, this.ctx.capabilities);
+      this.ctx.onStatus(outcome.statusFlags);
+      this.ended = outcome.statusFlags;
+      return END_OF_ROWS;
+    }
+    if (kind === ROWS_ERR) {
+      this.finished = true;
+      throw serverError(decodeErr(b.subarray(start, end)), this.ctx.flavor, this.sql);
+    }
+    return this.skipping ? true : this.parse(b, start, end);
+  }
+
+  /** Reads more bytes from the socket (after `NEED_MORE`). */
+  fill(): Promise<void> {
+    return this.ctx.channel.fill();
+  }
+
+  /** After `END_OF_ROWS`: reads and discards any further results of the response. */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    await this.finishRest();
+  }
+
   /** The next row, or `undefined` when the result set is done. */
   async next(): Promise<unknown> {
-    if (this.finished || this.parse === undefined) return undefined;
-    const channel = this.ctx.channel;
     for (;;) {
-      const p = channel.tryRead();
-      if (p === undefined) {
-        await channel.fill();
-        continue;
-      }
-      if (isTerminator(p)) {
-        const outcome = terminatorOutcome(p, this.ctx.capabilities);
-        this.ctx.onStatus(outcome.statusFlags);
-        await this.finishWith(outcome.statusFlags);
+      const row = this.nextBuffered();
+      if (row === NEED_MORE) await this.fill();
+      else if (row === END_OF_ROWS) {
+        await this.finish();
         return undefined;
-      }
-      if (p[0] === 0xff) {
-        this.finished = true;
-        throw serverError(decodeErr(p), this.ctx.flavor, this.sql);
-      }
-      return this.skipping ? true : this.parse(p);
+      } else return row;
     }
   }
 

@@ -8,6 +8,7 @@ import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { encodeUtf8, Reader } from "../protocol/bytes.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
 import { leavesSessionUsable, MysqlError, ProtocolError } from "../protocol/errors.ts";
+import { ResponseGrammar } from "../protocol/response-grammar.ts";
 import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
 import {
   binaryFixedLength,
@@ -29,6 +30,7 @@ import type { SessionOptions } from "./options.ts";
 import { inSyncError, readResponse, type ResponseContext, RowCursor } from "./response.ts";
 import { readColumns } from "./response.ts";
 import type { QueryResult } from "./result.ts";
+import { arrayRows, heldRows, type SessionRows } from "./rows.ts";
 import { serverError } from "./server-error.ts";
 
 /**
@@ -163,8 +165,8 @@ export class Session {
     if (this.fatal) return Promise.reject(this.fatal);
     this.pending++;
     const run = async (): Promise<T> => {
-      if (this.fatal) throw this.fatal;
       try {
+        if (this.fatal) throw this.fatal;
         return await task();
       } catch (error) {
         if (!leavesSessionUsable(error)) this.destroy(error);
@@ -173,7 +175,8 @@ export class Session {
         this.pending--;
       }
     };
-    const result = this.tail.then(run);
+    // Nothing queued or running: start now rather than one promise hop later (the order is the same).
+    const result = this.pending === 1 ? run() : this.tail.then(run);
     this.tail = result.then(noop, noop);
     return result;
   }
@@ -326,45 +329,31 @@ export class Session {
   }
 
   /**
-   * Sends a query (text, or an EXECUTE when `statement` is given) and yields its rows one at a time,
-   * reading the socket only as rows are asked for. The session is held until the iteration ends;
-   * leaving early reads and discards the rest, so the session stays usable.
+   * Sends a query (text, or an EXECUTE when `statement` is given) and opens its rows, to be read a
+   * row at a time as they are asked for (`SessionRows`): the socket is read only when no whole row
+   * is buffered. The session is held until `close()` on the rows; closing early reads and discards
+   * the rest, so the session stays usable.
    */
-  async *stream(
+  async openRows(
     sql: string,
     statement?: { statement: PreparedStatement; params: readonly BoundParam[] },
-  ): AsyncGenerator<unknown, void, undefined> {
+  ): Promise<SessionRows> {
     if (this.pipeline?.interceptsQueries) {
       // Plugins see whole results: run the command through them, then hand out its rows.
       const result = statement
         ? await this.execute(statement.statement, statement.params)
         : await this.query(sql);
-      yield* result;
-      return;
+      return arrayRows(result);
     }
     const held = await this.hold();
-    let cursor: RowCursor | undefined;
     try {
       if (statement) await this.channel.writeCommand(encodeExecute(statement.statement.id, statement.params));
       else await this.channel.writeCommand(queryPacket(sql));
-      cursor = await RowCursor.open(this.responseContext, sql, statement !== undefined);
-      for (;;) {
-        const row = await cursor.next();
-        if (row === undefined) break;
-        yield row;
-      }
+      const cursor = await RowCursor.open(this.responseContext, sql, statement !== undefined);
+      return heldRows(cursor, held);
     } catch (error) {
       held.release(error);
       throw error;
-    } finally {
-      if (!held.released) {
-        try {
-          await cursor?.drain();
-          held.release();
-        } catch (error) {
-          held.release(error);
-        }
-      }
     }
   }
 
@@ -457,9 +446,11 @@ function readBinary(ctx: ResponseContext, sql: string): Promise<QueryResult<unkn
 async function readPrepared(ctx: ResponseContext, sql: string): Promise<PreparedStatement> {
   const first = await ctx.channel.read();
   if (first[0] === 0xff) throw serverError(decodeErr(first), ctx.flavor, sql);
+  const grammar = new ResponseGrammar("prepare", ctx.capabilities);
+  grammar.push(first);
   const ok = decodePrepareOk(first);
-  const params = await readColumns(ctx, ok.paramCount);
-  const columns = await readColumns(ctx, ok.columnCount);
+  const params = await readColumns(ctx, ok.paramCount, grammar);
+  const columns = await readColumns(ctx, ok.columnCount, grammar);
   return { id: ok.statementId, sql, params, columns };
 }
 

@@ -163,12 +163,14 @@ describe("routing between backends", () => {
     const c = await open({ plugins: [readWriteSplit()], backends });
     await c.query("CREATE OR REPLACE TABLE rw_split (id INT PRIMARY KEY, v INT)");
     await c.query("INSERT INTO rw_split VALUES (1, 10)");
-    // The processlist row whose statement is this very query names the connection running it.
-    const whoRuns = "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE '%who-runs-me%'";
-    const [read] = await c.query<{ id: number }>(whoRuns);
+    // The processlist row whose statement is this very query names the connection running it. Each
+    // query has its own tag: the thread of an earlier one may still show its text for a moment.
+    const whoRuns = (tag: string) =>
+      `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE '%who-runs-${tag}%'`;
+    const [read] = await c.query<{ id: number }>(whoRuns("read"));
     assert.notEqual(read.id, c.threadId, "a plain read ran on the replica's connection");
     await c.query("BEGIN");
-    const [inTx] = await c.query<{ id: number }>(whoRuns);
+    const [inTx] = await c.query<{ id: number }>(whoRuns("in-transaction"));
     assert.equal(inTx.id, c.threadId, "reads inside a transaction stay on the primary");
     await c.query("COMMIT");
     await c.useDatabase(env.database);

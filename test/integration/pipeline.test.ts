@@ -26,7 +26,7 @@ import { encodeParam } from "../../src/protocol/binary-params.ts";
 import { encodeExecute, encodePrepare } from "../../src/protocol/statements.ts";
 import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
-import { realDriver, twoBackends } from "./pipeline-link.ts";
+import { realDriver, twoBackends } from "./pipeline-connection.ts";
 
 let env: TestEnv;
 let admin: Connection;

@@ -19,7 +19,7 @@ import { rewrite } from "../../plugins/rewrite.ts";
 import { slowQueryLog } from "../../plugins/slow-query-log.ts";
 import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
-import { realDriver, twoBackends } from "./pipeline-link.ts";
+import { realDriver, twoBackends } from "./pipeline-connection.ts";
 
 let env: TestEnv;
 let admin: Connection;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect } from "../../mod.ts";
-import { resolveOptions } from "../../src/client/options.ts";
+import { resolveClientOptions } from "../../src/client/options.ts";
 import { encodeUtf8, utf8 } from "../../src/protocol/bytes.ts";
 import { encodeFieldList, encodeSetOption, SetOption } from "../../src/protocol/commands/utility.ts";
 import { Command } from "../../src/protocol/constants.ts";
@@ -61,13 +61,15 @@ before(async () => {
   await admin.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, label VARCHAR(10), data LONGBLOB)`);
   await admin.close();
   proxy = await startProxy();
-  session = await Session.open(resolveOptions({
-    host: proxy.host,
-    port: proxy.port,
-    user: PROXY_USER.user,
-    password: PROXY_USER.password,
-    database: env.database,
-  }));
+  session = await Session.open(
+    resolveClientOptions({
+      host: proxy.host,
+      port: proxy.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+      database: env.database,
+    }).session,
+  );
 });
 
 after(async () => {
@@ -163,12 +165,14 @@ describe("commands relayed", () => {
     }
     const before = proxy.proxy.stats().backendConnections;
     assert.equal(before, 1);
-    const s = await Session.open(resolveOptions({
-      host: proxy.host,
-      port: proxy.port,
-      user: PROXY_USER.user,
-      password: PROXY_USER.password,
-    }));
+    const s = await Session.open(
+      resolveClientOptions({
+        host: proxy.host,
+        port: proxy.port,
+        user: PROXY_USER.user,
+        password: PROXY_USER.password,
+      }).session,
+    );
     assert.equal(proxy.proxy.stats().backendConnections, before + 1);
     await s.close();
     for (let i = 0; i < 100 && proxy.proxy.stats().backendConnections > before; i++) {

@@ -135,6 +135,53 @@ describe("framing", () => {
       runs,
     );
   });
+  test("nextRange over a reused receive buffer: packets of up to 70 KB, chunks of up to 100 KB", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            bytes(300),
+            fc.integer({ min: 0, max: 70_000 }).map((n) => new Uint8Array(n).map((_, i) => i * 7)),
+          ),
+          { minLength: 1, maxLength: 10 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 20 }),
+        (payloads, cuts) => {
+          const stream: number[] = [];
+          payloads.forEach((p, i) => {
+            for (const b of encodePacket(p, i)) stream.push(b);
+          });
+          const all = Uint8Array.from(stream);
+          const decoder = new PacketDecoder();
+          const got: Uint8Array[] = [];
+          const chunks: [Uint8Array, Uint8Array][] = [];
+          let pos = 0, k = 0;
+          while (pos < all.length) {
+            const n = cuts[k++ % cuts.length];
+            const chunk = all.slice(pos, pos + n);
+            chunks.push([chunk, chunk.slice()]);
+            decoder.push(chunk);
+            pos += n;
+            // Views taken after one push stay intact until the next push.
+            const views: [Uint8Array, Uint8Array][] = [];
+            while (decoder.nextRange()) {
+              assert.equal(decoder.payloadSeq, got.length + views.length);
+              const view = decoder.bytes.subarray(decoder.payloadStart, decoder.payloadEnd);
+              views.push([view, view.slice()]);
+            }
+            for (const [view, copy] of views) {
+              assert.deepEqual(view, copy);
+              got.push(copy);
+            }
+          }
+          assert.deepEqual(got, payloads);
+          // The decoder never writes into a chunk it was given.
+          for (const [chunk, copy] of chunks) assert.deepEqual(chunk, copy);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
   test("a payload of 16 MiB and more is split and joined", () => {
     for (const size of [0xffffff - 1, 0xffffff, 0xffffff + 1, 2 * 0xffffff]) {
       const payload = new Uint8Array(size);

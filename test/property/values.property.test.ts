@@ -171,6 +171,80 @@ describe("integer text", () => {
   });
 });
 
+describe("float text", () => {
+  const double = column(ColumnType.DOUBLE);
+  const float = column(ColumnType.FLOAT);
+  /** What the decoder must give: the number Number() reads, or the text when it is not one. */
+  const expected = (text: string) => {
+    const v = Number(text);
+    return v !== v || text.length === 0 ? text : v;
+  };
+
+  test("plain decimals of up to 17 digits decode exactly as Number() reads them (sign of zero too)", () => {
+    const decimal = fc.tuple(
+      fc.boolean(),
+      fc.stringMatching(/^[0-9]{1,17}$/),
+      fc.option(fc.stringMatching(/^[0-9]{0,17}$/)),
+    ).map(([negative, whole, fraction]) =>
+      `${negative ? "-" : ""}${whole}${fraction === null ? "" : `.${fraction}`}`
+    );
+    fc.assert(
+      fc.property(decimal, (text) => {
+        assert.ok(Object.is(decodeText(double, text), expected(text)), text);
+        assert.ok(Object.is(decodeText(float, text), expected(text)), text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("any double's text (shortest form, with exponents) decodes to that double", () => {
+    fc.assert(
+      fc.property(fc.double(), (v) => {
+        const text = String(v);
+        assert.ok(Object.is(decodeText(double, text), expected(text)), text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("the shapes around the fast path: 15 and 16 digits, points, signs, junk", () => {
+    for (
+      const text of [
+        "0",
+        "-0",
+        "0.0",
+        "-0.0",
+        "123456789012345",
+        "-123456789012345",
+        "1234567890123456",
+        "9007199254740993",
+        "0.000000000000001",
+        "0.1",
+        "0.3",
+        "1.7976931348623157e308",
+        "5e-324",
+        "1.",
+        ".5",
+        "-",
+        "-.",
+        ".",
+        "1.2.3",
+        "+5",
+        " 5",
+        "1e5",
+        "inf",
+        "-inf",
+        "nan",
+        "",
+        "12a",
+        "0x10",
+      ]
+    ) {
+      assert.ok(Object.is(decodeText(double, text), expected(text)), JSON.stringify(text));
+    }
+  });
+});
+
 describe("dates", () => {
   const dates = fc.date({
     min: new Date("0001-01-01T00:00:00.000Z"),

@@ -4,14 +4,14 @@
  * each command through the plan runner (src/pipeline/run-plan.ts, as the client session does) with
  * a reader that decodes every response with the pipeline's ResultCollector, and calls
  * `onDisconnect` at the end. It talks to
- * backends through `Link`s: an in-memory scripted server here, a real MariaDB connection in the
+ * backends through `DriverConnection`s: an in-memory scripted server here, a real MariaDB connection in the
  * integration tests.
  */
 import { ResultCollector } from "../../src/pipeline/collector.ts";
 import { decodeCommand, type QueryCommand } from "../../src/pipeline/command.ts";
 import { encodeResponse } from "../../src/pipeline/encode-response.ts";
 import type { PipelineSession } from "../../src/pipeline/pipeline-session.ts";
-import type { SessionLink } from "../../src/pipeline/plans.ts";
+import type { SessionInit } from "../../src/pipeline/plans.ts";
 import type { Injection } from "../../src/pipeline/queue.ts";
 import { replayPackets } from "../../src/pipeline/replay.ts";
 import type { Response } from "../../src/pipeline/responses.ts";
@@ -23,7 +23,7 @@ import type { Greeting } from "../../src/protocol/handshake.ts";
 import { type ColumnDefinition, decodeErr, encodeOk } from "../../src/protocol/results.ts";
 
 /** One backend connection: commands out, packets in. */
-export interface Link {
+export interface DriverConnection {
   /** Sends a command (sequence id 0). */
   writeCommand(payload: Uint8Array): Promise<void>;
   /** Sends a packet within the command (a LOCAL INFILE reply). */
@@ -32,8 +32,8 @@ export interface Link {
   close(): void;
 }
 
-/** A link with the index of the backend it goes to. */
-interface IndexedLink extends Link {
+/** A connection with the index of the backend it goes to. */
+interface IndexedConnection extends DriverConnection {
   readonly index: number;
 }
 
@@ -66,23 +66,27 @@ function mysqlError(p: Uint8Array, sql?: string): MysqlError {
 /** The reference session. */
 export class PipelineDriver {
   readonly ps: PipelineSession;
-  private readonly open: (backend: number) => Promise<Link>;
-  private readonly links = new Map<number, Link>();
+  private readonly open: (backend: number) => Promise<DriverConnection>;
+  private readonly connections = new Map<number, DriverConnection>();
   capabilities: number;
   statusFlags: number = ServerStatus.AUTOCOMMIT;
   closed: string | undefined;
 
-  constructor(ps: PipelineSession, open: (backend: number) => Promise<Link>, capabilities = DRIVER_CAPS) {
+  constructor(
+    ps: PipelineSession,
+    open: (backend: number) => Promise<DriverConnection>,
+    capabilities = DRIVER_CAPS,
+  ) {
     this.ps = ps;
     this.open = open;
     this.capabilities = capabilities;
   }
 
-  private async link(index: number): Promise<Link> {
-    let l = this.links.get(index);
+  private async connectionTo(index: number): Promise<DriverConnection> {
+    let l = this.connections.get(index);
     if (l === undefined) {
       l = await this.open(index);
-      this.links.set(index, l);
+      this.connections.set(index, l);
     }
     return l;
   }
@@ -121,7 +125,7 @@ export class PipelineDriver {
   /** Reads one whole response from `read` as the session's own reader would: rows decoded, ERR thrown. */
   private async readResponse(
     read: () => Promise<Uint8Array>,
-    link: Link | undefined,
+    connection: DriverConnection | undefined,
     entry: Injection,
   ): Promise<DriverResult> {
     const mariadb = this.ps.connection.server.mariadbCapabilities;
@@ -136,7 +140,7 @@ export class PipelineDriver {
       for (;;) {
         const state = c.push(await read());
         if (state === "done") break;
-        if (state === "infile") await link!.write(new Uint8Array(0));
+        if (state === "infile") await connection!.write(new Uint8Array(0));
       }
     }
     return this.toResult(c.finish(), entry.command.sql);
@@ -186,8 +190,8 @@ export class PipelineDriver {
     if (this.closed) throw new Error(`connection closed: ${this.closed}`);
     let forwarded: (DriverResult | MysqlError)[];
     try {
-      forwarded = await runPlan<IndexedLink, DriverResult>(this.ps, payload, {
-        connection: async (index) => ({ ...(await this.link(index)), index }),
+      forwarded = await runPlan<IndexedConnection, DriverResult>(this.ps, payload, {
+        connection: async (index) => ({ ...(await this.connectionTo(index)), index }),
         read: async (entry, from, replay) => {
           const source = replay === undefined ? from! : replayPackets(replay.packets);
           const r = await this.readResponse(
@@ -215,11 +219,11 @@ export class PipelineDriver {
     return first;
   }
 
-  /** Closes every backend link. */
+  /** Closes every backend connection. */
   destroy(reason = "closed"): void {
     this.closed = reason;
-    for (const l of this.links.values()) l.close();
-    this.links.clear();
+    for (const l of this.connections.values()) l.close();
+    this.connections.clear();
   }
 
   /** Ends the session: onDisconnect, then the links. */
@@ -236,7 +240,7 @@ export class PipelineDriver {
 export type Script = (command: QueryCommand, backend: number) => Response | Uint8Array[];
 
 /** An in-memory backend answering with `script` (responses encoded with the pipeline's encoder). */
-export function scriptedLink(script: Script, backend: number, log: string[] = []): Link {
+export function scriptedConnection(script: Script, backend: number, log: string[] = []): DriverConnection {
   let pending: Uint8Array[] = [];
   return {
     writeCommand(payload) {
@@ -290,9 +294,9 @@ export function testGreeting(overrides: Partial<Greeting> = {}): Greeting {
 
 /** A pipeline session and a driver over in-memory backends answering with `script`. */
 export function driverFor(
-  pipeline: { open(link?: SessionLink): PipelineSession },
+  pipeline: { open(link?: SessionInit): PipelineSession },
   script: Script,
-  options: { log?: string[]; link?: SessionLink } = {},
+  options: { log?: string[]; link?: SessionInit } = {},
 ): PipelineDriver {
   let driver: PipelineDriver | undefined = undefined;
   const ps = pipeline.open({
@@ -302,6 +306,6 @@ export function driverFor(
     statusFlags: () => driver?.statusFlags ?? ServerStatus.AUTOCOMMIT,
     ...options.link,
   });
-  driver = new PipelineDriver(ps, (b) => Promise.resolve(scriptedLink(script, b, options.log)));
+  driver = new PipelineDriver(ps, (b) => Promise.resolve(scriptedConnection(script, b, options.log)));
   return driver;
 }

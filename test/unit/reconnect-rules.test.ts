@@ -1,5 +1,5 @@
 /**
- * The reconnect and resend rules of a client connection (src/client/link.ts), each against a
+ * The reconnect and resend rules of a client connection (src/client/reconnecting-queue.ts), each against a
  * scripted server that closes the connection exactly where the rule matters, so every case is
  * decided by the rule and not by timing: a read that was running is sent again on a new
  * connection, a write never is (unless its caller marked it retryable), commands not yet sent go to

@@ -5,8 +5,8 @@
  * is warned about and ignored, as mysql2 does; an option mysql2 knows that this entry cannot honour
  * is a TypeError saying so, never a silent difference.
  */
-import type { ConnectionOptions } from "../../client/options.ts";
 import type { PoolOptions } from "../../client/pool-options.ts";
+import type { ConnectionOptions } from "../../session/connection-options.ts";
 import type { Mysql2TypeCast } from "./fields.ts";
 
 /** How values are decoded and queries formatted (per connection; queries may override some). */

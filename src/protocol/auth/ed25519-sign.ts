@@ -5,6 +5,10 @@
  * scalar a (public key A = aB), its second half the nonce prefix: r = SHA-512(az[32..64] || M),
  * R = rB, S = r + SHA-512(R || A || M) * a mod L, as in the server's plugin/auth_ed25519/ref10/sign.c.
  * A module of its own so that @noble/curves loads only when a server asks for this plugin.
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/authentication-plugin-ed25519/
+ * RFC 8032 (EdDSA), section 5.1: Ed25519
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";

@@ -3,6 +3,9 @@
  * mysql_native_password, caching_sha2_password, sha256_password, client_ed25519 and
  * mysql_clear_password. A file of its own so that the plugins and their shared interface
  * (plugin.ts) import nothing that imports them back.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods.html
  */
 import { cachingSha2Password } from "./caching_sha2.ts";
 import { mysqlClearPassword } from "./clear.ts";

@@ -1,6 +1,10 @@
 /**
  * Binlog event checksums: CRC-32 (ISO-HDLC, zlib's crc32) over the whole event but its last four
  * bytes, which hold the checksum little-endian (`binlog_checksum=CRC32`).
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/format_description_event/ (the checksum algorithm byte and the CRC32 after it)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header (with CRC32 the event length counts 4 more bytes)
  */
 
 /** `binlog_checksum` algorithms as the FORMAT_DESCRIPTION event names them. */
@@ -35,6 +39,7 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0)
 export function checksumMatches(bytes: Uint8Array, start: number, end: number): boolean {
   if (end - start < CHECKSUM_LENGTH) return false;
   const at = end - CHECKSUM_LENGTH;
+  // 4 bytes, little-endian: CRC-32 of the event before it
   const stored = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
   return crc32(bytes, start, at) === stored;
 }
@@ -48,7 +53,7 @@ const LOG_EVENT_BINLOG_IN_USE_F = 0x1;
  */
 export function formatDescriptionChecksumMatches(bytes: Uint8Array, start: number, end: number): boolean {
   if (end - start < 19 + CHECKSUM_LENGTH) return false;
-  const flagsAt = start + 17;
+  const flagsAt = start + 17; // the 2-byte flags at offset 17 of the header
   const at = end - CHECKSUM_LENGTH;
   let crc = crc32(bytes, start, flagsAt);
   crc = crc32(new Uint8Array([bytes[flagsAt] & ~LOG_EVENT_BINLOG_IN_USE_F]), 0, 1, crc);

@@ -9,6 +9,11 @@
  * big-endian bytes; CHAR/VARCHAR a 1- or 2-byte length then bytes (CHAR without its trailing pad:
  * BINARY(n) is padded back with zero bytes); BLOB/TEXT/JSON/GEOMETRY/VECTOR a length of 1-4 bytes
  * then bytes; ENUM an index of 1-2 bytes; SET a bitmask of 1-8 bytes.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1 (Column Data Formats)
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Table__map__event.html (the column metadata)
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.40/field__types_8h.html
  */
 import { ColumnType } from "../constants.ts";
 import { ProtocolError } from "../errors.ts";
@@ -260,31 +265,35 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
   const meta = column.metadata;
   switch (column.type) {
     case ColumnType.TINY:
-      return integerDecoder(column, 1);
+      return integerDecoder(column, 1); // 1 byte
     case ColumnType.SHORT:
-      return integerDecoder(column, 2);
+      return integerDecoder(column, 2); // 2 bytes
     case ColumnType.INT24:
-      return integerDecoder(column, 3);
+      return integerDecoder(column, 3); // 3 bytes
     case ColumnType.LONG:
-      return integerDecoder(column, 4);
+      return integerDecoder(column, 4); // 4 bytes
     case ColumnType.LONGLONG:
-      return longLongDecoder(column, options.bigint);
+      return longLongDecoder(column, options.bigint); // 8 bytes
     case ColumnType.YEAR:
+      // 1 byte: years since 1900 (0: 0000)
       return (c) => {
         const v = c.bytes[take(c, 1, column)];
         return v === 0 ? 0 : 1900 + v;
       };
     case ColumnType.FLOAT:
+      // 4 bytes: IEEE 754 single
       return (c) => {
         const p = take(c, 4, column);
         return floatValue(viewOf(c).getFloat32(c.bytes.byteOffset + p, true));
       };
     case ColumnType.DOUBLE:
+      // 8 bytes: IEEE 754 double
       return (c) => {
         const p = take(c, 8, column);
         return viewOf(c).getFloat64(c.bytes.byteOffset + p, true);
       };
     case ColumnType.NEWDECIMAL: {
+      // decimal_bin_size(precision, scale) bytes: binary DECIMAL (decimal.ts)
       const precision = meta & 0xff, scale = meta >> 8;
       const size = decimalBinarySize(precision, scale);
       const asNumber = options.decimal === "number";
@@ -295,6 +304,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       };
     }
     case ColumnType.NEWDATE: {
+      // 3 bytes: day | month << 5 | year << 9
       const asString = r.dateStrings.DATE;
       return (c) => {
         const p = take(c, 3, column), b = c.bytes;
@@ -326,6 +336,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       };
     }
     case ColumnType.DATETIME2: {
+      // 5 bytes packed date and time, big-endian, then 0-3 bytes of fraction by fsp
       const fsp = meta, size = 5 + fractionBytes(fsp);
       const asString = r.dateStrings.DATETIME;
       return (c) => {
@@ -334,6 +345,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       };
     }
     case ColumnType.TIMESTAMP: {
+      // 4 bytes: seconds since the epoch
       const asString = r.dateStrings.TIMESTAMP;
       return (c) => {
         const p = take(c, 4, column), b = c.bytes;
@@ -342,6 +354,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       };
     }
     case ColumnType.TIMESTAMP2: {
+      // 4 bytes: seconds, big-endian, then 0-3 bytes of fraction by fsp
       const fsp = meta, size = 4 + fractionBytes(fsp);
       const asString = r.dateStrings.TIMESTAMP;
       return (c) => {
@@ -358,6 +371,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
         return formatTime(v < 0, Math.floor(a / 10000), Math.floor(a / 100) % 100, a % 100, 0, 0);
       };
     case ColumnType.TIME2: {
+      // 3 bytes packed time, big-endian, then 0-3 bytes of fraction by fsp
       const fsp = meta, size = 3 + fractionBytes(fsp);
       return (c) => {
         const [negative, h, m, s, us] = readTime2(c.bytes, take(c, size, column), fsp);
@@ -365,6 +379,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       };
     }
     case ColumnType.BIT: {
+      // (bits + 7) / 8 bytes, big-endian
       const bits = (meta >> 8) * 8 + (meta & 0xff);
       const size = (bits + 7) >> 3;
       return (c) => {
@@ -372,6 +387,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
         return bitValue(c.bytes, p, p + size, bits);
       };
     }
+    // 1 byte length (max length < 256) or 2, then the bytes
     case ColumnType.VARCHAR:
     case ColumnType.VAR_STRING:
       return prefixed(column, meta < 256 ? 1 : 2, stringValue(column, true));
@@ -381,6 +397,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       return prefixed(column, length < 256 ? 1 : 2, stringValue(column, true, padTo));
     }
     case ColumnType.ENUM: {
+      // 1 or 2 bytes: index into the ENUM's values (1-based, 0: the empty value)
       const size = meta >> 8;
       const values = column.enumValues;
       if (size !== 1 && size !== 2) {
@@ -394,6 +411,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       };
     }
     case ColumnType.SET: {
+      // 1-8 bytes: a bit per member
       const size = meta >> 8;
       const values = column.setValues;
       if (size < 1 || size > 8) {
@@ -413,6 +431,7 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
         return chosen.join(",");
       };
     }
+    // 1-4 bytes (metadata) of length, then the bytes
     case ColumnType.TINY_BLOB:
     case ColumnType.MEDIUM_BLOB:
     case ColumnType.LONG_BLOB:
@@ -431,11 +450,13 @@ export function columnDecoder(column: TableColumn, r: ResolvedValueOptions): Col
       }
       return prefixed(column, meta, stringValue(column, false));
     }
+    // 1-4 bytes (metadata) of length, then binary JSON (json-binary.ts)
     case ColumnType.JSON:
       return prefixed(column, meta, (b, p, n) => {
         const value = decodeJsonBinary(b, p, p + n);
         return options.jsonParse ? value : jsonText(value);
       });
+    // 1-4 bytes (metadata) of length, then the bytes
     case ColumnType.GEOMETRY:
     case ColumnType.VECTOR:
       return prefixed(column, meta, (b, p, n) => b.slice(p, p + n));

@@ -4,6 +4,10 @@
  * groups in fewer bytes, the sign in the top bit of the first byte (set for positive numbers;
  * negative numbers have every byte inverted). Decoded to the text MySQL prints: exactly `scale`
  * fractional digits, no leading zeros ("3.30", "-0.50", "12").
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/my__decimal_8h_source.html
+ * https://dev.mysql.com/doc/refman/8.0/en/precision-math-decimal-characteristics.html (storage format)
  */
 import { ProtocolError } from "../errors.ts";
 

@@ -6,6 +6,12 @@
  * off; a mismatch is a ProtocolError naming the file and position. A TRANSACTION_PAYLOAD yields
  * itself and then the events it holds. Types without a decoder yield `Unknown` with their bytes.
  * Rows of tables the `includeTable` filter refuses are not decoded: the event is dropped.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header
+ * https://mariadb.com/kb/en/format_description_event/
+ * https://mariadb.com/kb/en/binlog-events/
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html
  */
 import { Reader } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

@@ -2,6 +2,10 @@
  * The human format of events, after python-mysql-replication's `dump()`: a `=== NameEvent ===`
  * line, the date, position and size, then the fields of the event (for rows events the table and
  * each row's values, `* column : value`, updates as `*column:before=>after`).
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/replication-protocol (the events printed here)
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html
  */
 import type { BinlogEvent, EventCommon, RowsEvent } from "./events.ts";
 

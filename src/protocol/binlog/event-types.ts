@@ -2,6 +2,11 @@
  * Binlog event type codes (the byte at offset 4 of every event header), as in MySQL's
  * `binlog_event.h` (Log_event_type) and MariaDB's `log_event.h`, and the `type` name each decoded
  * event carries. Codes 160 and up are MariaDB's.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header (Event Type table, MariaDB's codes)
+ * https://mariadb.com/kb/en/replication-protocol
  */
 
 /** Event type codes. */

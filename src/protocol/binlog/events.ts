@@ -1,6 +1,10 @@
 /**
  * The shapes of decoded binlog events: plain data with a `type` name, where the event sits in the
  * binlog (`file`, `position`, `nextPosition`) and, inside a transaction, its GTID.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html
+ * https://mariadb.com/kb/en/replication-protocol
  */
 import type { EventTypeName } from "./event-types.ts";
 import type { JsonDiff } from "./json-diff.ts";

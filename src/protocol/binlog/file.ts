@@ -3,6 +3,10 @@
  * events back to back, each at the position its header's predecessor pointed to. `readBinlogFile`
  * decodes them lazily, one event per step. A file that ends inside an event ends the iteration with
  * a ProtocolError naming the position, after every complete event before it.
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/binlog-events/ (Log File Structure: the magic, then events)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header
  */
 import { ProtocolError } from "../errors.ts";
 import { BinlogDecoder, type BinlogDecoderOptions } from "./decoder.ts";
@@ -14,7 +18,7 @@ export type BinlogFileOptions = BinlogDecoderOptions;
 
 /** True when the bytes start with the binlog magic. */
 export function isBinlogFile(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && BINLOG_MAGIC.every((b, i) => bytes[i] === b);
+  return bytes.length >= 4 && BINLOG_MAGIC.every((b, i) => bytes[i] === b); // 4 bytes: 0xFE 'b' 'i' 'n'
 }
 
 /** The events of a binlog file, decoded as they are iterated. */
@@ -32,7 +36,7 @@ export function readBinlogFile(bytes: Uint8Array, options: BinlogFileOptions = {
         );
       }
       const decoder = new BinlogDecoder(options);
-      let pos = BINLOG_MAGIC.length;
+      let pos = BINLOG_MAGIC.length; // the first event at position 4, after the magic
       while (pos < bytes.length) {
         const where = `${decoder.file || name || "(binlog)"}:${pos}`;
         if (bytes.length - pos < EVENT_HEADER_LENGTH) {

@@ -3,6 +3,12 @@
  * server wrote it, the length of the post-header of each event type, and (from MySQL 5.6.1 and
  * MariaDB 5.3 on) the checksum algorithm of the events after it. The FORMAT_DESCRIPTION itself
  * ends with the algorithm byte and a checksum (when the algorithm is CRC32). Encoder and decoder.
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/format_description_event/
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/format_description_event
+ * https://dev.mysql.com/doc/dev/mysql-server/9.2.0/classmysql_1_1binlog_1_1event_1_1Format__description__event-members.html
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html (FORMAT_DESCRIPTION_EVENT)
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";
@@ -96,18 +102,19 @@ export function decodeFormatDescription(
   end: number,
 ): EventBody<FormatDescriptionEvent> {
   const r = new Reader(bytes, start, end);
-  const binlogVersion = r.u16();
-  const versionBytes = r.bytesView(50);
+  const binlogVersion = r.u16(); // 2 bytes: binlog version (4)
+  const versionBytes = r.bytesView(50); // 50 bytes: server version, NUL-padded
   const nul = versionBytes.indexOf(0);
   const serverVersion = new TextDecoder().decode(nul < 0 ? versionBytes : versionBytes.subarray(0, nul));
-  const createTimestamp = r.u32();
-  const headerLength = r.u8();
+  const createTimestamp = r.u32(); // 4 bytes: create timestamp
+  const headerLength = r.u8(); // 1 byte: event header length (19)
   if (binlogVersion !== 4 || headerLength < EVENT_HEADER_LENGTH) {
     throw new ProtocolError(
       "unsupported",
       `binlog version ${binlogVersion} with ${headerLength}-byte headers: only version 4 (MySQL 5.0+) is supported`,
     );
   }
+  // then 1 byte per event type: post-header lengths; 1 byte: checksum algorithm; 4 bytes: its CRC32
   let checksumAlgorithm: number = ChecksumAlgorithm.UNDEFINED;
   let postEnd = end;
   if (hasChecksumAlgorithm(serverVersion) && end - r.pos >= 1 + CHECKSUM_LENGTH) {
@@ -141,13 +148,15 @@ export function encodeFormatDescription(
     readonly flags?: number;
   } = {},
 ): Uint8Array {
-  const body = new Writer(128).u16(4);
+  const body = new Writer(128).u16(4); // 2 bytes: binlog version
   const version = new Uint8Array(50);
   version.set(new TextEncoder().encode(fields.serverVersion).subarray(0, 49));
+  // 50 bytes server version, 4 bytes create timestamp, 1 byte header length
   body.bytes(version).u32(fields.createTimestamp ?? 0).u8(EVENT_HEADER_LENGTH);
+  // 1 byte per event type: post-header lengths
   body.bytes(fields.postHeaderLengths ?? defaultBinlogFormat.postHeaderLengths);
   const algorithm = fields.checksumAlgorithm ?? ChecksumAlgorithm.OFF;
-  body.u8(algorithm);
+  body.u8(algorithm); // 1 byte: checksum algorithm (the 4-byte CRC32 follows)
   const payload = body.finish();
   const size = EVENT_HEADER_LENGTH + payload.length + CHECKSUM_LENGTH;
   const out = new Uint8Array(size);

@@ -4,6 +4,11 @@
  * its 16-byte UUID, [tag,] number of intervals and each interval as [start, end) in 8-byte
  * integers; the tagged form, MySQL 8.3+, marks the count with a format byte). MariaDB's GTID
  * positions as text (`domain-server-sequence`, comma separated).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_binlog_dump_gtid.html (the binary GTID set)
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Gtid__event.html
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/fake-gtid_list-event (MariaDB's GTID positions)
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";
@@ -85,6 +90,7 @@ export function parseGtidSet(text: string): GtidSetEntry[] {
 
 /** Decodes the binary GTID set of a PREVIOUS_GTIDS event (or a COM_BINLOG_DUMP_GTID) from a Reader. */
 export function decodeGtidSetBinary(r: Reader): GtidSetEntry[] {
+  // 8 bytes: source count; the tagged form: byte 0 the format (1), bytes 1-6 the count, byte 7 nonzero
   const header = r.u64();
   const tagged = header >> 56n !== 0n;
   const count = tagged ? (header >> 8n) & 0xffffffffffffn : header & 0xffffffffffffffn;
@@ -94,20 +100,20 @@ export function decodeGtidSetBinary(r: Reader): GtidSetEntry[] {
   }
   const entries: GtidSetEntry[] = [];
   for (let i = 0n; i < count; i++) {
-    const uuid = formatUuid(r.bytesView(16));
+    const uuid = formatUuid(r.bytesView(16)); // 16 bytes: source UUID
     let tag: string | undefined;
     if (tagged) {
-      const length = Number(readVarlenUint(r));
+      const length = Number(readVarlenUint(r)); // varlen: tag length, then the tag (tagged form)
       if (length > 0) tag = r.string(length);
     }
-    const n = r.u64();
+    const n = r.u64(); // 8 bytes: interval count
     if (n * 16n > BigInt(r.remaining)) {
       throw new ProtocolError("truncated", `GTID set of ${n} intervals truncated`);
     }
     const intervals: [number | bigint, number | bigint][] = [];
     for (let j = 0n; j < n; j++) {
-      const start = r.u64();
-      const end = r.u64();
+      const start = r.u64(); // 8 bytes: interval start
+      const end = r.u64(); // 8 bytes: interval end (exclusive)
       intervals.push([integer(start), integer(end - 1n)]);
     }
     entries.push(tag === undefined ? { uuid, intervals } : { uuid, tag, intervals });
@@ -120,16 +126,16 @@ export function encodeGtidSetBinary(entries: readonly GtidSetEntry[]): Uint8Arra
   const tagged = entries.some((e) => e.tag);
   const w = new Writer(8 + entries.length * 40);
   const count = BigInt(entries.length);
-  w.u64(tagged ? (1n << 56n) | (count << 8n) | 1n : count);
+  w.u64(tagged ? (1n << 56n) | (count << 8n) | 1n : count); // 8 bytes: source count (tagged: format, count, marker)
   for (const e of entries) {
-    w.bytes(parseUuid(e.uuid));
+    w.bytes(parseUuid(e.uuid)); // 16 bytes: UUID
     if (tagged) {
       const tag = new TextEncoder().encode(e.tag ?? "");
-      writeVarlenUint(w, BigInt(tag.length));
-      w.bytes(tag);
+      writeVarlenUint(w, BigInt(tag.length)); // varlen: tag length
+      w.bytes(tag); // the tag
     }
-    w.u64(e.intervals.length);
-    for (const [a, b] of e.intervals) w.u64(BigInt(a)).u64(BigInt(b) + 1n);
+    w.u64(e.intervals.length); // 8 bytes: interval count
+    for (const [a, b] of e.intervals) w.u64(BigInt(a)).u64(BigInt(b) + 1n); // 8 bytes start, 8 bytes end (exclusive)
   }
   return w.finish();
 }

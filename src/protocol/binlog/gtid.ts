@@ -4,6 +4,11 @@
  * versions), GTID_TAGGED_LOG_EVENT (8.3+: the same fields in the serialization library's format, with
  * a tag) and PREVIOUS_GTIDS_LOG_EVENT. MariaDB: GTID_EVENT (sequence number, domain, flags, commit
  * id, XA and extra flags) and GTID_LIST_EVENT. Decoders read an event body (checksum excluded).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Gtid__event.html
+ * http://kb-mirror.mariadb.com/kb/en/library/server-client-software/client-libraries/clientserver-protocol/replication-protocol/gtid_event (mirror)
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/fake-gtid_list-event
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";
@@ -27,28 +32,31 @@ function integer(v: bigint): number | bigint {
 
 /** The fields of an untagged MySQL GTID event (GTID or ANONYMOUS_GTID body). */
 function decodeMysqlGtidFields(r: Reader): MysqlGtidFields {
-  const gtidFlags = r.u8();
-  const uuid = formatUuid(r.bytesView(16));
-  const gno = integer(r.i64());
+  const gtidFlags = r.u8(); // 1 byte: flags
+  const uuid = formatUuid(r.bytesView(16)); // 16 bytes: source UUID
+  const gno = integer(r.i64()); // 8 bytes: GNO
   let lastCommitted: number | bigint = 0, sequenceNumber: number | bigint = 0;
   let immediateCommitTimestamp: number | bigint = 0, originalCommitTimestamp: number | bigint = 0;
   let transactionLength: number | bigint = 0;
   let immediateServerVersion = 0, originalServerVersion = 0;
   if (r.remaining >= 17 && r.peek() === 2) {
-    r.skip(1);
-    lastCommitted = integer(r.i64());
-    sequenceNumber = integer(r.i64());
+    r.skip(1); // 1 byte: logical clock type code (2)
+    lastCommitted = integer(r.i64()); // 8 bytes: last committed
+    sequenceNumber = integer(r.i64()); // 8 bytes: sequence number
     if (r.remaining >= 7) {
+      // 7 bytes: immediate commit timestamp (bit 55: original follows)
       let ts = BigInt(r.u48()) | (BigInt(r.u8()) << 48n);
       const hasOriginal = (ts & (1n << 55n)) !== 0n;
       ts &= ~(1n << 55n);
       immediateCommitTimestamp = integer(ts);
       originalCommitTimestamp = immediateCommitTimestamp;
+      // 7 bytes: original commit timestamp
       if (hasOriginal) originalCommitTimestamp = integer(BigInt(r.u48()) | (BigInt(r.u8()) << 48n));
-      if (r.remaining > 0) transactionLength = r.lenencBig();
+      if (r.remaining > 0) transactionLength = r.lenencBig(); // lenenc: transaction length
       if (r.remaining >= 4) {
-        const v = r.u32();
+        const v = r.u32(); // 4 bytes: immediate server version (bit 31: original follows)
         immediateServerVersion = v & 0x7fffffff;
+        // 4 bytes: original server version
         originalServerVersion = v & 0x80000000 ? r.u32() : immediateServerVersion;
       }
     }
@@ -120,15 +128,15 @@ const TaggedField = {
  */
 export function decodeGtidTagged(r: Reader): EventBody<GtidTaggedEvent> {
   const start = r.pos;
-  const version = r.u8();
+  const version = r.u8(); // 1 byte: serialization format version
   if (version !== 2) {
     throw new ProtocolError(
       "unsupported",
       `GTID_TAGGED_LOG_EVENT serialization version ${version} (only 2 is known)`,
     );
   }
-  const payloadSize = readVarlenUint(r);
-  const lastNonIgnorable = readVarlenUint(r);
+  const payloadSize = readVarlenUint(r); // varlen: payload size
+  const lastNonIgnorable = readVarlenUint(r); // varlen: last non-ignorable field id
   const end = start + Number(payloadSize);
   if (end < r.pos || end > r.end) {
     throw new ProtocolError(
@@ -144,6 +152,7 @@ export function decodeGtidTagged(r: Reader): EventBody<GtidTaggedEvent> {
   let transactionLength: number | bigint = 0, immediateServerVersion = 0;
   let originalServerVersion: number | undefined;
   while (f.remaining > 0) {
+    // varlen: field id, then its value (varlen, or varlen length + bytes)
     const id = Number(readVarlenUint(f));
     switch (id) {
       case TaggedField.FLAGS:
@@ -229,9 +238,10 @@ export const MariadbGtidFlag = {
 
 /** MariaDB GTID_EVENT: sequence number (8), domain (4), flags (1), then commit id or padding, XA id, extra flags. */
 export function decodeMariadbGtid(r: Reader, serverId: number): EventBody<MariadbGtidEvent> {
-  const sequence = r.u64Number();
-  const domainId = r.u32();
-  const gtidFlags = r.u8();
+  const sequence = r.u64Number(); // 8 bytes: sequence number
+  const domainId = r.u32(); // 4 bytes: domain id
+  const gtidFlags = r.u8(); // 1 byte: flags
+  // 8 bytes: commit id (with FL_GROUP_COMMIT_ID)
   const commitId = gtidFlags & MariadbGtidFlag.GROUP_COMMIT_ID ? r.u64Number() : undefined;
   r.pos = r.end; // XA ids and extra flags are not exposed
   return {
@@ -256,11 +266,12 @@ export function encodeMariadbGtid(
 
 /** MariaDB GTID_LIST_EVENT: a count (low 28 bits) and flags (high 4), then (domain, server, sequence) triples. */
 export function decodeMariadbGtidList(r: Reader): EventBody<MariadbGtidListEvent> {
-  const word = r.u32();
+  const word = r.u32(); // 4 bytes: count (low 28 bits) and flags (high 4)
   const count = word & 0x0fffffff;
   if (count * 16 > r.remaining) throw new ProtocolError("truncated", `GTID list of ${count} GTIDs truncated`);
   const gtids: MariadbGtidPosition[] = [];
   for (let i = 0; i < count; i++) {
+    // 4 bytes domain, 4 bytes server id, 8 bytes sequence
     gtids.push({ domainId: r.u32(), serverId: r.u32(), sequence: r.u64Number() });
   }
   return { type: "MariadbGtidList", gtids, gtidList: formatMariadbGtids(gtids), listFlags: word >>> 28 };

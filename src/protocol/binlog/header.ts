@@ -1,6 +1,11 @@
 /**
  * The binlog v4 event header (19 bytes, "Binlog Event header" of the MySQL replication protocol) and
  * the 4-byte magic that starts a binlog file. Encoder and decoder.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/2-binlog-event-header
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.5/page_protocol_replication_binlog_event.html (Binlog Event header)
+ * https://mariadb.com/kb/en/binlog-events/ (the 4-byte magic)
  */
 import { Writer } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";
@@ -40,12 +45,12 @@ export function decodeEventHeader(bytes: Uint8Array, offset = 0): EventHeader {
   const b = bytes, p = offset;
   const u32 = (i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16)) + b[i + 3] * 0x1000000;
   const header: EventHeader = {
-    timestamp: u32(p),
-    eventType: b[p + 4],
-    serverId: u32(p + 5),
-    eventSize: u32(p + 9),
-    logPos: u32(p + 13),
-    flags: b[p + 17] | (b[p + 18] << 8),
+    timestamp: u32(p), // 4 bytes: timestamp
+    eventType: b[p + 4], // 1 byte: event type
+    serverId: u32(p + 5), // 4 bytes: server id
+    eventSize: u32(p + 9), // 4 bytes: event size (header, body and checksum)
+    logPos: u32(p + 13), // 4 bytes: next event's position
+    flags: b[p + 17] | (b[p + 18] << 8), // 2 bytes: flags
   };
   if (header.eventSize < EVENT_HEADER_LENGTH) {
     throw new ProtocolError(
@@ -59,11 +64,11 @@ export function decodeEventHeader(bytes: Uint8Array, offset = 0): EventHeader {
 /** Encodes an event header. */
 export function encodeEventHeader(header: EventHeader): Uint8Array {
   return new Writer(EVENT_HEADER_LENGTH)
-    .u32(header.timestamp)
-    .u8(header.eventType)
-    .u32(header.serverId)
-    .u32(header.eventSize)
-    .u32(header.logPos)
-    .u16(header.flags)
+    .u32(header.timestamp) // 4 bytes: timestamp
+    .u8(header.eventType) // 1 byte: event type
+    .u32(header.serverId) // 4 bytes: server id
+    .u32(header.eventSize) // 4 bytes: event size
+    .u32(header.logPos) // 4 bytes: next event's position
+    .u16(header.flags) // 2 bytes: flags
     .finish();
 }

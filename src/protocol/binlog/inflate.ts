@@ -3,6 +3,10 @@
  * compressed binlog events (`log_bin_compress`), which hold zlib streams. The output size is known
  * in advance (MariaDB writes it), so the output is bounded by it: a stream that would inflate beyond
  * it, or ends short of it, is a ProtocolError, as is any malformed stream.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1 (the compressed record of *_COMPRESSED_EVENT_V1)
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_compression_packet.html (zlib: RFC 1951 deflate in RFC 1950)
  */
 import { ProtocolError } from "../errors.ts";
 
@@ -184,8 +188,8 @@ class Inflater {
     this.bitCount = 0;
     if (this.pos + 4 > this.end) throw bad("stored block header truncated");
     const s = this.src, p = this.pos;
-    const len = s[p] | (s[p + 1] << 8);
-    const nlen = s[p + 2] | (s[p + 3] << 8);
+    const len = s[p] | (s[p + 1] << 8); // 2 bytes: LEN
+    const nlen = s[p + 2] | (s[p + 3] << 8); // 2 bytes: NLEN, the one's complement of LEN
     if ((len ^ 0xffff) !== nlen) throw bad("stored block length check failed");
     this.pos += 4;
     if (this.pos + len > this.end) throw bad("stored block truncated");
@@ -219,11 +223,12 @@ class Inflater {
   }
 
   dynamic(): void {
-    const nlen = this.bits(5) + 257;
-    const ndist = this.bits(5) + 1;
-    const ncode = this.bits(4) + 4;
+    const nlen = this.bits(5) + 257; // 5 bits: HLIT (literal/length codes - 257)
+    const ndist = this.bits(5) + 1; // 5 bits: HDIST (distance codes - 1)
+    const ncode = this.bits(4) + 4; // 4 bits: HCLEN (code length codes - 4)
     if (nlen > 286 || ndist > 30) throw bad("too many length or distance codes");
     const lengths = new Uint8Array(320);
+    // 3 bits per code length code
     for (let i = 0; i < ncode; i++) lengths[CODE_LENGTH_ORDER[i]] = this.bits(3);
     const lencode = huffman(lengths, 0, 19);
     lengths.fill(0);
@@ -251,8 +256,8 @@ class Inflater {
   run(): void {
     let last = 0;
     while (last === 0) {
-      last = this.bits(1);
-      const type = this.bits(2);
+      last = this.bits(1); // 1 bit: BFINAL
+      const type = this.bits(2); // 2 bits: BTYPE (0 stored, 1 fixed, 2 dynamic Huffman)
       if (type === 0) this.stored();
       else if (type === 1) this.codes(fixed.literal, fixed.distance);
       else if (type === 2) this.dynamic();
@@ -266,6 +271,7 @@ export function zlibInflate(bytes: Uint8Array, start: number, end: number, size:
   if (end - start < 2) throw bad("shorter than its header");
   // DEFLATE cannot compress more than 1032:1: a larger declared size is a lie, refused before allocating
   if (size > (end - start) * 1032 + 1024) throw bad(`declares ${size} bytes from ${end - start} compressed`);
+  // 1 byte CMF, 1 byte FLG (RFC 1950), then DEFLATE blocks and a 4-byte Adler-32
   const cmf = bytes[start], flg = bytes[start + 1];
   if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0 || (flg & 0x20) !== 0) throw bad("invalid header");
   const inflater = new Inflater(bytes, start + 2, end, size);

@@ -9,6 +9,9 @@
  *
  * `jsonText` writes a value back as MySQL prints JSON (`{"a": 1, "b": [true, null]}`), for the
  * `jsonParse: false` option.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/json__binary_8h.html
  */
 import { utf8 } from "../bytes.ts";
 import { ColumnType } from "../constants.ts";
@@ -95,34 +98,34 @@ class JsonReader {
         return this.array(p, true, depth);
       case JsonType.LITERAL:
         this.check(p, 1, "a literal");
-        return this.literal(this.b[p]);
+        return this.literal(this.b[p]); // 1 byte: 0 null, 1 true, 2 false
       case JsonType.INT16:
-        return (this.u16(p) << 16) >> 16;
+        return (this.u16(p) << 16) >> 16; // 2 bytes
       case JsonType.UINT16:
-        return this.u16(p);
+        return this.u16(p); // 2 bytes
       case JsonType.INT32:
-        return this.u32(p) | 0;
+        return this.u32(p) | 0; // 4 bytes
       case JsonType.UINT32:
-        return this.u32(p);
+        return this.u32(p); // 4 bytes
       case JsonType.INT64:
         this.check(p, 8, "an integer");
-        return Number(this.dataView().getBigInt64(p, true));
+        return Number(this.dataView().getBigInt64(p, true)); // 8 bytes
       case JsonType.UINT64:
         this.check(p, 8, "an integer");
-        return Number(this.dataView().getBigUint64(p, true));
+        return Number(this.dataView().getBigUint64(p, true)); // 8 bytes
       case JsonType.DOUBLE:
         this.check(p, 8, "a double");
-        return this.dataView().getFloat64(p, true);
+        return this.dataView().getFloat64(p, true); // 8 bytes: IEEE 754
       case JsonType.STRING: {
         const [length, n] = this.varLength(p);
-        this.check(p + n, length, "a string");
+        this.check(p + n, length, "a string"); // 1-5 bytes: length, 7 bits a byte
         return utf8(this.b, p + n, p + n + length);
       }
       case JsonType.OPAQUE: {
         this.check(p, 1, "an opaque value");
         const columnType = this.b[p];
-        const [length, n] = this.varLength(p + 1);
-        const start = p + 1 + n;
+        const [length, n] = this.varLength(p + 1); // 1 byte: column type
+        const start = p + 1 + n; // 1-5 bytes: length, then the bytes
         this.check(start, length, "an opaque value");
         return opaqueValue(this, columnType, start, length);
       }
@@ -140,7 +143,8 @@ class JsonReader {
   /** The value of the entry at `entry` in a container starting at `base`: inlined or at an offset. */
   entry(base: number, entry: number, large: boolean, depth: number): unknown {
     this.check(entry, 1, "a value entry");
-    const type = this.b[entry];
+    const type = this.b[entry]; // 1 byte: value type
+    // value entry: 1 byte type, then 2 (small) or 4 (large) bytes: the inlined value or an offset
     const at = entry + 1;
     switch (type) {
       case JsonType.LITERAL:
@@ -156,14 +160,14 @@ class JsonReader {
         if (large) return this.u32(at);
         break;
     }
-    const offset = large ? this.u32(at) : this.u16(at);
+    const offset = large ? this.u32(at) : this.u16(at); // 2 or 4 bytes: offset of the value from the container start
     return this.value(type, base + offset, depth + 1);
   }
 
   object(base: number, large: boolean, depth: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) throw new ProtocolError("malformed", "binary JSON nested too deeply");
     const w = large ? 4 : 2;
-    const count = large ? this.u32(base) : this.u16(base);
+    const count = large ? this.u32(base) : this.u16(base); // 2 or 4 bytes: element count (then 2 or 4 bytes: container size in bytes)
     const keyEntry = w + 2; // offset, 16-bit length
     const valueEntry = 1 + w;
     const keysAt = base + 2 * w;
@@ -172,8 +176,8 @@ class JsonReader {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < count; i++) {
       const k = keysAt + i * keyEntry;
-      const keyOffset = large ? this.u32(k) : this.u16(k);
-      const keyLength = this.u16(k + w);
+      const keyOffset = large ? this.u32(k) : this.u16(k); // 2 or 4 bytes: key offset
+      const keyLength = this.u16(k + w); // 2 bytes: key length
       this.check(base + keyOffset, keyLength, "a key");
       const key = utf8(this.b, base + keyOffset, base + keyOffset + keyLength);
       const value = this.entry(base, valuesAt + i * valueEntry, large, depth);
@@ -187,7 +191,7 @@ class JsonReader {
   array(base: number, large: boolean, depth: number): unknown[] {
     if (depth > MAX_DEPTH) throw new ProtocolError("malformed", "binary JSON nested too deeply");
     const w = large ? 4 : 2;
-    const count = large ? this.u32(base) : this.u16(base);
+    const count = large ? this.u32(base) : this.u16(base); // 2 or 4 bytes: element count (then 2 or 4 bytes: container size in bytes)
     const valueEntry = 1 + w;
     const valuesAt = base + 2 * w;
     this.check(valuesAt, count * valueEntry, "an array's entries");

@@ -4,6 +4,10 @@
  * length-encoded binary JSON value unless the operation is REMOVE), and applying them to the
  * document of the before image to give the document after. Paths are the ones MySQL writes: `$`
  * then `.key`, `."quoted key"` and `[n]` legs.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Rows__event.html (PARTIAL_UPDATE_ROWS_EVENT)
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/json__binary_8h.html (the values of the diffs)
  */
 import { Reader } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";

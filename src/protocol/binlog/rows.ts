@@ -5,6 +5,11 @@
  * count, a bitmap of the columns in the image (two for updates: before and after), then the rows:
  * per image a NULL bitmap over the columns present and their values. Columns not in an image are
  * absent from the row object (MINIMAL and NOBLOB row images), not null.
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Rows__event.html
+ * https://mariadb.com/kb/en/library/rows_event_v1/
  */
 import { Reader } from "../bytes.ts";
 import { ColumnType } from "../constants.ts";
@@ -65,12 +70,13 @@ export function isRowsEvent(eventType: number): boolean {
 
 /** Reads the table id, flags and extra data of a rows event body. */
 export function decodeRowsHead(r: Reader, postHeaderLength: number): RowsHead {
+  // 6 bytes: table id (4 in MySQL 5.1.3 and older)
   const tableId = postHeaderLength === 6 ? r.u32() : r.u48();
-  const rowsFlags = r.u16();
+  const rowsFlags = r.u16(); // 2 bytes: flags
   if (postHeaderLength >= 10) {
-    const extraLength = r.u16();
+    const extraLength = r.u16(); // 2 bytes: extra data length (v2), counting itself
     if (extraLength < 2) throw new ProtocolError("malformed", `rows event extra data length ${extraLength}`);
-    r.skip(extraLength - 2);
+    r.skip(extraLength - 2); // extra_length - 2 bytes: extra data
   }
   return { tableId, rowsFlags, bodyPos: r.pos };
 }
@@ -138,6 +144,7 @@ function readImage(
       `rows event for ${t.schema}.${t.table} has an image without columns`,
     );
   }
+  // (present + 7) / 8 bytes: NULL bitmap over the columns present, then their non-NULL values
   const nullBytes = (present.length + 7) >> 3;
   if (c.pos + nullBytes > c.end) {
     throw new ProtocolError("truncated", `rows event for ${t.schema}.${t.table} truncated in a NULL bitmap`);
@@ -188,7 +195,7 @@ export function decodeRows(
 ): EventBody<RowsEvent> {
   const kind = kindOf(eventType);
   r.pos = head.bodyPos;
-  const count = r.lenenc();
+  const count = r.lenenc(); // lenenc: column count
   if (count !== t.columns.length) {
     throw new ProtocolError(
       "malformed",
@@ -196,6 +203,7 @@ export function decodeRows(
     );
   }
   const bitmapBytes = (count + 7) >> 3;
+  // (count + 7) / 8 bytes: columns in the before image (or the only image); for updates the after image's next
   const before = presentColumns(t, r.bytesView(bitmapBytes), count).slice();
   const after = kind === "update" || kind === "partial"
     ? presentColumns(t, r.bytesView(bitmapBytes), count)
@@ -203,6 +211,7 @@ export function decodeRows(
   const compressed = isCompressed(eventType);
   let c: RowCursor;
   if (compressed) {
+    // MariaDB's compressed record: 1 byte header, 1-4 bytes length, zlib stream
     const data = uncompressRecord(r.bytes, r.pos, r.end);
     c = { bytes: data, pos: 0, end: data.length, view: undefined };
   } else c = { bytes: r.bytes, pos: r.pos, end: r.end, view: undefined };
@@ -227,7 +236,7 @@ export function decodeRows(
     const b = readImage(c, t, before, decoders, undefined, undefined);
     // after image: value options (PARTIAL_JSON_UPDATES = 1), then one bit per JSON column of the table
     const optionsReader = new Reader(c.bytes, c.pos, c.end);
-    const valueOptions = optionsReader.lenenc();
+    const valueOptions = optionsReader.lenenc(); // lenenc: value options
     c.pos = optionsReader.pos;
     let partial: Set<number> | undefined;
     if (valueOptions & 1) {

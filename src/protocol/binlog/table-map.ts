@@ -8,6 +8,11 @@
  * Columns come out as `TableColumn`s with the real type (ENUM and SET are logged as STRING, their
  * real type in the metadata) and whatever the optional metadata says of them; `mergeColumnInfo`
  * fills in the rest from elsewhere (information_schema) without overriding what the event says.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/9.4.0/classmysql_1_1binlog_1_1event_1_1Table__map__event.html
+ * http://kb-mirror.mariadb.com/kb/en/table_map_event (MariaDB knowledge base mirror)
+ * https://mariadb.com/kb/en/table_map_event/+r/63991 (an older revision with a hex example)
  */
 import { Reader, Writer } from "../bytes.ts";
 import { ColumnType } from "../constants.ts";
@@ -87,6 +92,7 @@ function metadataBytes(type: number): number {
     case ColumnType.TIME2:
     case ColumnType.DATETIME2:
     case ColumnType.TIMESTAMP2:
+      // 1 byte: size (FLOAT/DOUBLE), length bytes (BLOB family, JSON, GEOMETRY, VECTOR) or fsp (temporal)
       return 1;
     case ColumnType.VARCHAR:
     case ColumnType.BIT:
@@ -95,6 +101,7 @@ function metadataBytes(type: number): number {
     case ColumnType.VAR_STRING:
     case ColumnType.ENUM:
     case ColumnType.SET:
+      // 2 bytes: max length (VARCHAR), bits/bytes (BIT), precision/scale (NEWDECIMAL), real type/length (STRING)
       return 2;
   }
   return 0;
@@ -207,19 +214,20 @@ export function decodeTableMap(
   postHeaderLength: number,
   mariadb = false,
 ): EventBody<TableMapEvent> {
+  // 6 bytes: table id (4 in MySQL 5.1.3 and older)
   const tableId = postHeaderLength === 6 ? r.u32() : r.u48();
-  r.skip(2); // flags
-  const schema = r.string(r.u8());
-  r.skip(1);
-  const table = r.string(r.u8());
-  r.skip(1);
-  const count = r.lenenc();
+  r.skip(2); // 2 bytes: flags
+  const schema = r.string(r.u8()); // 1 byte: schema name length, then the name
+  r.skip(1); // 1 byte: its NUL
+  const table = r.string(r.u8()); // 1 byte: table name length, then the name
+  r.skip(1); // 1 byte: its NUL
+  const count = r.lenenc(); // lenenc: column count
   if (count > r.remaining) throw new ProtocolError("truncated", `TABLE_MAP of ${count} columns truncated`);
-  const types = r.bytesView(count);
-  const metaLength = r.lenenc();
+  const types = r.bytesView(count); // 1 byte per column: type
+  const metaLength = r.lenenc(); // lenenc: metadata block length
   const meta = new Reader(r.bytes, r.pos, r.pos + metaLength);
   r.skip(metaLength);
-  const nullBits = r.bytesView((count + 7) >> 3);
+  const nullBits = r.bytesView((count + 7) >> 3); // (count + 7) / 8 bytes: nullable bitmap
   const columns: {
     -readonly [K in keyof TableColumn]: TableColumn[K];
   }[] = [];
@@ -228,10 +236,10 @@ export function decodeTableMap(
     let metadata = 0;
     switch (metadataBytes(binlogType)) {
       case 1:
-        metadata = meta.u8();
+        metadata = meta.u8(); // 1 byte
         break;
       case 2:
-        metadata = meta.u16();
+        metadata = meta.u16(); // 2 bytes
         break;
     }
     if (binlogType === ColumnType.TYPED_ARRAY) {
@@ -256,8 +264,8 @@ export function decodeTableMap(
   let enumLists: Uint8Array[][] | undefined;
   let setLists: Uint8Array[][] | undefined;
   while (r.remaining > 0) {
-    const fieldType = r.u8();
-    const value = r.lenencBytes();
+    const fieldType = r.u8(); // 1 byte: optional metadata field type
+    const value = r.lenencBytes(); // lenenc: length, then the value
     switch (fieldType) {
       case OptionalMetadata.SIGNEDNESS: {
         const numeric = kinds((c) => isNumeric(c.type));

@@ -9,6 +9,10 @@
  * text MySQL prints, with the column's fractional digits. TIMESTAMP is stored as an instant (seconds
  * since the epoch), so its Date is that exact instant; as text it is written in the `timezone` zone.
  * TIME is always text ("-838:59:59.000000").
+ *
+ * Pages:
+ * https://mariadb.com/docs/server/reference/clientserver-protocol/replication-protocol/rows_event_v1v2-rows_compressed_event_v1 (Column Data Formats: the temporal types)
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.40/field__types_8h.html (DATETIME2, TIME2, TIMESTAMP2)
  */
 import { dateFromParts } from "../values.ts";
 

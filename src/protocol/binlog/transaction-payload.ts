@@ -4,6 +4,10 @@
  * length-encoded integers (1 payload size, 2 compression type: 0 zstd, 255 none, 3 uncompressed
  * size), ended by type 0; the payload follows. Uncompressed, it is a sequence of complete events
  * without checksums. zstd is decompressed by fzstd (pure JavaScript).
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/8.4.4/classmysql_1_1binlog_1_1event_1_1Transaction__payload__event.html
+ * https://dev.mysql.com/doc/dev/mysql-server/8.0.41/classbinary__log_1_1codecs_1_1binary_1_1Transaction__payload.html (the on-the-wire fields)
  */
 import { decompress } from "fzstd";
 import { Reader } from "../bytes.ts";
@@ -24,21 +28,21 @@ const Field = { END: 0, PAYLOAD_SIZE: 1, COMPRESSION_TYPE: 2, UNCOMPRESSED_SIZE:
 export function decodeTransactionPayload(r: Reader, maxSize: number): TransactionPayload {
   let payloadSize = -1, compressionType = -1, uncompressedSize = 0;
   for (;;) {
-    const field = r.lenenc();
+    const field = r.lenenc(); // lenenc: field type (0 ends the fields)
     if (field === Field.END) break;
-    const length = r.lenenc();
+    const length = r.lenenc(); // lenenc: value length
     const end = r.pos + length;
     r.need(length);
     const value = new Reader(r.bytes, r.pos, end);
     switch (field) {
       case Field.PAYLOAD_SIZE:
-        payloadSize = value.lenenc();
+        payloadSize = value.lenenc(); // lenenc: payload size
         break;
       case Field.COMPRESSION_TYPE:
-        compressionType = value.lenenc();
+        compressionType = value.lenenc(); // lenenc: compression type (0 zstd, 255 none)
         break;
       case Field.UNCOMPRESSED_SIZE:
-        uncompressedSize = value.lenenc();
+        uncompressedSize = value.lenenc(); // lenenc: uncompressed size
         break;
     }
     r.pos = end;
@@ -46,7 +50,7 @@ export function decodeTransactionPayload(r: Reader, maxSize: number): Transactio
   if (payloadSize < 0 || compressionType < 0) {
     throw new ProtocolError("malformed", "TRANSACTION_PAYLOAD without its payload size or compression type");
   }
-  const payload = r.bytesView(payloadSize);
+  const payload = r.bytesView(payloadSize); // payload_size bytes: the payload
   if (compressionType === 255) {
     return { compression: "none", payloadSize, uncompressedSize: payloadSize, events: payload };
   }

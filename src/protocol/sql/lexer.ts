@@ -27,6 +27,12 @@
  *   `@@scope.var`, `@'quoted'`, operators (longest first), and `( ) , ; .` as punctuation.
  * Nothing throws: an unterminated string, identifier or comment runs to the end of the text, and a
  * character that fits no rule is a one-character operator.
+ *
+ * Pages:
+ * https://mariadb.com/kb/en/comment-syntax
+ * https://dev.mysql.com/doc/refman/5.7/en/comments.html
+ * https://mariadb.com/kb/en/string-literals
+ * http://dev.mysql.com/doc/refman/5.7/en/string-literals.html
  */
 
 /** Kinds of the significant tokens (the ones a statement is made of). */

@@ -3,6 +3,10 @@
  * them: read with the one SQL lexer (`lexer.ts`), so a `?` inside a string, a quoted identifier or
  * a comment is never one, and one inside an executable comment (`/*! ... *\/`, `/*M! ... *\/`),
  * which the server runs, is. Pure: text in, spans out.
+ *
+ * Pages:
+ * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_prepare.html (`?` markers in the statement text)
+ * https://mariadb.com/kb/en/comment-syntax (executable comments)
  */
 import { SqlLexer } from "./lexer.ts";
 

@@ -1,5 +1,6 @@
 /**
- * The life of a client connection across server sessions. A `Link` keeps the callers' commands in
+ * Reconnect and replay: the life of a client connection across server sessions. A
+ * `ReconnectingQueue` keeps the callers' commands in
  * its own queue and hands them to the current session one at a time, so at every moment it knows
  * which command has been sent and which has not. That is what makes a lost connection safe:
  *
@@ -13,7 +14,7 @@
  *   commands belonged to that transaction: they fail instead of running outside it;
  * - each caller's promise settles exactly once (see `Job`), with the result of its own command.
  *
- * A transaction holds the link (`hold`): until it lets go, only its own commands (those with its
+ * A transaction holds the queue (`hold`): until it lets go, only its own commands (those with its
  * `owner` token) are sent, all on the session it began on; if that session is lost they fail, and
  * are never sent to a new session outside the transaction. The other callers' commands wait.
  *
@@ -35,7 +36,7 @@ import type { ClientOptions } from "./options.ts";
 import { SessionSettings } from "./session-state.ts";
 import { StatementCache } from "./statement-cache.ts";
 
-/** Exclusive use of a session, from `Link.lease`, until `release()`. */
+/** Exclusive use of a session, from `ReconnectingQueue.lease`, until `release()`. */
 export interface Lease {
   readonly live: Live;
   /** The timeout or abort error, once the lease's own deadline or signal fired. */
@@ -65,7 +66,7 @@ export function isTemporaryError(error: unknown, list: readonly (number | string
 function noop(): void {}
 
 /** Queue, sessions and recovery of one client connection. */
-export class Link {
+export class ReconnectingQueue {
   readonly options: ClientOptions;
   /** The database and settings replayed on a new session. */
   readonly settings: SessionSettings;
@@ -81,9 +82,9 @@ export class Link {
   dirty = false;
   private current: Live | undefined;
   private opening: Promise<Live> | undefined;
-  private readonly queue = new Fifo<Job<unknown>>();
+  private readonly jobs = new Fifo<Job<unknown>>();
   private running: { job: Job<unknown>; live: Live } | undefined;
-  /** The transaction holding the link, and the session it runs on. */
+  /** The transaction holding the queue, and the session it runs on. */
   private holder: { token: symbol; live: Live } | undefined;
   private pumping = false;
   private final: Error | undefined;
@@ -128,7 +129,7 @@ export class Link {
       this.dirty = spec.dirties === true || (spec.sql !== undefined && !isSessionNeutral(spec.sql));
     }
     const job = new Job<T>(spec, (j, error) => this.interrupt(j as unknown as Job<unknown>, error));
-    this.queue.push(job as unknown as Job<unknown>);
+    this.jobs.push(job as unknown as Job<unknown>);
     if (!this.pumping) void this.pump();
     return job.promise;
   }
@@ -167,7 +168,7 @@ export class Link {
   }
 
   /**
-   * Makes the link the transaction `token`'s alone once the commands queued before have run:
+   * Makes the queue the transaction `token`'s alone once the commands queued before have run:
    * resolves with its session. Until `unhold(token)`, only commands with `owner: token` are sent.
    */
   hold(token: symbol, timeout?: number): Promise<Live> {
@@ -210,14 +211,14 @@ export class Link {
     this.final ??= error instanceof ConnectionError ? error : this.closedError(error);
     this.clearIdle();
     this.endLifetime();
-    for (const job of this.queue.drain()) job.fail(this.final);
+    for (const job of this.jobs.drain()) job.fail(this.final);
     this.current?.session.destroy(error);
     this.wakeDrainWaiters();
   }
 
   /**
    * Stops the backoff sleeps. On Cloudflare Workers the controller belongs to the request that
-   * created the link, and aborting it from another request throws: closing must still work.
+   * created the queue, and aborting it from another request throws: closing must still work.
    */
   private endLifetime(): void {
     try {
@@ -238,14 +239,14 @@ export class Link {
     );
   }
 
-  /** Resolves when no command is queued or running and no transaction holds the link. */
+  /** Resolves when no command is queued or running and no transaction holds the queue. */
   drained(): Promise<void> {
     if (this.isDrained()) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   private isDrained(): boolean {
-    return !this.pumping && this.queue.length === 0 && this.holder === undefined;
+    return !this.pumping && this.jobs.length === 0 && this.holder === undefined;
   }
 
   private wakeDrainWaiters(): void {
@@ -321,31 +322,31 @@ export class Link {
     return live;
   }
 
-  /** The next command to send: the first queued, or while a transaction holds the link, its first. */
+  /** The next command to send: the first queued, or while a transaction holds the queue, its first. */
   private nextJob(): Job<unknown> | undefined {
     const holder = this.holder;
-    const first = this.queue.peek();
+    const first = this.jobs.peek();
     if (first === undefined) return undefined;
     if (holder === undefined) {
-      if (first.spec.owner === undefined) return this.queue.shift();
+      if (first.spec.owner === undefined) return this.jobs.shift();
       // Commands of a transaction that is over (queued without being awaited) fail.
       const error = new TypeError("the transaction this command belongs to has ended");
-      for (const job of this.queue.toArray()) {
+      for (const job of this.jobs.toArray()) {
         if (job.spec.owner === undefined) break;
-        this.queue.shift();
+        this.jobs.shift();
         job.fail(error);
       }
       return this.nextJob();
     }
-    const mine = this.queue.toArray().find((job) => job.spec.owner === holder.token);
-    if (mine !== undefined) this.queue.remove(mine);
+    const mine = this.jobs.toArray().find((job) => job.spec.owner === holder.token);
+    if (mine !== undefined) this.jobs.remove(mine);
     return mine;
   }
 
   private hasRunnable(): boolean {
     const holder = this.holder;
-    if (holder === undefined) return this.queue.length > 0;
-    return this.queue.some((job) => job.spec.owner === holder.token);
+    if (holder === undefined) return this.jobs.length > 0;
+    return this.jobs.some((job) => job.spec.owner === holder.token);
   }
 
   private async pump(): Promise<void> {
@@ -369,7 +370,7 @@ export class Link {
             live = cur !== undefined && !cur.session.closed ? cur : await this.live();
           } catch (error) {
             // No session could be opened: nothing waiting was sent, and all of it fails.
-            for (const job of this.queue.drain()) job.fail(error);
+            for (const job of this.jobs.drain()) job.fail(error);
             continue;
           }
         }
@@ -428,7 +429,7 @@ export class Link {
       if (!isCrossRequestError(error) && this.mayResend(job, live, txBefore || txAfter)) {
         job.resends++;
         job.state = "queued";
-        this.queue.unshift(job);
+        this.jobs.unshift(job);
         return;
       }
       job.fail(error);
@@ -448,7 +449,7 @@ export class Link {
       }
       if (job.settled) return;
       job.state = "queued";
-      this.queue.unshift(job);
+      this.jobs.unshift(job);
       return;
     }
     job.fail(error);
@@ -471,9 +472,9 @@ export class Link {
     if (holder !== undefined && holder.live === live) {
       // The holding transaction's commands fail; the other callers' wait for a new session.
       const error = this.lostInTransaction();
-      for (const job of this.queue.toArray()) {
+      for (const job of this.jobs.toArray()) {
         if (job.spec.owner === holder.token) {
-          this.queue.remove(job);
+          this.jobs.remove(job);
           job.fail(error);
         }
       }
@@ -483,7 +484,7 @@ export class Link {
     if (inTx && holder === undefined) {
       // A transaction begun with plain statements: what was queued after it belonged to it.
       const error = this.lostInTransaction();
-      for (const job of this.queue.drain()) job.fail(error);
+      for (const job of this.jobs.drain()) job.fail(error);
     }
   }
 
@@ -491,7 +492,7 @@ export class Link {
   private interrupt(job: Job<unknown>, error: Error): void {
     if (job.settled) return;
     if (job.state === "queued") {
-      this.queue.remove(job);
+      this.jobs.remove(job);
       job.fail(error);
       return;
     }
@@ -553,10 +554,10 @@ export class Link {
     if (ms <= 0 || this.final !== undefined || this.closing !== undefined || this.pumping) return;
     if (this.holder !== undefined) return;
     const cur = this.current;
-    if (cur === undefined || cur.session.closed || this.queue.length > 0) return;
+    if (cur === undefined || cur.session.closed || this.jobs.length > 0) return;
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.pumping || this.queue.length > 0 || this.current !== cur || this.final !== undefined) return;
+      if (this.pumping || this.jobs.length > 0 || this.current !== cur || this.final !== undefined) return;
       if (this.holder !== undefined) return;
       this.current = undefined;
       cur.retired = true;

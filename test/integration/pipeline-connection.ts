@@ -1,24 +1,24 @@
 /**
- * Real backends for the pipeline's reference driver (test/unit/pipeline-driver.ts): each `Link` is
+ * Real backends for the pipeline's reference driver (test/unit/pipeline-driver.ts): each `DriverConnection` is
  * an authenticated connection to the test MariaDB (a packet channel after the handshake), so the
  * pipeline and the plugins run against the real server exactly as the session will run them.
  */
 import { createPipeline, definePlugin, type PipelineOptions, type Plugin, ServerStatus } from "../../mod.ts";
-import { resolveOptions } from "../../src/client/options.ts";
 import { binaryRowParser, textRowParser } from "../../src/protocol/rows.ts";
 import { defaultValueOptions } from "../../src/protocol/values.ts";
+import { resolveOptions } from "../../src/session/connection-options.ts";
 import "../../src/entry/auto.ts"; // registers every runtime adapter
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import { PacketChannel } from "../../src/session/channel.ts";
 import { performHandshake, type ServerInfo } from "../../src/session/handshake.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
-import { type Link, PipelineDriver } from "../unit/pipeline-driver.ts";
+import { type DriverConnection, PipelineDriver } from "../unit/pipeline-driver.ts";
 
 /** Opens an authenticated connection to the test server as root. */
-export async function openLink(
+export async function openConnection(
   env: TestEnv,
   database = env.database,
-): Promise<{ link: Link; info: ServerInfo }> {
+): Promise<{ link: DriverConnection; info: ServerInfo }> {
   const options = resolveOptions({
     host: env.host,
     port: env.port,
@@ -30,7 +30,7 @@ export async function openLink(
   const socket = await runtime.connect({ host: env.host, port: env.port, timeout: 10_000 });
   const channel = new PacketChannel(socket, options.maxPacketSize);
   const info = await performHandshake(channel, options);
-  const link: Link = {
+  const link: DriverConnection = {
     writeCommand: (payload) => channel.writeCommand(payload),
     write: (payload) => channel.write(payload),
     read: async () => (await channel.read()).slice(),
@@ -63,7 +63,7 @@ export async function realDriver<R = never, E = never>(
         : textRowParser(fields, defaultValueOptions, false),
     ...options,
   })!;
-  const first = await openLink(env);
+  const first = await openConnection(env);
   const info = first.info;
   let driver: PipelineDriver | undefined;
   const ps = pipeline.open({
@@ -91,7 +91,7 @@ export async function realDriver<R = never, E = never>(
       firstUsed = true;
       return first.link;
     }
-    return (await openLink(env)).link;
+    return (await openConnection(env)).link;
   }, info.capabilities);
   driver.statusFlags = info.statusFlags;
   const destroy = driver.destroy.bind(driver);
