@@ -27,7 +27,7 @@ const KB = 1024;
  * `code`), @noble's ed25519 (about 13 KB, for client_ed25519) and the plugin pipeline that
  * `connect`'s `plugins` option brings in (about 11 KB).
  */
-const BUDGET = { connect: 94 * KB, pool: 97 * KB };
+const BUDGET = { connect: 95 * KB, pool: 98 * KB };
 
 const dir = mkdtempSync(join(tmpdir(), "mywire-bundle-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
