@@ -17,8 +17,8 @@
 import * as net from "node:net";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
+import { SocketState } from "./socket-state.ts";
 import {
-  closedSocketError,
   ConnectionError,
   type ConnectOptions,
   formatAddress,
@@ -67,8 +67,7 @@ interface Waiter<T> {
 }
 
 /** A `net.Socket` or `tls.TLSSocket` in paused mode, read on demand. */
-class NodeSocket implements Socket {
-  readonly remote: string;
+class NodeSocket extends SocketState implements Socket {
   /** The host name or IP connected to (for TLS), undefined for a Unix socket. */
   private readonly host: string | undefined;
   private readonly sock: net.Socket;
@@ -80,11 +79,6 @@ class NodeSocket implements Socket {
   /** Paused because the queue is full. */
   private paused = false;
   private drainWaiters: Waiter<void>[] = [];
-  private ended = false;
-  private closed = false;
-  /** Set once this socket was handed to `startTls`: the old object is dead. */
-  private upgraded = false;
-  private failure: ConnectionError | undefined;
 
   private readonly onData = (chunk: Buffer) => {
     const waiter = this.pendingRead;
@@ -121,8 +115,8 @@ class NodeSocket implements Socket {
   };
 
   constructor(sock: net.Socket, remote: string, host: string | undefined, isTls: boolean) {
+    super(remote);
     this.sock = sock;
-    this.remote = remote;
     this.host = host;
     this.isTls = isTls;
     // A `data` listener and resume() (an accepted socket starts paused) make the stream flow;
@@ -133,10 +127,6 @@ class NodeSocket implements Socket {
     sock.on("close", this.onClose);
     sock.on("drain", this.onDrain);
     sock.resume();
-  }
-
-  private closedError(): ConnectionError {
-    return closedSocketError(this.remote);
   }
 
   /** Everything queued, as one chunk; resumes the socket if the full queue had paused it. */
