@@ -66,6 +66,52 @@ interface Waiter<T> {
   reject(error: Error): void;
 }
 
+/**
+ * Runs a TLS handshake over `raw` with the socket `make` builds (client or server side), resolving
+ * on `ready`; any failure, or the connection closing first, destroys both and is a `ConnectionError`
+ * "TLS" naming `peer`.
+ */
+function tlsHandshake(
+  raw: net.Socket,
+  peer: string,
+  remote: string,
+  ready: "secure" | "secureConnect",
+  make: () => tls.TLSSocket,
+): Promise<tls.TLSSocket> {
+  return new Promise<tls.TLSSocket>((resolve, reject) => {
+    let tlsSocket: tls.TLSSocket | undefined;
+    const fail = (err: unknown) => {
+      tlsSocket?.destroy();
+      raw.destroy();
+      reject(
+        new ConnectionError(
+          "TLS",
+          `TLS handshake with ${peer} failed: ${(err as Error)?.message ?? err}`,
+          remote,
+          {
+            cause: err,
+          },
+        ),
+      );
+    };
+    try {
+      tlsSocket = make();
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    const made = tlsSocket;
+    const onClose = () => fail(new Error("connection closed during the handshake"));
+    made.once("error", fail);
+    made.once("close", onClose);
+    made.once(ready, () => {
+      made.off("error", fail);
+      made.off("close", onClose);
+      resolve(made);
+    });
+  });
+}
+
 /** A `net.Socket` or `tls.TLSSocket` in paused mode, read on demand. */
 class NodeSocket extends SocketState implements Socket {
   /** The host name or IP connected to (for TLS), undefined for a Unix socket. */
@@ -230,35 +276,9 @@ class NodeSocket extends SocketState implements Socket {
     const buffered = raw.read() as Buffer | null;
     const head = Buffer.concat([initialData ?? new Uint8Array(0), ...queued, buffered ?? new Uint8Array(0)]);
     const transport = head.length === 0 ? raw : replayingDuplex(raw, head);
-    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      let tlsSocket: tls.TLSSocket;
-      const fail = (err: unknown) => {
-        tlsSocket?.destroy();
-        raw.destroy();
-        reject(
-          new ConnectionError(
-            "TLS",
-            `TLS handshake with client ${this.remote} failed: ${(err as Error)?.message ?? err}`,
-            this.remote,
-            { cause: err },
-          ),
-        );
-      };
-      try {
-        const context = tls.createSecureContext({ cert: options.cert, key: options.key });
-        tlsSocket = new tls.TLSSocket(transport as net.Socket, { isServer: true, secureContext: context });
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      const onClose = () => fail(new Error("connection closed during the handshake"));
-      tlsSocket.once("error", fail);
-      tlsSocket.once("close", onClose);
-      tlsSocket.once("secure", () => {
-        tlsSocket.off("error", fail);
-        tlsSocket.off("close", onClose);
-        resolve(tlsSocket);
-      });
+    const secure = await tlsHandshake(raw, `client ${this.remote}`, this.remote, "secure", () => {
+      const context = tls.createSecureContext({ cert: options.cert, key: options.key });
+      return new tls.TLSSocket(transport as net.Socket, { isServer: true, secureContext: context });
     });
     return new NodeSocket(secure, this.remote, this.host, true);
   }
@@ -279,35 +299,13 @@ class NodeSocket extends SocketState implements Socket {
       rejectUnauthorized: options.verify !== "none",
       ...(options.verify === "ca" ? { checkServerIdentity: () => undefined } : {}),
     };
-    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      let tlsSocket: tls.TLSSocket;
-      const fail = (err: unknown) => {
-        tlsSocket?.destroy();
-        raw.destroy();
-        reject(
-          new ConnectionError(
-            "TLS",
-            `TLS handshake with ${this.remote} failed: ${(err as Error)?.message ?? err}`,
-            this.remote,
-            { cause: err },
-          ),
-        );
-      };
-      try {
-        tlsSocket = tls.connect(tlsOptions);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      const onClose = () => fail(new Error("connection closed during the handshake"));
-      tlsSocket.once("error", fail);
-      tlsSocket.once("close", onClose);
-      tlsSocket.once("secureConnect", () => {
-        tlsSocket.off("error", fail);
-        tlsSocket.off("close", onClose);
-        resolve(tlsSocket);
-      });
-    });
+    const secure = await tlsHandshake(
+      raw,
+      this.remote,
+      this.remote,
+      "secureConnect",
+      () => tls.connect(tlsOptions),
+    );
     return new NodeSocket(secure, this.remote, this.host, true);
   }
 

@@ -9,9 +9,10 @@ import type { QueryCallback, QueryOptions } from "./arguments.ts";
 import type { DoneCallback } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
 import { callerStack, toMysql2Error } from "./errors.ts";
+import { queryOnLentConnection } from "./lent-query.ts";
 import type { Mysql2PoolOptions } from "./options.ts";
 import { Pool, type PoolConnection } from "./pool.ts";
-import { Query } from "./query.ts";
+import type { Query } from "./query.ts";
 
 /** Options of `createPoolCluster()`. */
 export interface PoolClusterOptions {
@@ -208,22 +209,7 @@ export class PoolNamespace {
     values: unknown,
     callback?: QueryCallback,
   ): Query {
-    const stack = callerStack();
-    if (typeof values === "function") {
-      callback = values as QueryCallback;
-      values = undefined;
-    }
-    const q = new Query(typeof sqlOrOptions === "string" ? sqlOrOptions : sqlOrOptions?.sql, values);
-    this.getConnection((error, conn) => {
-      if (error || conn === undefined) {
-        if (callback) callback(error);
-        else q.fail(error ?? new Error("no connection"));
-        return;
-      }
-      q.once("end", () => conn.release());
-      conn._run(method, q, sqlOrOptions, values, callback, stack);
-    });
-    return q;
+    return queryOnLentConnection((cb) => this.getConnection(cb), method, sqlOrOptions, values, callback);
   }
 
   /** Runs a text query on a connection of one of the pools. */

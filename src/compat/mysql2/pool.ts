@@ -14,9 +14,10 @@ import { Connection, type DoneCallback } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
 import { callerStack, toMysql2Error } from "./errors.ts";
 import { escape, escapeId, format } from "./format.ts";
+import { queryOnLentConnection } from "./lent-query.ts";
 import { type Mysql2PoolOptions, type ResolvedPool, resolvePoolOptions } from "./options.ts";
 import { PromisePool, PromisePoolConnection } from "./promise-pool.ts";
-import { Query } from "./query.ts";
+import type { Query } from "./query.ts";
 import { channels, serverContext, shouldTrace } from "./tracing.ts";
 
 /** A connection lent by a Pool. */
@@ -219,22 +220,7 @@ export class Pool extends Emitter {
     values: unknown,
     callback?: QueryCallback,
   ): Query {
-    const stack = callerStack();
-    if (typeof values === "function") {
-      callback = values as QueryCallback;
-      values = undefined;
-    }
-    const q = new Query(typeof sqlOrOptions === "string" ? sqlOrOptions : sqlOrOptions?.sql, values);
-    this.getConnection((error, conn) => {
-      if (error || conn === undefined) {
-        if (callback) callback(error);
-        else q.fail(error ?? new Error("no connection"));
-        return;
-      }
-      q.once("end", () => conn.release());
-      conn._run(method, q, sqlOrOptions, values, callback, stack);
-    });
-    return q;
+    return queryOnLentConnection((cb) => this.getConnection(cb), method, sqlOrOptions, values, callback);
   }
 
   /** Runs a text query on a free connection (events and `.stream()` work as on a connection). */
