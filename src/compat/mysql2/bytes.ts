@@ -1,27 +1,16 @@
 /**
- * Bytes as mysql2 hands them out: a Node `Buffer` where the runtime has one (Node, Deno, Bun; found
- * through `globalThis`, never imported), else the `Uint8Array` itself (Cloudflare Workers without
- * nodejs_compat). The Buffer shares the bytes: nothing is copied.
+ * Bytes as mysql2 hands them out: the runtime's own byte type where it has one (Node's, shared with
+ * the bytes, see src/runtime/host-bytes.ts), else the `Uint8Array` itself; and UTF-8 both ways.
  */
+import { hostBytes } from "../../runtime/host-bytes.ts";
 
-interface BufferLike {
-  from(buffer: ArrayBufferLike, byteOffset: number, length: number): Uint8Array;
-  from(text: string, encoding: string): Uint8Array;
-  isBuffer(value: unknown): boolean;
-}
-
-const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
-
-/** `bytes` as a Buffer over the same memory when the runtime has Buffer, else as they are. */
-export function toBuffer(bytes: Uint8Array): Uint8Array {
-  if (NodeBuffer === undefined || NodeBuffer.isBuffer(bytes)) return bytes;
-  return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+/** `bytes` as mysql2 would return them (the runtime's byte type over the same memory). */
+export const toBuffer: (bytes: Uint8Array) => Uint8Array = hostBytes;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The UTF-8 bytes of `text`, as a Buffer where there is one. */
+/** The UTF-8 bytes of `text`, in the runtime's byte type. */
 export function textBytes(text: string): Uint8Array {
   return toBuffer(encoder.encode(text));
 }

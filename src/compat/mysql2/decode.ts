@@ -5,7 +5,7 @@
  * once from its definition and the query's options, that turns those values into mysql2's: Dates in
  * the connection's time zone (or strings with `dateStrings`), BIGINT as a number unless
  * `supportBigNumbers`/`bigNumberStrings` (lossy by default, as in mysql2), DECIMAL as a string
- * unless `decimalNumbers`, JSON parsed unless `jsonStrings`, BIT and binary columns as Buffer, then
+ * unless `decimalNumbers`, JSON parsed unless `jsonStrings`, BIT and binary columns as node buffers, then
  * `typeCast(field, next)`, and the row shape (`rowsAsArray`, `nestTables`).
  */
 import { ColumnType } from "../../protocol/constants.ts";
@@ -74,7 +74,7 @@ function dateConverter(zone: number | "local"): Convert {
   };
 }
 
-/** BIT(n) as its big-endian bytes (mysql2 returns a Buffer) from the native boolean or bigint. */
+/** BIT(n) as its big-endian bytes (mysql2 returns a node buffer) from the native boolean or bigint. */
 function bitConverter(bits: number): Convert {
   const size = Math.max(1, Math.ceil(bits / 8));
   return (v) => {
@@ -141,7 +141,7 @@ function defaultConverter(
     case ColumnType.TIME2:
       return identity;
   }
-  // Strings are strings unless the column is binary; then mywire's bytes become a Buffer.
+  // Strings are strings unless the column is binary; then mywire's bytes become a node buffer.
   if (column.charset !== 63) return identity;
   return (v) => (v instanceof Uint8Array ? toBuffer(v) : v);
 }
