@@ -8,14 +8,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect } from "../../mod.ts";
-import { Capability } from "../../src/protocol/constants.ts";
 import { encodePacket } from "../../src/protocol/framing.ts";
-import {
-  encodeColumnCount,
-  encodeColumnDefinition,
-  encodeOk,
-  encodeTextRow,
-} from "../../src/protocol/results.ts";
+import { encodeColumnCount, encodeTextRow } from "../../src/protocol/results.ts";
+import { okPacket as ok, varcharColumn } from "../support/fake-packets.ts";
 import { type FakeConnection, type FakeServer, startFakeServer } from "../support/fake-server.ts";
 
 let server: FakeServer;
@@ -29,34 +24,11 @@ after(async () => {
 });
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const ok = (header = 0x00) =>
-  encodeOk(
-    { affectedRows: 0, insertId: 0, statusFlags: 2, warningCount: 0, info: "" },
-    Capability.PROTOCOL_41,
-    header,
-  );
-
-function column(name: string) {
-  return encodeColumnDefinition({
-    catalog: "def",
-    schema: "s",
-    table: "t",
-    orgTable: "t",
-    name,
-    orgName: name,
-    charset: 45,
-    length: 80,
-    type: 0xfd,
-    flags: 0,
-    decimals: 0,
-  });
-}
-
 /** The framed response: column count, definitions, rows, the closing OK (DEPRECATE_EOF). */
 function response(names: readonly string[], rows: readonly (readonly (string | null)[])[]): Uint8Array {
   const payloads = [
     encodeColumnCount(names.length),
-    ...names.map(column),
+    ...names.map((name) => varcharColumn(name, "t")),
     ...rows.map((r) => encodeTextRow(r.map((v) => (v === null ? null : enc(v))))),
     ok(0xfe),
   ];

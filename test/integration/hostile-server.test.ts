@@ -7,14 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, ConnectionError, ProtocolError } from "../../mod.ts";
 import { Writer } from "../../src/protocol/bytes.ts";
-import { Capability } from "../../src/protocol/constants.ts";
-import {
-  encodeColumnCount,
-  encodeColumnDefinition,
-  encodeOk,
-  encodeTextRow,
-} from "../../src/protocol/results.ts";
+import { encodeColumnCount, encodeTextRow } from "../../src/protocol/results.ts";
 import { encodePrepareOk } from "../../src/protocol/statements.ts";
+import {
+  acceptAnyLogin as accept,
+  okPacket as ok,
+  varcharColumn as column,
+} from "../support/fake-packets.ts";
 import { type FakeConnection, type FakeServer, startFakeServer } from "../support/fake-server.ts";
 
 let server: FakeServer;
@@ -28,36 +27,6 @@ after(async () => {
 });
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const ok = (header = 0x00) =>
-  encodeOk(
-    { affectedRows: 0, insertId: 0, statusFlags: 2, warningCount: 0, info: "" },
-    Capability.PROTOCOL_41,
-    header,
-  );
-
-/** Greets with mysql_native_password and accepts any credentials. */
-async function accept(conn: FakeConnection): Promise<void> {
-  await conn.greet({ authPluginName: "mysql_native_password" });
-  await conn.read();
-  await conn.send(ok());
-}
-
-function column(name: string) {
-  return encodeColumnDefinition({
-    catalog: "def",
-    schema: "",
-    table: "",
-    orgTable: "",
-    name,
-    orgName: "",
-    charset: 45,
-    length: 80,
-    type: 0xfd,
-    flags: 0,
-    decimals: 0,
-  });
-}
-
 const options = (extra: Record<string, unknown> = {}) => ({
   host: "127.0.0.1",
   port: server.port,

@@ -9,16 +9,11 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { connect, ConnectionError } from "../../mod.ts";
-import { Capability, ServerStatus } from "../../src/protocol/constants.ts";
-import {
-  encodeColumnCount,
-  encodeColumnDefinition,
-  encodeOk,
-  encodeTextRow,
-} from "../../src/protocol/results.ts";
+import { ServerStatus } from "../../src/protocol/constants.ts";
+import { encodeColumnCount, encodeTextRow } from "../../src/protocol/results.ts";
+import { okPacket, varcharColumn } from "../support/fake-packets.ts";
 import { type FakeConnection, type FakeServer, startFakeServer } from "../support/fake-server.ts";
 
-const CAPS = Capability.PROTOCOL_41 | Capability.DEPRECATE_EOF;
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -31,26 +26,12 @@ let rule: Rule;
 let seen: string[];
 let accepted: number;
 
-function ok(statusFlags: number, header = 0x00): Uint8Array {
-  return encodeOk({ affectedRows: 1, insertId: 0, statusFlags, warningCount: 0, info: "" }, CAPS, header);
-}
+const ok = (statusFlags: number, header = 0x00) => okPacket(header, statusFlags, 1);
 
 async function answer(conn: FakeConnection, value: string | undefined, statusFlags: number): Promise<void> {
   if (value === undefined) return conn.send(ok(statusFlags));
   await conn.send(encodeColumnCount(1));
-  await conn.send(encodeColumnDefinition({
-    catalog: "def",
-    schema: "",
-    table: "",
-    orgTable: "",
-    name: "v",
-    orgName: "",
-    charset: 45,
-    length: 80,
-    type: 0xfd,
-    flags: 0,
-    decimals: 0,
-  }));
+  await conn.send(varcharColumn("v"));
   await conn.send(encodeTextRow([enc(value)]));
   await conn.send(ok(statusFlags, 0xfe));
 }
