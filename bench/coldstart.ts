@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
+import { benchUrlSettings } from "./server-url.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CHILD = join(ROOT, "bench", "coldstart-child.mjs");
@@ -186,15 +187,9 @@ async function main(): Promise<void> {
   }
   let server: ThrowawayServer | undefined;
   let settings: Settings;
-  const external = process.env.MYWIRE_BENCH_URL;
-  if (external) {
-    const url = new URL(external);
-    settings = {
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-    };
+  const fromUrl = benchUrlSettings("mysql");
+  if (fromUrl) {
+    settings = fromUrl;
   } else {
     console.log("starting a throwaway MariaDB ...");
     server = await startThrowawayServer({ log: (line) => console.log(`  ${line}`) });

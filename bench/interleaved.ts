@@ -12,6 +12,7 @@ import mariadbDriver from "./drivers/mariadb.ts";
 import mysql2Driver from "./drivers/mysql2.ts";
 import mywireDriver from "./drivers/mywire.ts";
 import type { BenchConnection, ConnectionSettings } from "./drivers/types.ts";
+import { benchUrlSettings } from "./server-url.ts";
 
 const BATCH = 200;
 const BATCHES = 80;
@@ -19,16 +20,9 @@ const BATCHES = 80;
 async function main(): Promise<void> {
   let server: ThrowawayServer | undefined;
   let settings: ConnectionSettings;
-  const external = process.env.MYWIRE_BENCH_URL;
-  if (external) {
-    const url = new URL(external);
-    settings = {
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: "mysql",
-    };
+  const fromUrl = benchUrlSettings("mysql");
+  if (fromUrl) {
+    settings = fromUrl;
   } else {
     server = await startThrowawayServer({ log: () => {} });
     settings = {

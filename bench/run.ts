@@ -35,6 +35,7 @@ import {
   type Target,
   TARGETS,
 } from "./report.ts";
+import { benchUrlSettings } from "./server-url.ts";
 import {
   defaultTiming,
   SERVER_TUNING_SQL,
@@ -238,17 +239,10 @@ async function main(): Promise<void> {
 
   let server: ThrowawayServer | undefined;
   let settings: ConnectionSettings;
-  const external = process.env.MYWIRE_BENCH_URL;
-  if (external) {
-    const url = new URL(external);
-    settings = {
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: "bench",
-    };
-    log(`using ${url.hostname}:${settings.port} (MYWIRE_BENCH_URL)`);
+  const fromUrl = benchUrlSettings("bench");
+  if (fromUrl) {
+    settings = fromUrl;
+    log(`using ${settings.host}:${settings.port} (MYWIRE_BENCH_URL)`);
   } else {
     log("starting a throwaway MariaDB ...");
     server = await startThrowawayServer({ log: (line) => log(`  ${line}`) });

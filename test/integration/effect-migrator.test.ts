@@ -11,7 +11,8 @@ import * as SqlClient from "effect/sql/SqlClient";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { layerSql } from "../../effect.ts";
-import { connect, type Connection } from "../../mod.ts";
+import type { Connection } from "../../mod.ts";
+import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 
 let env: TestEnv;
@@ -21,13 +22,7 @@ const migrations = `fx_migrations_${tag}`;
 
 before(async () => {
   env = await testEnv();
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
 });
 
 after(async () => {

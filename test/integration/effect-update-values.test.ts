@@ -8,22 +8,17 @@ import * as SqlClient from "effect/sql/SqlClient";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { layerSql } from "../../effect.ts";
-import { connect, type Connection } from "../../mod.ts";
+import type { Connection } from "../../mod.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 
 let env: TestEnv;
 let direct: Connection;
-const table = `fx_upd_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("fx_upd");
 
 before(async () => {
   env = await testEnv();
-  direct = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  });
+  direct = await rootConnection();
   await direct.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(64), \`odd\`\`col\` INT)`);
   await direct.query(`INSERT INTO ${table} VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0)`);
 });

@@ -16,13 +16,14 @@ import mysql, {
   type RowDataPacket,
 } from "../../mysql2-promise.ts";
 import callbackApi, { type Connection as CallbackConnection } from "../../mysql2.ts";
+import { uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 
 let env: TestEnv;
 let ours: PromiseConnection;
 // deno-lint-ignore no-explicit-any
 let theirs: any;
-const table = `m2c_${Math.random().toString(36).slice(2, 8)}`;
+const table = uniqueName("m2c");
 const closers: (() => Promise<unknown> | unknown)[] = [];
 
 function options(extra: Record<string, unknown> = {}) {

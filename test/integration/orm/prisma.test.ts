@@ -14,6 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PrismaMywire } from "../../../prisma.ts";
+import { uniqueName } from "../../support/db.ts";
 import { type OrmEnv, ormEnv } from "./orm-env.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -21,7 +22,7 @@ let env: OrmEnv;
 let dir: string;
 // deno-lint-ignore no-explicit-any
 let prisma: any;
-const typesTable = `prisma_types_${Math.random().toString(36).slice(2, 8)}`;
+const typesTable = uniqueName("prisma_types");
 
 before(async () => {
   env = await ormEnv("prisma");
