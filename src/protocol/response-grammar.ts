@@ -43,6 +43,7 @@ import {
   encodeOk,
   isEof,
   isResultTerminator,
+  okStatusFlags,
 } from "./results.ts";
 import { decodePrepareOk } from "./statements.ts";
 
@@ -219,7 +220,7 @@ export class ResponseGrammar {
         if (kind === ROWS_ERR) return this.end("err");
         if (kind === ROWS_END) {
           const status = this.deprecateEof
-            ? decodeOk(p, this.capabilities).statusFlags
+            ? okStatusFlags(p, this.capabilities)
             : decodeEof(p).statusFlags;
           return this.more("rows-end", status);
         }
@@ -243,7 +244,7 @@ export class ResponseGrammar {
         if (p[0] === 0xff) return this.end("err");
         if (isResultTerminator(p)) {
           const status = this.deprecateEof
-            ? decodeOk(p, this.capabilities).statusFlags
+            ? okStatusFlags(p, this.capabilities)
             : decodeEof(p).statusFlags;
           return this.end("rows-end", status);
         }
@@ -261,7 +262,7 @@ export class ResponseGrammar {
         if (head === 0x00) return this.ok(p);
         if (isResultTerminator(p)) {
           const status = this.deprecateEof
-            ? decodeOk(p, this.capabilities).statusFlags
+            ? okStatusFlags(p, this.capabilities)
             : decodeEof(p).statusFlags;
           return this.end("eof", status);
         }
@@ -315,7 +316,7 @@ export class ResponseGrammar {
   }
 
   private ok(p: Uint8Array): ResponseStep {
-    return this.more("ok", decodeOk(p, this.capabilities).statusFlags);
+    return this.more("ok", okStatusFlags(p, this.capabilities));
   }
 
   /** A result's end: the response goes on while MORE_RESULTS_EXISTS is set (query and execute). */

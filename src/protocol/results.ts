@@ -126,6 +126,19 @@ export function decodeOk(payload: Uint8Array, capabilities: number): OkPacket {
   return { affectedRows, insertId, statusFlags, warningCount, info, sessionStateChanges };
 }
 
+/**
+ * Only the status flags of an OK packet (what a reader following the response grammar needs), read
+ * without decoding the rest: header (1), affected rows and insert id (lenenc each), status (2).
+ */
+export function okStatusFlags(payload: Uint8Array, capabilities: number): number {
+  const r = new Reader(payload);
+  const header = r.u8();
+  if (header !== 0x00 && header !== 0xfe) throw new ProtocolError("malformed", "not an OK packet");
+  r.lenencBig();
+  r.lenencBig();
+  return capabilities & (Capability.PROTOCOL_41 | Capability.TRANSACTIONS) ? r.u16() : 0;
+}
+
 /** Encodes an OK packet; `header` is 0x00, or 0xFE for a DEPRECATE_EOF result-set terminator. */
 export function encodeOk(ok: OkPacket, capabilities: number, header = 0x00): Uint8Array {
   const w = new Writer(32).u8(header).lenenc(ok.affectedRows).lenenc(ok.insertId);
