@@ -166,6 +166,21 @@ export function encodeHandshakeResponse(r: HandshakeResponse): Uint8Array {
   return w.finish();
 }
 
+/**
+ * The connection attributes of a HandshakeResponse41 or COM_CHANGE_USER: lenenc key/value string
+ * pairs, the whole block lenenc-prefixed (the caller takes the block).
+ */
+export function decodeConnectAttributes(block: Uint8Array): Record<string, string> {
+  const a = new Reader(block);
+  const pairs: [string, string][] = [];
+  while (a.remaining > 0) {
+    const k = a.lenencString();
+    pairs.push([k, a.lenencString()]);
+  }
+  // fromEntries defines own properties, so a hostile "__proto__" key stays a plain key.
+  return Object.fromEntries(pairs);
+}
+
 /** Decodes Protocol::HandshakeResponse41 (on the proxy's server side). */
 export function decodeHandshakeResponse(payload: Uint8Array): HandshakeResponse {
   const r = new Reader(payload);
@@ -187,16 +202,9 @@ export function decodeHandshakeResponse(payload: Uint8Array): HandshakeResponse 
   if ((capabilities & Capability.CONNECT_WITH_DB) && r.remaining > 0) database = r.nulString();
   let authPluginName = "";
   if ((capabilities & Capability.PLUGIN_AUTH) && r.remaining > 0) authPluginName = r.nulString();
-  const pairs: [string, string][] = [];
-  if ((capabilities & Capability.CONNECT_ATTRS) && r.remaining > 0) {
-    const a = new Reader(r.lenencBytes());
-    while (a.remaining > 0) {
-      const k = a.lenencString();
-      pairs.push([k, a.lenencString()]);
-    }
-  }
-  // fromEntries defines own properties, so a hostile "__proto__" key stays a plain key.
-  const attributes: Record<string, string> = Object.fromEntries(pairs);
+  const attributes = (capabilities & Capability.CONNECT_ATTRS) && r.remaining > 0
+    ? decodeConnectAttributes(r.lenencBytes())
+    : {};
   return {
     capabilities,
     mariadbCapabilities,

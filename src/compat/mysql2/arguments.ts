@@ -4,7 +4,7 @@
  * rowsAsArray, nestTables, typeCast, dateStrings, supportBigNumbers, bigNumberStrings, ... }`:
  * the query's own settings over the connection's.
  */
-import type { DecodeSettings } from "./options.ts";
+import { type DecodeSettings, SHAPING_SETTINGS } from "./options.ts";
 
 /** A callback of `query()` / `execute()`. */
 export type QueryCallback = (error: Error | null, rows?: unknown, fields?: unknown) => void;
@@ -26,18 +26,8 @@ export interface CallArguments {
   readonly callback: QueryCallback | undefined;
 }
 
-const overridable = [
-  "supportBigNumbers",
-  "bigNumberStrings",
-  "decimalNumbers",
-  "dateStrings",
-  "timezone",
-  "typeCast",
-  "rowsAsArray",
-  "nestTables",
-  "jsonStrings",
-  "namedPlaceholders",
-] as const;
+/** What a query's options may override: how values are shaped, and named placeholders. */
+const overridable = [...SHAPING_SETTINGS, "namedPlaceholders"] as const;
 
 /** Sorts out `(sqlOrOptions, values?, callback?)` against the connection's settings. */
 export function callArguments(

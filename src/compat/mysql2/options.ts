@@ -23,6 +23,19 @@ export interface DecodeSettings {
   readonly namedPlaceholders: boolean;
 }
 
+/** The settings that decide how a result's values are shaped (all but `namedPlaceholders`). */
+export const SHAPING_SETTINGS = [
+  "supportBigNumbers",
+  "bigNumberStrings",
+  "decimalNumbers",
+  "dateStrings",
+  "timezone",
+  "typeCast",
+  "rowsAsArray",
+  "nestTables",
+  "jsonStrings",
+] as const satisfies readonly (keyof DecodeSettings)[];
+
 /** mysql2's connection options (the ones this entry honours). */
 export interface Mysql2ConnectionOptions {
   host?: string;

@@ -7,7 +7,7 @@ import type { ColumnDefinition } from "../../protocol/results.ts";
 import type { QueryResult } from "../../session/result.ts";
 import { type RowShaper, rowShaper } from "./decode.ts";
 import { type Mysql2Field, toMysql2Field } from "./fields.ts";
-import type { DecodeSettings } from "./options.ts";
+import { type DecodeSettings, SHAPING_SETTINGS } from "./options.ts";
 
 /** The outcome of a statement without a result set, as mysql2 shapes it. */
 export class ResultSetHeader {
@@ -87,17 +87,7 @@ interface Shaping {
  */
 const shapings = new WeakMap<ColumnDefinition, Shaping[]>();
 
-const settingKeys = [
-  "supportBigNumbers",
-  "bigNumberStrings",
-  "decimalNumbers",
-  "dateStrings",
-  "timezone",
-  "typeCast",
-  "rowsAsArray",
-  "nestTables",
-  "jsonStrings",
-] as const;
+const settingKeys = SHAPING_SETTINGS;
 
 function sameSettings(a: DecodeSettings, b: DecodeSettings): boolean {
   if (a === b) return true;

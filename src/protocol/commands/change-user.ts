@@ -22,6 +22,7 @@
 import { Reader, Writer } from "../bytes.ts";
 import { Capability, Command } from "../constants.ts";
 import { ProtocolError } from "../errors.ts";
+import { decodeConnectAttributes } from "../handshake.ts";
 
 /** The COM_RESET_CONNECTION packet (the command byte alone). */
 export function encodeResetConnection(): Uint8Array {
@@ -92,15 +93,9 @@ export function decodeChangeUser(payload: Uint8Array, capabilities: number): Cha
   const charset = r.remaining >= 2 ? r.u16() : 0;
   let authPluginName = "";
   if ((capabilities & Capability.PLUGIN_AUTH) && r.remaining > 0) authPluginName = r.nulString();
-  const pairs: [string, string][] = [];
-  if ((capabilities & Capability.CONNECT_ATTRS) && r.remaining > 0) {
-    const a = new Reader(r.lenencBytes());
-    while (a.remaining > 0) {
-      const k = a.lenencString();
-      pairs.push([k, a.lenencString()]);
-    }
-  }
+  const attributes = (capabilities & Capability.CONNECT_ATTRS) && r.remaining > 0
+    ? decodeConnectAttributes(r.lenencBytes())
+    : {};
   if (r.remaining > 0) throw new ProtocolError("unexpected", `${r.remaining} bytes after COM_CHANGE_USER`);
-  // fromEntries defines own properties, so a hostile "__proto__" key stays a plain key.
-  return { user, authResponse, database, charset, authPluginName, attributes: Object.fromEntries(pairs) };
+  return { user, authResponse, database, charset, authPluginName, attributes };
 }
