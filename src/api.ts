@@ -140,6 +140,7 @@ export { AbortError, PoolError, TimeoutError } from "./client/errors.ts";
 export type { CommandOptions } from "./client/job.ts";
 export type { PoolOptions } from "./client/pool-options.ts";
 export { type AcquireOptions, createPool, Pool, type PoolStats } from "./client/pool.ts";
+export type { QueryOptions } from "./client/query-options.ts";
 export type { ResetMethod } from "./client/reset.ts";
 export type { IsolationLevel, TransactionOptions } from "./client/transaction.ts";
 export type { RetryPolicy } from "./session/backoff.ts";

@@ -11,12 +11,15 @@ import type { ColumnDefinition } from "../protocol/results.ts";
 import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
 import { type ConnectionOptions, parseUrl } from "../session/connection-options.ts";
+import type { RowDecoding } from "../session/response.ts";
 import type { QueryResult } from "../session/result.ts";
 import type { SessionRows } from "../session/rows.ts";
 import type { PreparedStatement } from "../session/session.ts";
 import { isReadOnlySql } from "../sql/read-only.ts";
+import { callSite, withCallerStack } from "./call-site.ts";
 import { checkCommandOptions, type CommandOptions, type Live } from "./job.ts";
 import { resolveClientOptions } from "./options.ts";
+import { checkQueryOptions, type QueryOptions, rowDecodingFor } from "./query-options.ts";
 import { ReconnectingQueue } from "./reconnecting-queue.ts";
 import { type RowSource, RowStream } from "./row-stream.ts";
 import { runSavepoint, runTransaction, transactionLender, type TransactionOptions } from "./transaction.ts";
@@ -24,8 +27,8 @@ import { runSavepoint, runTransaction, transactionLender, type TransactionOption
 /** Placeholder values: a list for `?` / `??`, or an object for `:name`. */
 export type QueryParams = readonly unknown[] | Readonly<Record<string, unknown>>;
 
-/** Options of `stream()`: the per-command options, and `prepared` for the binary protocol. */
-export interface StreamOptions extends CommandOptions {
+/** Options of `stream()`: the per-query options, and `prepared` for the binary protocol. */
+export interface StreamOptions extends QueryOptions {
   /** Run it as a prepared statement (binary protocol); `params` must then be an array. */
   readonly prepared?: boolean;
 }
@@ -129,20 +132,24 @@ export class Connection implements AsyncDisposable {
   query<Row = Record<string, unknown>>(
     sql: string,
     params?: QueryParams,
-    options?: CommandOptions,
+    options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
     let queue: ReconnectingQueue;
     let text = sql;
     let escapesOff: boolean;
+    let decoding: RowDecoding | undefined;
     try {
       queue = this.#use();
       if (typeof sql !== "string") throw new TypeError("query() expects the SQL as a string");
       checkCommandOptions(options);
+      checkQueryOptions(options);
+      decoding = this.#decoding(queue, options);
       escapesOff = queue.noBackslashEscapes;
       if (params !== undefined) text = this.#format(sql, params, escapesOff);
     } catch (error) {
       return Promise.reject(error);
     }
+    const site = callSite();
     return queue.run({
       owner: this.#owner,
       sql: text,
@@ -154,12 +161,21 @@ export class Connection implements AsyncDisposable {
         const run = params !== undefined && live.session.noBackslashEscapes !== escapesOff
           ? this.#format(sql, params, live.session.noBackslashEscapes)
           : text;
-        return live.session.query(run).then((result) => {
+        return live.session.query(run, decoding).then((result) => {
           queue.settings.observe(run);
           return result;
         });
       },
+    }).catch((error) => {
+      throw withCallerStack(error, site);
     }) as Promise<QueryResult<Row>>;
+  }
+
+  /** The decoding of a command with these options (undefined: the connection's own). */
+  #decoding(queue: ReconnectingQueue, options: QueryOptions | undefined): RowDecoding | undefined {
+    if (options === undefined) return undefined;
+    const session = queue.options.session;
+    return rowDecodingFor(session.values, session.rowsAsArray, options);
   }
 
   /**
@@ -171,14 +187,17 @@ export class Connection implements AsyncDisposable {
   async execute<Row = Record<string, unknown>>(
     sql: string,
     params: QueryParams = [],
-    options?: CommandOptions,
+    options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
+    const site = callSite();
     const queue = this.#use();
     if (!Array.isArray(params) && typeof params === "object" && params !== null) {
       ({ sql, params } = namedToPositional(sql, params as Readonly<Record<string, unknown>>));
     }
     const bound = this.#bind(sql, params as readonly unknown[]);
     checkCommandOptions(options);
+    checkQueryOptions(options);
+    const decoding = this.#decoding(queue, options);
     return await (queue.run({
       owner: this.#owner,
       sql,
@@ -190,11 +209,13 @@ export class Connection implements AsyncDisposable {
         try {
           const statement = await lease.statement;
           checkParamCount(statement, bound);
-          return await live.session.execute(statement, bound);
+          return await live.session.execute(statement, bound, decoding);
         } finally {
           lease.release();
         }
       },
+    }).catch((error) => {
+      throw withCallerStack(error, site);
     }) as Promise<QueryResult<Row>>);
   }
 
@@ -222,6 +243,8 @@ export class Connection implements AsyncDisposable {
     const queue = this.#use();
     if (typeof sql !== "string") throw new TypeError("stream() expects the SQL as a string");
     checkCommandOptions(options);
+    checkQueryOptions(options);
+    const decoding = this.#decoding(queue, options);
     let bound: BoundParam[] | undefined;
     let text = sql;
     if (options.prepared) {
@@ -249,12 +272,12 @@ export class Connection implements AsyncDisposable {
       if (cached !== undefined) {
         const statement = await cached.statement;
         checkParamCount(statement, bound!);
-        rows = await session.openRows(sql, { statement, params: bound! });
+        rows = await session.openRows(sql, { statement, params: bound! }, decoding);
       } else {
         if (params !== undefined && session.noBackslashEscapes !== queue.noBackslashEscapes) {
           text = this.#format(sql, params, session.noBackslashEscapes);
         }
-        rows = await session.openRows(text);
+        rows = await session.openRows(text, undefined, decoding);
       }
       return { rows, interruption: () => lease.interruption, release };
     } catch (error) {

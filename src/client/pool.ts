@@ -12,11 +12,13 @@
 import { isCrossRequestError } from "../runtime/socket.ts";
 import { parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
+import { callSite, withCallerStack } from "./call-site.ts";
 import { Connection, type QueryParams, type StreamOptions } from "./connection.ts";
 import { AbortError, PoolError, TimeoutError } from "./errors.ts";
 import { checkCommandOptions, type CommandOptions } from "./job.ts";
 import { expired, type Member, needsReset, resetMember } from "./pool-member.ts";
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool-options.ts";
+import type { QueryOptions } from "./query-options.ts";
 import { ReconnectingQueue } from "./reconnecting-queue.ts";
 import type { TransactionOptions } from "./transaction.ts";
 
@@ -132,18 +134,28 @@ export class Pool implements AsyncDisposable {
   query<Row = Record<string, unknown>>(
     sql: string,
     params?: QueryParams,
-    options?: CommandOptions,
+    options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
-    return this.#withConnection(options, (conn, opts) => conn.query<Row>(sql, params, opts));
+    const site = callSite();
+    return this.#withConnection(options, (conn, opts) => conn.query<Row>(sql, params, opts)).catch(
+      (error) => {
+        throw withCallerStack(error, site);
+      },
+    );
   }
 
   /** Runs a prepared statement on a free connection (see `Connection.execute`). */
   execute<Row = Record<string, unknown>>(
     sql: string,
     params?: QueryParams,
-    options?: CommandOptions,
+    options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
-    return this.#withConnection(options, (conn, opts) => conn.execute<Row>(sql, params, opts));
+    const site = callSite();
+    return this.#withConnection(options, (conn, opts) => conn.execute<Row>(sql, params, opts)).catch(
+      (error) => {
+        throw withCallerStack(error, site);
+      },
+    );
   }
 
   /** Streams a query's rows from a free connection, which is given back when the loop ends. */
@@ -174,8 +186,8 @@ export class Pool implements AsyncDisposable {
   }
 
   async #withConnection<T>(
-    options: CommandOptions | undefined,
-    run: (conn: Connection, options: CommandOptions | undefined) => Promise<T>,
+    options: QueryOptions | undefined,
+    run: (conn: Connection, options: QueryOptions | undefined) => Promise<T>,
   ): Promise<T> {
     checkCommandOptions(options);
     const started = Date.now();

@@ -24,7 +24,12 @@
  */
 import { ServerStatus } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
-import { ConnectionError, formatAddress, isCrossRequestError } from "../runtime/socket.ts";
+import {
+  ConnectionError,
+  CR_SERVER_GONE_ERROR,
+  formatAddress,
+  isCrossRequestError,
+} from "../runtime/socket.ts";
 import { backoffDelay, type RetryPolicy, sleep } from "../session/backoff.ts";
 import type { ServerInfo } from "../session/handshake.ts";
 import { Session } from "../session/session.ts";
@@ -235,7 +240,7 @@ export class ReconnectingQueue {
         ? `connection to ${this.address} was closed after an error: ${cause.message}`
         : `connection to ${this.address} is closed`,
       this.address,
-      cause instanceof Error ? { cause } : undefined,
+      cause instanceof Error ? { cause } : { errno: CR_SERVER_GONE_ERROR },
     );
   }
 

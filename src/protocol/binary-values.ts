@@ -12,6 +12,7 @@ import { ColumnFlag, ColumnType } from "./constants.ts";
 import type { ColumnDefinition } from "./results.ts";
 import {
   dateFromParts,
+  invalidDate,
   longLongValue,
   resolveValueOptions,
   temporalTypeName,
@@ -152,7 +153,8 @@ function temporalReader(column: ColumnDefinition, options: ValueOptions): Binary
   const name = temporalTypeName(column.type);
   if (name === undefined) return undefined;
   const isDate = name === "DATE";
-  const asString = r.dateStrings[name] || (!isDate && decimals > 3);
+  const lossy = options.dates === "lossy";
+  const asString = r.dateStrings[name] || (!isDate && decimals > 3 && !lossy);
   const zone = r.zone;
   return {
     layout: 2,
@@ -169,10 +171,13 @@ function temporalReader(column: ColumnDefinition, options: ValueOptions): Binary
       if (!asString) {
         const date = dateFromParts(year, month, day, hour, minute, second, Math.floor(micros / 1000), zone);
         if (date !== undefined) return date;
+        if (lossy) return invalidDate();
       }
       const ymd = pad(year, 4) + "-" + pad2(month) + "-" + pad2(day);
       if (isDate) return ymd;
-      return ymd + " " + pad2(hour) + ":" + pad2(minute) + ":" + pad2(second) + fraction(micros, decimals);
+      // "lossy" (mysql2's binary protocol) leaves out a fraction of zeros.
+      const frac = lossy && micros === 0 ? "" : fraction(micros, decimals);
+      return ymd + " " + pad2(hour) + ":" + pad2(minute) + ":" + pad2(second) + frac;
     },
   };
 }

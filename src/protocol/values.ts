@@ -35,12 +35,30 @@ export interface ValueOptions {
   readonly timezone: string;
   /** Return DATE/DATETIME/TIMESTAMP as strings exactly as the server sent them: true, or a list of type names ("DATE","DATETIME","TIMESTAMP"). Default false. */
   readonly dateStrings: boolean | readonly ("DATE" | "DATETIME" | "TIMESTAMP")[];
-  /** BIGINT: "auto" (number when |v| <= 2^53-1, else bigint: the default), "bigint" (always bigint), "string", "number" (lossy, explicit opt-in). */
-  readonly bigint: "auto" | "bigint" | "string" | "number";
+  /**
+   * BIGINT: "auto" (number when |v| <= 2^53-1, else bigint: the default), "bigint" (always bigint),
+   * "string", "number" (lossy, explicit opt-in), "number-or-string" (number when |v| <= 2^53-1,
+   * else the text: mysql2's `supportBigNumbers`).
+   */
+  readonly bigint: "auto" | "bigint" | "string" | "number" | "number-or-string";
   /** DECIMAL: "string" (default, exact) or "number" (lossy, explicit). */
   readonly decimal: "string" | "number";
   /** JSON columns: parsed (default true) or the text. */
   readonly jsonParse: boolean;
+  /**
+   * DATE/DATETIME/TIMESTAMP that are not `dateStrings`: "exact" (default: a value no Date stands for
+   * exactly, a zero date or more than 3 fractional digits, stays the server's text) or "lossy" (as
+   * mysql2: always a Date, the fraction cut to milliseconds, an Invalid Date for a zero date; and in
+   * the binary protocol, a `dateStrings` value without a fraction of zeros).
+   */
+  readonly dates?: "exact" | "lossy";
+  /** BIT: "value" (default: a boolean for BIT(1), else a bigint) or "bytes" (its big-endian bytes). */
+  readonly bits?: "value" | "bytes";
+  /**
+   * Applied to every byte value (binary strings, blobs, GEOMETRY, BIT as "bytes"), e.g. to hand
+   * out the runtime's own byte type (a drop-in that must give Node buffers). Default: none.
+   */
+  readonly bytes?: (bytes: Uint8Array) => Uint8Array;
   /**
    * Per-column override: called with each non-NULL value as decoded by default and its column, returns
    * the value to use. The same in both protocols, since the default values are.
@@ -179,11 +197,15 @@ function smallLongLong(v: number, mode: ValueOptions["bigint"]): number | bigint
   return mode === "bigint" ? BigInt(v) : mode === "string" ? String(v) : v;
 }
 
+const MAX_SAFE = 9007199254740991n;
+
 /** A 64-bit integer (from the binary protocol or a text value beyond 2^53) as the `bigint` option wants it. */
 export function longLongValue(v: bigint, mode: ValueOptions["bigint"]): number | bigint | string {
   switch (mode) {
     case "auto":
-      return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+      return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
+    case "number-or-string":
+      return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
     case "bigint":
       return v;
     case "string":
@@ -389,7 +411,7 @@ function textLongLong(mode: ValueOptions["bigint"]): TextValueDecoder {
     }
     if (n <= Number.MAX_SAFE_INTEGER) return smallLongLong(negative ? 0 - n : n, mode);
     const text = utf8Text(bytes, start, end);
-    return mode === "number" ? Number(text) : BigInt(text);
+    return mode === "number" ? Number(text) : mode === "number-or-string" ? text : BigInt(text);
   };
 }
 
@@ -476,6 +498,42 @@ function textDate(zone: number | "local"): TextValueDecoder {
   };
 }
 
+/** An Invalid Date: what a "lossy" date no Date stands for becomes (as in mysql2). */
+export function invalidDate(): Date {
+  return new Date(Number.NaN);
+}
+
+/**
+ * DATE, DATETIME, TIMESTAMP with `dates: "lossy"`, as mysql2 reads them: `YYYY-MM-DD[ HH:MM:SS[.f+]]`
+ * as a Date in the zone, the fraction cut to milliseconds; anything else (zero dates, other shapes)
+ * an Invalid Date.
+ */
+function textLossyDate(zone: number | "local"): TextValueDecoder {
+  return (b, start, end) => {
+    const n = end - start;
+    if (n !== 10 && n < 19) return invalidDate();
+    const ymd = parseYmd(b, start);
+    if (ymd === undefined) return invalidDate();
+    let hour = 0, minute = 0, second = 0, millis = 0;
+    if (n >= 19) {
+      hour = digits2(b, start + 11);
+      minute = digits2(b, start + 14);
+      second = digits2(b, start + 17);
+      if (n > 19) {
+        if (b[start + 19] !== 0x2e || n === 20) return invalidDate();
+        for (let i = start + 20, scale = 100; i < end && scale >= 1; i++, scale /= 10) {
+          const d = b[i] - 0x30;
+          if (d < 0 || d > 9) return invalidDate();
+          millis += d * scale;
+        }
+      }
+    }
+    if (hour < 0 || minute < 0 || second < 0) return invalidDate();
+    const y = Math.floor(ymd / 10000), m = Math.floor(ymd / 100) % 100, d = ymd % 100;
+    return dateFromParts(y, m, d, hour, minute, second, millis, zone) ?? invalidDate();
+  };
+}
+
 /**
  * DATETIME/TIMESTAMP with at most 3 fractional digits: "YYYY-MM-DD HH:MM:SS[.f{1,3}]" → a Date in
  * the zone; zero and invalid dates (and any other shape) stay strings.
@@ -517,6 +575,12 @@ function textDateTime(zone: number | "local"): TextValueDecoder {
 
 function textBit(bits: number): TextValueDecoder {
   return (bytes, start, end) => bitValue(bytes, start, end, bits);
+}
+
+/** Bytes copied out of the packet, then through the `bytes` option when there is one. */
+function bytesDecoder(wrap: ((bytes: Uint8Array) => Uint8Array) | undefined): TextValueDecoder {
+  if (wrap === undefined) return copyBytes;
+  return (bytes, start, end) => wrap(bytes.slice(start, end));
 }
 
 function textJson(text: CharsetDecoder, parse: boolean): TextValueDecoder {
@@ -565,22 +629,24 @@ export function textDecoder(column: ColumnDefinition, options: ValueOptions): Te
       return textFloat;
     case ColumnType.DATE:
     case ColumnType.NEWDATE:
-      return r.dateStrings.DATE ? textAsString : textDate(r.zone);
+      if (r.dateStrings.DATE) return textAsString;
+      return options.dates === "lossy" ? textLossyDate(r.zone) : textDate(r.zone);
     case ColumnType.DATETIME:
     case ColumnType.DATETIME2:
     case ColumnType.TIMESTAMP:
     case ColumnType.TIMESTAMP2:
+      if (r.dateStrings[temporalTypeName(column.type)!]) return textAsString;
+      if (options.dates === "lossy") return textLossyDate(r.zone);
       // More than 3 fractional digits do not fit a Date: the text keeps the microseconds.
-      if (r.dateStrings[temporalTypeName(column.type)!] || column.decimals > 3) return textAsString;
-      return textDateTime(r.zone);
+      return column.decimals > 3 ? textAsString : textDateTime(r.zone);
     case ColumnType.TIME:
     case ColumnType.TIME2:
       return textAsString;
     case ColumnType.BIT:
-      return textBit(column.length);
+      return options.bits === "bytes" ? bytesDecoder(options.bytes) : textBit(column.length);
     case ColumnType.GEOMETRY:
-      return copyBytes;
+      return bytesDecoder(options.bytes);
   }
-  if (binary) return copyBytes;
-  return charsetDecoder(column.charset) ?? copyBytes;
+  if (binary) return bytesDecoder(options.bytes);
+  return charsetDecoder(column.charset) ?? bytesDecoder(options.bytes);
 }

@@ -101,6 +101,31 @@ export interface Runtime {
   tlsUnsupported?(options: TlsOptions): string | undefined;
 }
 
+/**
+ * The client error numbers (libmysql's and MariaDB Connector/C's `CR_*`) for connection codes:
+ * 2002 CR_CONNECTION_ERROR (a local socket), 2003 CR_CONN_HOST_ERROR (cannot reach the server),
+ * 2005 CR_UNKNOWN_HOST, 2013 CR_SERVER_LOST (lost during a command), 2026 CR_SSL_CONNECTION_ERROR.
+ */
+const clientErrno: Readonly<Record<string, number>> = {
+  ECONNREFUSED: 2003,
+  ETIMEDOUT: 2003,
+  EHOSTUNREACH: 2003,
+  ENETUNREACH: 2003,
+  EADDRNOTAVAIL: 2003,
+  ENOTSUP: 2003,
+  ENOENT: 2002,
+  EACCES: 2002,
+  ENOTFOUND: 2005,
+  EAI_AGAIN: 2005,
+  ECONNRESET: 2013,
+  EPIPE: 2013,
+  CLOSED: 2013,
+  TLS: 2026,
+};
+
+/** CR_SERVER_GONE_ERROR: a command on a connection that is already closed ("server has gone away"). */
+export const CR_SERVER_GONE_ERROR = 2006;
+
 /** The connection could not be made, or broke: refused, unreachable, reset, timed out, TLS failure. */
 export class ConnectionError extends Error {
   override readonly name = "ConnectionError";
@@ -111,11 +136,28 @@ export class ConnectionError extends Error {
   readonly code: string;
   /** The address involved, as `host:port` or a path. */
   readonly address: string | undefined;
+  /**
+   * The client error number, as libmysql and MariaDB Connector/C number them: 2003 (cannot
+   * connect), 2002 (a Unix socket), 2005 (unknown host), 2013 (lost during a command), 2006 (used
+   * after it closed), 2026 (TLS); 2000 (CR_UNKNOWN_ERROR) for anything else.
+   */
+  readonly errno: number;
+  /**
+   * Always true: the server session this error happened on is gone. (A connection with
+   * `reconnect` opens a new one for its next command; without, the connection is closed.)
+   */
+  readonly fatal = true;
 
-  constructor(code: string, message: string, address?: string, options?: ErrorOptions) {
+  constructor(
+    code: string,
+    message: string,
+    address?: string,
+    options?: ErrorOptions & { readonly errno?: number },
+  ) {
     super(message, options);
     this.code = code;
     this.address = address;
+    this.errno = options?.errno ?? clientErrno[code] ?? 2000;
   }
 }
 

@@ -11,8 +11,9 @@ import type { RangeRowParser } from "../protocol/rows.ts";
 interface Entry {
   readonly packets: readonly Uint8Array[];
   readonly fields: readonly ColumnDefinition[];
-  text?: RangeRowParser;
-  binary?: RangeRowParser;
+  /** Parsers by decoding (the session's, or a command's own), for text and binary rows. */
+  text?: WeakMap<object, RangeRowParser>;
+  binary?: WeakMap<object, RangeRowParser>;
 }
 
 /** Recently seen column sets of one session (at most `size`, least recently used dropped first). */
@@ -39,11 +40,22 @@ export class ColumnCache {
     return fields;
   }
 
-  /** The row parser for fields returned by `fields`, built once per column set and protocol. */
-  parser(fields: ColumnDefinition[], binary: boolean, build: () => RangeRowParser): RangeRowParser {
+  /**
+   * The row parser for fields returned by `fields`, built once per column set, protocol and
+   * decoding (`key`: the decoding object the parser is built for).
+   */
+  parser(
+    fields: ColumnDefinition[],
+    binary: boolean,
+    key: object,
+    build: () => RangeRowParser,
+  ): RangeRowParser {
     const entry = this.owners.get(fields);
     if (entry === undefined) return build();
-    return binary ? (entry.binary ??= build()) : (entry.text ??= build());
+    const parsers = binary ? (entry.binary ??= new WeakMap()) : (entry.text ??= new WeakMap());
+    let parser = parsers.get(key);
+    if (parser === undefined) parsers.set(key, parser = build());
+    return parser;
   }
 
   private find(packets: Uint8Array[]): Entry | undefined {

@@ -37,14 +37,31 @@ export interface ResponseContext {
   /** MariaDB extended type info in column definitions. */
   readonly extendedTypes: boolean;
   readonly flavor: ServerFlavor;
-  readonly values: ValueOptions;
-  readonly rowsAsArray: boolean;
+  /** How rows are decoded: the session's settings, or a command's own (`RowDecoding`). */
+  readonly decoding: RowDecoding;
   /** Recently seen column definitions and their row parsers. */
   readonly columns: ColumnCache;
   /** Answers LOAD DATA LOCAL INFILE requests (none: every request is refused). */
   readonly infile?: InfileHandler;
   /** Called with the status flags of every OK/EOF read. */
   readonly onStatus: (flags: number) => void;
+}
+
+/**
+ * How one command's rows become JS values: the value options and the row shape. A session has one;
+ * a command may bring its own (per-query `rowsAsArray`, `dateStrings`, a drop-in's value modes).
+ * Row parsers are cached per decoding object, so a caller that repeats a decoding should keep the
+ * object (`decodingFor` does).
+ */
+export interface RowDecoding {
+  readonly values: ValueOptions;
+  readonly rowsAsArray: boolean;
+}
+
+/** `ctx` reading rows with `decoding` instead (the same object when it already does). */
+export function withDecoding(ctx: ResponseContext, decoding: RowDecoding | undefined): ResponseContext {
+  if (decoding === undefined || decoding === ctx.decoding) return ctx;
+  return { ...ctx, decoding };
 }
 
 /** The outcome in a result set's terminator (OK under CLIENT_DEPRECATE_EOF, else EOF). */
@@ -125,13 +142,15 @@ async function readHead(
 }
 
 function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RangeRowParser {
+  const { values, rowsAsArray } = ctx.decoding;
   return ctx.columns.parser(
     fields,
     binary,
+    ctx.decoding,
     () =>
       binary
-        ? binaryRowRangeParser(fields, ctx.values, ctx.rowsAsArray)
-        : textRowRangeParser(fields, ctx.values, ctx.rowsAsArray),
+        ? binaryRowRangeParser(fields, values, rowsAsArray)
+        : textRowRangeParser(fields, values, rowsAsArray),
   );
 }
 

@@ -27,7 +27,14 @@ import { ColumnCache } from "./column-cache.ts";
 import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
 import { interceptCommand, type InterceptHost, type ResponseReader } from "./intercept.ts";
 import type { SessionOptions } from "./options.ts";
-import { inSyncError, readResponse, type ResponseContext, RowCursor } from "./response.ts";
+import {
+  inSyncError,
+  readResponse,
+  type ResponseContext,
+  RowCursor,
+  type RowDecoding,
+  withDecoding,
+} from "./response.ts";
 import { readColumns } from "./response.ts";
 import type { QueryResult } from "./result.ts";
 import { arrayRows, heldRows, type SessionRows } from "./rows.ts";
@@ -228,9 +235,9 @@ export class Session {
     return interceptCommand(ps, this.interceptHost, payload, sql, read);
   }
 
-  /** Sends COM_QUERY and reads every result it produces. */
-  query(sql: string): Promise<QueryResult<unknown>> {
-    return this.command(queryPacket(sql), sql, readText);
+  /** Sends COM_QUERY and reads every result it produces (rows decoded as `decoding` says, if given). */
+  query(sql: string, decoding?: RowDecoding): Promise<QueryResult<unknown>> {
+    return this.command(queryPacket(sql), sql, decoding === undefined ? readText : textReader(decoding));
   }
 
   /** Sends COM_PING. */
@@ -278,10 +285,15 @@ export class Session {
   }
 
   /** Sends COM_STMT_EXECUTE with bound parameters and reads every result (binary rows). */
-  execute(statement: PreparedStatement, params: readonly BoundParam[]): Promise<QueryResult<unknown>> {
+  execute(
+    statement: PreparedStatement,
+    params: readonly BoundParam[],
+    decoding?: RowDecoding,
+  ): Promise<QueryResult<unknown>> {
     return this.enqueue(async () => {
       const bound = await this.sendLongData(statement.id, params);
-      return this.run(encodeExecute(statement.id, bound), statement.sql, readBinary);
+      const read = decoding === undefined ? readBinary : binaryReader(decoding);
+      return this.run(encodeExecute(statement.id, bound), statement.sql, read);
     });
   }
 
@@ -337,19 +349,21 @@ export class Session {
   async openRows(
     sql: string,
     statement?: { statement: PreparedStatement; params: readonly BoundParam[] },
+    decoding?: RowDecoding,
   ): Promise<SessionRows> {
     if (this.pipeline?.interceptsQueries) {
       // Plugins see whole results: run the command through them, then hand out its rows.
       const result = statement
-        ? await this.execute(statement.statement, statement.params)
-        : await this.query(sql);
+        ? await this.execute(statement.statement, statement.params, decoding)
+        : await this.query(sql, decoding);
       return arrayRows(result);
     }
     const held = await this.hold();
     try {
       if (statement) await this.channel.writeCommand(encodeExecute(statement.statement.id, statement.params));
       else await this.channel.writeCommand(queryPacket(sql));
-      const cursor = await RowCursor.open(this.responseContext, sql, statement !== undefined);
+      const ctx = withDecoding(this.responseContext, decoding);
+      const cursor = await RowCursor.open(ctx, sql, statement !== undefined);
       return heldRows(cursor, held);
     } catch (error) {
       held.release(error);
@@ -408,8 +422,7 @@ export class Session {
       capabilities: this.info.capabilities,
       extendedTypes: this.info.mariadbCapabilities !== 0,
       flavor: this.info.flavor,
-      values: this.options.values,
-      rowsAsArray: this.options.rowsAsArray,
+      decoding: { values: this.options.values, rowsAsArray: this.options.rowsAsArray },
       infile: this.options.infile,
       columns: new ColumnCache(),
       onStatus: (flags) => {
@@ -435,6 +448,16 @@ export interface PreparedStatement {
 /** Reads a response with text rows. */
 function readText(ctx: ResponseContext, sql: string): Promise<QueryResult<unknown>> {
   return readResponse(ctx, sql, false);
+}
+
+/** Reads a response with text rows decoded as `decoding` says (one reader per decoding). */
+function textReader(decoding: RowDecoding): ResponseReader<QueryResult<unknown>> {
+  return (ctx, sql) => readResponse(withDecoding(ctx, decoding), sql, false);
+}
+
+/** Reads a response with binary rows decoded as `decoding` says. */
+function binaryReader(decoding: RowDecoding): ResponseReader<QueryResult<unknown>> {
+  return (ctx, sql) => readResponse(withDecoding(ctx, decoding), sql, true);
 }
 
 /** Reads a response with binary rows (COM_STMT_EXECUTE). */

@@ -7,6 +7,7 @@
  * decode.ts turns into mysql2's values, per query.
  */
 import { connect, type Connection as NativeConnection } from "../../client/connection.ts";
+import { type QueryOptions as NativeQueryOptions, ROW_DECODING } from "../../client/query-options.ts";
 import type { QueryResult } from "../../session/result.ts";
 import { callArguments, type QueryCallback, type QueryOptions } from "./arguments.ts";
 import { rowShaper } from "./decode.ts";
@@ -14,11 +15,25 @@ import { Emitter } from "./emitter.ts";
 import { callerStack, type CallSite, toMysql2Error } from "./errors.ts";
 import { toMysql2Field } from "./fields.ts";
 import { escape, escapeId, format } from "./format.ts";
+import { directDecoding } from "./native-decoding.ts";
 import type { DecodeSettings, Mysql2ConnectionOptions, ResolvedConnection } from "./options.ts";
 import { PromiseConnection } from "./promise-connection.ts";
 import { Query } from "./query.ts";
 import { toMysql2Part, toMysql2Result } from "./results.ts";
 import { channels, serverContext, shouldTrace } from "./tracing.ts";
+
+/**
+ * The native command options of a call: its timeout, and the decoding that gives mysql2's rows
+ * directly when the query's settings allow (see native-decoding.ts).
+ */
+function commandOptions(
+  args: { readonly timeout?: number; readonly settings: DecodeSettings },
+): NativeQueryOptions {
+  const decoding = directDecoding(args.settings);
+  return decoding === undefined
+    ? { timeout: args.timeout }
+    : { timeout: args.timeout, [ROW_DECODING]: decoding };
+}
 
 /** A callback with only an error. */
 export type DoneCallback = (error: Error | null) => void;
@@ -322,7 +337,7 @@ export class Connection extends Emitter {
     }
     q.sql = sql;
     if (args.callback !== undefined) {
-      this.#settle(q, args, native.query(sql, undefined, { timeout: args.timeout }), stack);
+      this.#settle(q, args, native.query(sql, undefined, commandOptions(args)), stack);
       return;
     }
     return this.#streamQuery(native, q, sql, args, stack);
@@ -353,7 +368,7 @@ export class Connection extends Emitter {
     this.#settle(
       q,
       args,
-      native.execute(args.sql, params as readonly unknown[], { timeout: args.timeout }),
+      native.execute(args.sql, params as readonly unknown[], commandOptions(args)),
       stack,
       true,
     );
@@ -367,11 +382,12 @@ export class Connection extends Emitter {
     stack: CallSite,
     binary = false,
   ): void {
+    const direct = directDecoding(args.settings) !== undefined;
     pending.then(
       async (result) => {
         let shaped: ReturnType<typeof toMysql2Result>;
         try {
-          shaped = toMysql2Result(result, args.settings, binary);
+          shaped = toMysql2Result(result, args.settings, binary, direct);
         } catch (error) {
           this.#fail(q, args.callback, toMysql2Error(error, stack, q.sql));
           return;
@@ -381,7 +397,7 @@ export class Connection extends Emitter {
           q.emit("end");
           return;
         }
-        await this.#deliverWhole(q, result, args.settings, binary);
+        await this.#deliverWhole(q, result, args.settings, binary, direct);
         q.finish();
       },
       (error) => this.#fail(q, args.callback, this.#noteFatal(toMysql2Error(error, stack, q.sql))),
@@ -402,10 +418,11 @@ export class Connection extends Emitter {
     result: QueryResult<unknown>,
     s: DecodeSettings,
     binary: boolean,
+    direct: boolean,
   ): Promise<void> {
     const all = result.results ?? [result];
     for (let index = 0; index < all.length; index++) {
-      const [rows, fields] = toMysql2Part(all[index], s, binary);
+      const [rows, fields] = toMysql2Part(all[index], s, binary, direct);
       q.deliverFields(fields as never);
       if (fields === undefined) await q.deliver(rows, index);
       else for (const row of rows as unknown[]) await q.deliver(row, index);
@@ -434,10 +451,10 @@ export class Connection extends Emitter {
       columns = undefined;
     }
     if (columns === undefined || columns.length === 0) {
-      this.#settle(q, args, native.query(sql, undefined, { timeout: args.timeout }), stack);
+      this.#settle(q, args, native.query(sql, undefined, commandOptions(args)), stack);
       return;
     }
-    const iterator = native.stream(sql, undefined, { timeout: args.timeout })[Symbol.asyncIterator]();
+    const iterator = native.stream(sql, undefined, commandOptions(args))[Symbol.asyncIterator]();
     const first = iterator.next();
     void this.#pump(q, iterator, first, columns, args.settings, stack);
   }
@@ -450,13 +467,14 @@ export class Connection extends Emitter {
     s: DecodeSettings,
     stack: CallSite,
   ): Promise<void> {
-    const shape = rowShaper(columns, s);
+    // Rows decoded directly (see native-decoding.ts) are mysql2's already.
+    const shape = directDecoding(s) !== undefined ? undefined : rowShaper(columns, s);
     let failed: Error | undefined;
     try {
       let next = await first;
       q.deliverFields(columns.map(toMysql2Field));
       while (next.done !== true) {
-        await q.deliver(shape(next.value as unknown[]));
+        await q.deliver(shape === undefined ? next.value : shape(next.value as unknown[]));
         if (q.cancelled) {
           await iterator.return?.();
           break;

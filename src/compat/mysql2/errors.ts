@@ -4,6 +4,7 @@
  * stack shows the caller's frames, captured when the command was called (as mysql2 does), instead
  * of the driver's internals. The native error keeps its class (`MysqlError`, `ConnectionError`, ...).
  */
+import { type CallSite, callSite, withCallerStack } from "../../client/call-site.ts";
 import { TimeoutError } from "../../client/errors.ts";
 import { MysqlError } from "../../protocol/errors.ts";
 import { ConnectionError } from "../../runtime/socket.ts";
@@ -30,27 +31,10 @@ const socketErrno: Readonly<Record<string, number>> = {
   ENETUNREACH: -101,
 };
 
-/**
- * Where a command was called: an Error made at the call, whose stack is only formatted (the costly
- * part) when the command fails.
- */
-export type CallSite = Error;
+export type { CallSite };
 
-/** Captures the caller of the entry's method that calls this. */
-export function callerStack(): CallSite {
-  return new Error();
-}
-
-const ownFrame = /[\\/]src[\\/]compat[\\/]mysql2[\\/]/;
-
-/**
- * The frames of the caller: the captured stack without its first line and without this entry's
- * own frames (found by file, since engines inline small functions and drop their frames).
- */
-function callerFrames(site: CallSite): string {
-  const lines = (site.stack ?? "").split("\n");
-  return lines.filter((line, i) => !(i === 0 && !line.includes(" at ")) && !ownFrame.test(line)).join("\n");
-}
+/** Captures the caller of the entry's method that calls this (see client/call-site.ts). */
+export const callerStack: () => CallSite = callSite;
 
 function set(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
@@ -65,16 +49,13 @@ export function toMysql2Error(error: unknown, site: CallSite | undefined, sql?: 
   } else if (error instanceof ConnectionError) {
     const code = error.code === "CLOSED" ? "PROTOCOL_CONNECTION_LOST" : error.code;
     set(e, "code", code);
-    if (e.errno === undefined) set(e, "errno", socketErrno[error.code] ?? 0);
+    // Node's errno where mysql2 would pass Node's error on; else mywire's CR_* number.
+    if (socketErrno[error.code] !== undefined) set(e, "errno", socketErrno[error.code]);
     set(e, "fatal", true);
   } else if (error instanceof TimeoutError && error.code === "QUERY_TIMEOUT") {
     // mysql2's code for a query past its `timeout`; here the query is killed and the connection lives.
     set(e, "code", "PROTOCOL_SEQUENCE_TIMEOUT");
   }
   if (sql !== undefined && e.sql === undefined) set(e, "sql", sql);
-  if (site !== undefined) {
-    const frames = callerFrames(site);
-    if (frames !== "") set(e, "stack", `${e.name}: ${e.message}\n${frames}`);
-  }
-  return e;
+  return withCallerStack(e, site);
 }

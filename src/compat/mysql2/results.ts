@@ -38,8 +38,6 @@ export class ResultSetHeader {
   }
 }
 
-const changedPattern = /\bchanged:\s*(\d+)/i;
-
 /** A native count (number, or bigint beyond 2^53) as mysql2 reports it. */
 function count(value: number | bigint, s: DecodeSettings): number | string {
   if (typeof value === "number") return value;
@@ -48,34 +46,41 @@ function count(value: number | bigint, s: DecodeSettings): number | string {
 
 /** The header of one native result without columns. */
 export function toHeader(result: QueryResult<unknown>, s: DecodeSettings): ResultSetHeader {
-  const changed = changedPattern.exec(result.info);
   return new ResultSetHeader({
     affectedRows: count(result.affectedRows, s),
     insertId: count(result.insertId, s),
     info: result.info,
     serverStatus: result.serverStatus,
     warningStatus: result.warningCount,
-    changedRows: changed === null ? 0 : Number(changed[1]),
+    changedRows: result.changedRows,
   });
 }
 
-/** mysql2's rows (or header) and fields of one native result (one of several, or the only one). */
+/**
+ * mysql2's rows (or header) and fields of one native result (one of several, or the only one).
+ * `direct`: the native client decoded the rows with `directDecoding(s)`, so they are mysql2's rows
+ * already (only copied into a plain array); else they are canonical and shaped here.
+ */
 export function toMysql2Part(
   result: QueryResult<unknown>,
   s: DecodeSettings,
   binary = false,
+  direct = false,
 ): [unknown, Mysql2Field[] | undefined] {
   if (result.fields.length === 0) return [toHeader(result, s), undefined];
-  const { shape, fields } = shaperFor(result.fields, s, binary);
+  const shaping = shaperFor(result.fields, s, binary);
+  if (direct) return [Array.prototype.slice.call(result), shaping.fields.slice()];
+  const shape = shaping.shape;
   const rows = new Array(result.length);
   for (let i = 0; i < result.length; i++) rows[i] = shape(result[i] as unknown[]);
-  return [rows, fields.slice()];
+  return [rows, shaping.fields.slice()];
 }
 
 interface Shaping {
   readonly columns: readonly ColumnDefinition[];
   readonly settings: DecodeSettings;
   readonly binary: boolean;
+  /** The row shaper, built when first asked for (rows decoded directly need none). */
   readonly shape: RowShaper;
   readonly fields: Mysql2Field[];
 }
@@ -109,11 +114,15 @@ export function shaperFor(columns: readonly ColumnDefinition[], s: DecodeSetting
       if (e.binary === binary && sameColumns(e.columns, columns) && sameSettings(e.settings, s)) return e;
     }
   }
+  const copy = columns.slice();
+  let shape: RowShaper | undefined;
   const made: Shaping = {
-    columns: columns.slice(),
+    columns: copy,
     settings: s,
     binary,
-    shape: rowShaper(columns, s, binary),
+    get shape() {
+      return shape ??= rowShaper(copy, s, binary);
+    },
     fields: columns.map((c) => Object.freeze(toMysql2Field(c))),
   };
   if (list === undefined) shapings.set(columns[0], list = []);
@@ -127,13 +136,14 @@ export function toMysql2Result(
   result: QueryResult<unknown>,
   s: DecodeSettings,
   binary = false,
+  direct = false,
 ): [unknown, Mysql2Field[] | undefined | (Mysql2Field[] | undefined)[]] {
   const all = result.results ?? [result];
-  if (all.length === 1) return toMysql2Part(all[0], s, binary);
+  if (all.length === 1) return toMysql2Part(all[0], s, binary, direct);
   const rows: unknown[] = [];
   const fields: (Mysql2Field[] | undefined)[] = [];
   for (const r of all) {
-    const [x, f] = toMysql2Part(r, s, binary);
+    const [x, f] = toMysql2Part(r, s, binary, direct);
     rows.push(x);
     fields.push(f);
   }

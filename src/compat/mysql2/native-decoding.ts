@@ -1,0 +1,66 @@
+/**
+ * mysql2's values straight from the native decoder, with no second pass: for a query without a
+ * `typeCast` function and without `nestTables` (nearly all), the entry hands the native client a
+ * row decoding (`ROW_DECODING`) whose value modes are mysql2's: BIGINT as a number unless
+ * `supportBigNumbers` (then a string beyond 2^53, or always with `bigNumberStrings`), DECIMAL as a
+ * string unless `decimalNumbers`, dates as mysql2 makes them (`dates: "lossy"`) or `dateStrings`,
+ * JSON parsed unless `jsonStrings`, BIT and binary columns as the runtime's buffers, and rows as
+ * objects or `rowsAsArray`. The native rows are then mysql2's rows as they are.
+ *
+ * A `typeCast` function (or `typeCast: false`) and `nestTables` still go through decode.ts, which
+ * converts the native canonical values (the connection's own decoding).
+ */
+import type { ValueOptions } from "../../protocol/values.ts";
+import type { RowDecoding } from "../../session/response.ts";
+import { toBuffer } from "./bytes.ts";
+import type { DecodeSettings } from "./options.ts";
+
+/** Decodings by settings object (the connection's, or a query's copy of it). */
+const bySettings = new WeakMap<DecodeSettings, RowDecoding | null>();
+/** Decodings by what they decode, so a query's copy of equal settings finds the same one. */
+const byKey = new Map<string, RowDecoding>();
+
+/** True when these settings need decode.ts's pass (a typeCast function or false, nestTables). */
+export function needsShapingPass(s: DecodeSettings): boolean {
+  return s.typeCast !== true || (s.nestTables !== false && s.nestTables !== undefined);
+}
+
+/**
+ * The native decoding that gives mysql2's rows for these settings directly, or undefined when the
+ * query needs decode.ts's pass.
+ */
+export function directDecoding(s: DecodeSettings): RowDecoding | undefined {
+  const known = bySettings.get(s);
+  if (known !== undefined) return known ?? undefined;
+  if (needsShapingPass(s)) {
+    bySettings.set(s, null);
+    return undefined;
+  }
+  const dateStrings = s.dateStrings;
+  const key = [
+    s.supportBigNumbers,
+    s.bigNumberStrings,
+    s.decimalNumbers,
+    Array.isArray(dateStrings) ? [...dateStrings].sort().join(",") : dateStrings,
+    s.timezone,
+    s.rowsAsArray,
+    s.jsonStrings,
+  ].join("|");
+  let decoding = byKey.get(key);
+  if (decoding === undefined) {
+    const values: ValueOptions = Object.freeze({
+      timezone: s.timezone,
+      dateStrings: dateStrings as ValueOptions["dateStrings"],
+      bigint: s.supportBigNumbers ? (s.bigNumberStrings ? "string" : "number-or-string") : "number",
+      decimal: s.decimalNumbers ? "number" : "string",
+      jsonParse: !s.jsonStrings,
+      dates: "lossy",
+      bits: "bytes",
+      bytes: toBuffer,
+    });
+    decoding = Object.freeze({ values, rowsAsArray: s.rowsAsArray });
+    byKey.set(key, decoding);
+  }
+  bySettings.set(s, decoding);
+  return decoding;
+}
