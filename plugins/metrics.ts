@@ -2,7 +2,8 @@
  * Metrics and traces, written with Effect: a counter of commands (by command type and outcome), a
  * latency histogram (milliseconds from sending a command to the last packet of its response), and
  * an OpenTelemetry-style client span per command ("db.system.name", "db.query.text",
- * "db.operation.name", "db.namespace", "server.address"). They go through Effect's `Metric` and
+ * "db.operation.name", "db.namespace", "server.address", "server.port": named as the
+ * opentelemetry plugin names them, see semconv.ts). They go through Effect's `Metric` and
  * `Tracer`: give the pipeline a Layer with an exporter (e.g. effect's Otlp modules) and they reach
  * your collector. `snapshot()` reads the same figures without Effect.
  */
@@ -10,6 +11,7 @@
 import "../src/effect/register.ts";
 import { Clock, Effect, Exit, Metric, type Tracer } from "effect";
 import { classifyQuery, definePlugin, type Plugin, type QueryResultData } from "../src/api.ts";
+import { dbSystemName, serverAttributes } from "./semconv.ts";
 
 /** Options of `metrics`. */
 export interface MetricsOptions {
@@ -92,11 +94,11 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
           {
             kind: "client",
             attributes: {
-              "db.system.name": ctx.server.flavor ?? "mysql",
+              "db.system.name": dbSystemName(ctx.server.flavor),
               "db.operation.name": operation || command.type,
               "db.namespace": ctx.client.database,
               "db.user": ctx.client.user,
-              "server.address": ctx.backend?.address ?? ctx.server.address,
+              ...serverAttributes(ctx),
               "mywire.command": command.type,
               ...(queryText && command.sql !== undefined ? { "db.query.text": command.sql } : {}),
             },

@@ -8,12 +8,12 @@
  * registered context manager (the SDK's AsyncLocalStorage one) is what links them. Uses
  * `@opentelemetry/api` (an optional peer: install it, with an SDK, to use this plugin).
  *
- * `server.address` and `server.port` come from the pipeline's backend: with `backends` configured
- * they are always there; a connection without `backends` does not tell its plugins its address yet
- * (`ctx.server.address` is unset in-process), and then the spans go without them.
+ * `server.address` and `server.port` are the backend's with `backends` configured, else the
+ * connection's own host and port (or socket path); see semconv.ts, shared with the metrics plugin.
  */
 import { context, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
-import { classifyQuery, definePlugin, fingerprint, type Plugin } from "../mod.ts";
+import { classifyQuery, definePlugin, fingerprint, type Plugin } from "../src/api.ts";
+import { dbSystemName, serverAttributes } from "./semconv.ts";
 
 /** Options of `openTelemetry`. */
 export interface OpenTelemetryOptions {
@@ -24,14 +24,6 @@ export interface OpenTelemetryOptions {
    * SQL as sent, values included: it may hold personal data), or `false` (none).
    */
   readonly queryText?: "fingerprint" | "raw" | false;
-}
-
-/** `host:port` (or a socket path) split for `server.address` and `server.port`. */
-function splitAddress(address: string | undefined): { address?: string; port?: number } {
-  if (address === undefined || address === "") return {};
-  const m = /^(.*):(\d+)$/.exec(address);
-  if (m === null) return { address };
-  return { address: m[1].replace(/^\[(.*)\]$/, "$1"), port: Number(m[2]) };
 }
 
 /** A client span per command (see the module comment). */
@@ -54,16 +46,12 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Plugin {
         ? "PREPARE"
         : (command.sql !== undefined ? classifyQuery(command.sql).verb : "") || command.type;
       const database = ctx.client.database;
-      const server = ctx.backend !== undefined
-        ? { address: ctx.backend.socketPath ?? ctx.backend.host, port: ctx.backend.port }
-        : splitAddress(ctx.server.address);
       const attributes: Record<string, string | number> = {
-        "db.system.name": ctx.server.flavor === "mariadb" ? "mariadb" : "mysql",
+        "db.system.name": dbSystemName(ctx.server.flavor),
         "db.operation.name": operation,
+        ...serverAttributes(ctx),
       };
       if (database !== undefined && database !== "") attributes["db.namespace"] = database;
-      if (server.address !== undefined) attributes["server.address"] = server.address;
-      if (server.port !== undefined) attributes["server.port"] = server.port;
       if (command.sql !== undefined && queryText !== false) {
         attributes["db.query.text"] = queryText === "raw" ? command.sql : fingerprint(command.sql);
       }

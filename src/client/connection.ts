@@ -10,18 +10,20 @@ import { formatQuery, namedToPositional } from "../protocol/escape.ts";
 import type { ColumnDefinition } from "../protocol/results.ts";
 import type { BoundParam } from "../protocol/statements.ts";
 import { parseTimezone } from "../protocol/values.ts";
+import { shouldTrace } from "../runtime/diagnostics.ts";
 import { type ConnectionOptions, parseUrl } from "../session/connection-options.ts";
 import type { RowDecoding } from "../session/response.ts";
 import type { QueryResult } from "../session/result.ts";
 import type { SessionRows } from "../session/rows.ts";
 import type { PreparedStatement } from "../session/session.ts";
 import { isReadOnlySql } from "../sql/read-only.ts";
-import { callSite, withCallerStack } from "./call-site.ts";
+import { type CallSite, callSite, withCallerStack } from "./call-site.ts";
 import { checkCommandOptions, type CommandOptions, type Live } from "./job.ts";
 import { resolveClientOptions } from "./options.ts";
 import { checkQueryOptions, type QueryOptions, rowDecodingFor } from "./query-options.ts";
 import { ReconnectingQueue } from "./reconnecting-queue.ts";
 import { type RowSource, RowStream } from "./row-stream.ts";
+import { clientChannels, serverContext } from "./tracing.ts";
 import { runSavepoint, runTransaction, transactionLender, type TransactionOptions } from "./transaction.ts";
 
 /** Placeholder values: a list for `?` / `??`, or an object for `:name`. */
@@ -62,7 +64,14 @@ export class Connection implements AsyncDisposable {
   static async open(options: ConnectionOptions | string): Promise<Connection> {
     const resolved = resolveClientOptions(typeof options === "string" ? parseUrl(options) : options);
     const queue = new ReconnectingQueue(resolved);
-    if (!resolved.lazy) await queue.start();
+    if (!resolved.lazy) {
+      const channel = clientChannels.connect;
+      if (shouldTrace(channel)) {
+        const session = resolved.session;
+        const context = { ...serverContext(session), user: session.user ?? "" };
+        await channel.tracePromise(() => queue.start(), context);
+      } else await queue.start();
+    }
     return new Connection(queue);
   }
 
@@ -150,6 +159,28 @@ export class Connection implements AsyncDisposable {
       return Promise.reject(error);
     }
     const site = callSite();
+    const channel = clientChannels.query;
+    if (shouldTrace(channel)) {
+      const context = { query: text, values: params, ...serverContext(queue.options.session) };
+      return channel.tracePromise(
+        () => this.#runQuery<Row>(queue, sql, text, params, escapesOff, decoding, options, site),
+        context,
+      );
+    }
+    return this.#runQuery<Row>(queue, sql, text, params, escapesOff, decoding, options, site);
+  }
+
+  /** `query()` once its arguments were checked: runs it in turn on the queue. */
+  #runQuery<Row>(
+    queue: ReconnectingQueue,
+    sql: string,
+    text: string,
+    params: QueryParams | undefined,
+    escapesOff: boolean,
+    decoding: RowDecoding | undefined,
+    options: QueryOptions | undefined,
+    site: CallSite,
+  ): Promise<QueryResult<Row>> {
     return queue.run({
       owner: this.#owner,
       sql: text,
@@ -184,12 +215,27 @@ export class Connection implements AsyncDisposable {
    * works; bigint, Date, Uint8Array, boolean, null, strings; objects as JSON). With an object of
    * parameters, `:name` placeholders are sent as `?` with the values of those keys.
    */
-  async execute<Row = Record<string, unknown>>(
+  execute<Row = Record<string, unknown>>(
     sql: string,
     params: QueryParams = [],
     options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
     const site = callSite();
+    const channel = clientChannels.execute;
+    if (shouldTrace(channel) && this.#queue !== undefined) {
+      const context = { query: sql, values: params, ...serverContext(this.#queue.options.session) };
+      return channel.tracePromise(() => this.#execute<Row>(sql, params, options, site), context);
+    }
+    return this.#execute<Row>(sql, params, options, site);
+  }
+
+  /** `execute()` after the call: prepares (or finds) the statement and executes it in turn. */
+  async #execute<Row>(
+    sql: string,
+    params: QueryParams,
+    options: QueryOptions | undefined,
+    site: CallSite,
+  ): Promise<QueryResult<Row>> {
     const queue = this.#use();
     if (!Array.isArray(params) && typeof params === "object" && params !== null) {
       ({ sql, params } = namedToPositional(sql, params as Readonly<Record<string, unknown>>));

@@ -9,6 +9,7 @@
  * `acquireTimeout`). Pooled connections reconnect on their own (see `reconnect`), so a lost server
  * session costs at most the commands that were running on it, never the pool's strength.
  */
+import { shouldTrace } from "../runtime/diagnostics.ts";
 import { isCrossRequestError } from "../runtime/socket.ts";
 import { parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
@@ -20,6 +21,7 @@ import { expired, type Member, needsReset, resetMember } from "./pool-member.ts"
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool-options.ts";
 import type { QueryOptions } from "./query-options.ts";
 import { ReconnectingQueue } from "./reconnecting-queue.ts";
+import { clientChannels, serverContext } from "./tracing.ts";
 import type { TransactionOptions } from "./transaction.ts";
 
 /** How many connections a pool has, and in which state. */
@@ -103,7 +105,15 @@ export class Pool implements AsyncDisposable {
    * Borrows a connection: `close()` on it gives it back (after which it can no longer be used),
    * `destroy()` closes it for good. Prefer `connection(fn)`, which always gives it back.
    */
-  async acquire(options?: AcquireOptions): Promise<Connection> {
+  acquire(options?: AcquireOptions): Promise<Connection> {
+    const channel = clientChannels.poolAcquire;
+    if (shouldTrace(channel)) {
+      return channel.tracePromise(() => this.#acquire(options), serverContext(this.#options.client.session));
+    }
+    return this.#acquire(options);
+  }
+
+  async #acquire(options: AcquireOptions | undefined): Promise<Connection> {
     checkAcquireOptions(options);
     const member = await this.#take(options);
     return this.#lend(member);

@@ -97,15 +97,17 @@ export class Session {
   static async open(requested: SessionOptions): Promise<Session> {
     const { runtime, options } = await runtimeFor(requested);
     let session: Session | undefined;
+    let address: SocketAddress = options.socketPath !== undefined
+      ? { path: options.socketPath }
+      : { host: options.host, port: options.port };
     const ps = options.pipeline?.open({
       user: options.user,
       database: options.database,
       attributes: options.connectAttributes,
       statusFlags: () => session?.statusFlags ?? 0,
+      // The connection's own address; a backend the plugins choose replaces it (onConnect).
+      server: { address: formatAddress(address) },
     });
-    let address: SocketAddress = options.socketPath !== undefined
-      ? { path: options.socketPath }
-      : { host: options.host, port: options.port };
     let backendIndex = -1;
     if (ps) {
       const plan = await ps.onConnect();

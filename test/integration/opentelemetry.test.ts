@@ -34,7 +34,6 @@ before(async () => {
     password: env.root.password,
     database: env.database,
     plugins: [openTelemetry({ tracer })],
-    // The pipeline knows the server's address from its backends (see the plugin's note).
     backends: [{ host: env.host, port: env.port }],
   };
   conn = await connect(options);
@@ -87,6 +86,30 @@ test("one client span per command, children of the caller's span, with the conve
   assert.equal(failed.status.code, SpanStatusCode.ERROR);
   assert.equal(failed.attributes["db.response.status_code"], "1146");
   assert.equal(failed.attributes["error.type"], "1146");
+});
+
+test("without backends, server.address and server.port are the connection's own host and port", async () => {
+  exporter.reset();
+  const plain = await connect({
+    host: env.host,
+    port: env.port,
+    user: env.root.user,
+    password: env.root.password,
+    database: env.database,
+    plugins: [openTelemetry({ tracer })],
+  });
+  try {
+    await plain.query("SELECT 'no backends' AS nb");
+  } finally {
+    await plain.close();
+  }
+  const [span] = exporter.getFinishedSpans().filter((s) =>
+    s.attributes["db.query.text"] === "SELECT ? AS nb"
+  );
+  assert.ok(span, "the span was exported");
+  assert.equal(span.attributes["server.address"], env.host);
+  assert.equal(span.attributes["server.port"], env.port);
+  assert.equal(span.attributes["db.system.name"], "mariadb");
 });
 
 test("commands called outside any span start their own trace", async () => {

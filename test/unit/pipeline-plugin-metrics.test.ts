@@ -85,3 +85,35 @@ test("spans can be turned off, and the SQL text left out", async () => {
   assert.equal(made[0].attributes.get("db.query.text"), undefined);
   assert.equal(made[0].attributes.get("db.operation.name"), "SELECT");
 });
+
+test("db.system.name by the server's flavour and server.address/port as the opentelemetry plugin names them", async () => {
+  const made: Tracer.NativeSpan[] = [];
+  const tracer = Tracer.make({
+    span(options) {
+      const span = new Tracer.NativeSpan(options);
+      made.push(span);
+      return span;
+    },
+  });
+  const layer = Layer.succeed(Tracer.Tracer)(tracer);
+  // A MySQL server reached at its own address (no backends): "mysql", and the address split.
+  const mysql = createPipeline([metrics()], { layer })!;
+  await driverFor(mysql, server, {
+    link: {
+      server: { version: "8.4.0", flavor: "mysql", address: "db.example:3307" },
+    },
+  }).query("SELECT 1");
+  // Before the greeting names a flavour: "mysql" too (never undefined, never the raw flavour).
+  const unknown = createPipeline([metrics()], { layer })!;
+  await driverFor(unknown, server, { link: { server: { flavor: undefined, address: "/run/mysqld.sock" } } })
+    .query("SELECT 2");
+  assert.equal(made.length, 2);
+  assert.equal(made[0].attributes.get("db.system.name"), "mysql");
+  assert.equal(made[0].attributes.get("server.address"), "db.example");
+  assert.equal(made[0].attributes.get("server.port"), 3307);
+  assert.equal(made[1].attributes.get("db.system.name"), "mysql");
+  assert.equal(made[1].attributes.get("server.address"), "/run/mysqld.sock");
+  assert.equal(made[1].attributes.get("server.port"), undefined);
+  await mysql.dispose();
+  await unknown.dispose();
+});
