@@ -117,6 +117,9 @@ describe("connect and authenticate", () => {
     );
     assert.ok(err instanceof ConnectionError, String(err));
     assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    // libmysql's CR_CONN_HOST_ERROR, and the connection is unusable.
+    assert.equal(err.errno, 2003);
+    assert.equal(err.fatal, true);
   });
 
   test("unknown database: MysqlError 1049", async () => {
@@ -282,8 +285,20 @@ describe("queries", () => {
     assert.equal(conn.closed, true);
     await assert.rejects(
       conn.query("SELECT 1"),
-      (e) => e instanceof ConnectionError && /closed/.test(e.message),
+      (e) => e instanceof ConnectionError && /closed/.test(e.message) && e.errno === 2006 && e.fatal === true,
     );
+  });
+
+  test("a connection killed by the server: ConnectionError 2013 (CR_SERVER_LOST), fatal", async () => {
+    const victim = await rootConnection({ reconnect: false });
+    const killer = await rootConnection();
+    const sleeping = victim.query("SELECT SLEEP(30)").then(() => undefined, (e) => e);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await killer.query(`KILL ${victim.threadId}`);
+    const err = await sleeping;
+    assert.ok(err instanceof ConnectionError, String(err));
+    assert.equal(err.errno, 2013);
+    assert.equal(err.fatal, true);
   });
 
   test("a result with thousands of rows arrives whole", async () => {
@@ -318,5 +333,152 @@ describe("queries", () => {
       conn.query("SELECT 1; SELECT 2"),
       (e) => e instanceof MysqlError && e.errno === 1064,
     );
+  });
+});
+
+describe("per-query decoding, changedRows, the caller's stack", () => {
+  const table = "native_api_t";
+
+  before(async () => {
+    const conn = await rootConnection();
+    await conn.query(`DROP TABLE IF EXISTS ${table}`);
+    await conn.query(
+      `CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(20), born DATE, seen DATETIME)`,
+    );
+    await conn.query(
+      `INSERT INTO ${table} VALUES (1, 'a', '2024-02-29', '2024-02-29 13:14:15'), (2, 'b', '1999-12-31', '1999-12-31 23:59:59')`,
+    );
+  });
+
+  after(async () => {
+    const conn = await rootConnection();
+    await conn.query(`DROP TABLE IF EXISTS ${table}`);
+  });
+
+  test("rowsAsArray and dateStrings per query override the connection's, on query, execute and stream", async () => {
+    const conn = await rootConnection();
+    const sql = `SELECT id, born, seen FROM ${table} WHERE id = ?`;
+    const plain = await conn.query(sql, [1]);
+    assert.ok(plain[0].born instanceof Date);
+    assert.deepEqual(Object.keys(plain[0]), ["id", "born", "seen"]);
+    const arrays = await conn.query(sql, [1], { rowsAsArray: true, dateStrings: true });
+    assert.deepEqual([...arrays], [[1, "2024-02-29", "2024-02-29 13:14:15"]]);
+    const onlyDates = await conn.execute(sql, [1], { dateStrings: ["DATE"] });
+    assert.equal(onlyDates[0].born, "2024-02-29");
+    assert.ok(onlyDates[0].seen instanceof Date);
+    const executed = await conn.execute(sql, [1], { rowsAsArray: true });
+    assert.equal((executed[0] as unknown as unknown[])[0], 1);
+    assert.ok((executed[0] as unknown as unknown[])[1] instanceof Date);
+    const streamed: unknown[] = [];
+    for await (
+      const row of conn.stream(`SELECT id, born FROM ${table} ORDER BY id`, [], {
+        rowsAsArray: true,
+        dateStrings: true,
+      })
+    ) {
+      streamed.push(row);
+    }
+    assert.deepEqual(streamed, [[1, "2024-02-29"], [2, "1999-12-31"]]);
+    const preparedStream: unknown[] = [];
+    for await (const row of conn.stream(sql, [2], { prepared: true, dateStrings: true })) {
+      preparedStream.push(row);
+    }
+    assert.deepEqual(preparedStream, [{ id: 2, born: "1999-12-31", seen: "1999-12-31 23:59:59" }]);
+    // The connection's own decoding is untouched afterwards.
+    const again = await conn.query(sql, [1]);
+    assert.ok(again[0].born instanceof Date);
+    assert.deepEqual(Object.keys(again[0]), ["id", "born", "seen"]);
+  });
+
+  test("a connection with rowsAsArray and dateStrings gives objects and Dates for a query that says so", async () => {
+    const conn = await rootConnection({ rowsAsArray: true, dateStrings: true });
+    const sql = `SELECT id, born FROM ${table} WHERE id = 1`;
+    assert.deepEqual([...await conn.query(sql)], [[1, "2024-02-29"]]);
+    const [row] = await conn.query<{ id: number; born: Date }>(sql, undefined, {
+      rowsAsArray: false,
+      dateStrings: false,
+    });
+    assert.equal(row.id, 1);
+    assert.ok(row.born instanceof Date);
+  });
+
+  test("the pool takes the same per-query options", async () => {
+    const { createPool } = await import("../../mod.ts");
+    const pool = createPool({
+      host: env.host,
+      port: env.port,
+      user: env.root.user,
+      password: env.root.password,
+      database: env.database,
+      max: 1,
+    });
+    try {
+      const sql = `SELECT id, born FROM ${table} WHERE id = ?`;
+      assert.deepEqual([...await pool.query(sql, [1], { rowsAsArray: true, dateStrings: true })], [[
+        1,
+        "2024-02-29",
+      ]]);
+      assert.deepEqual([...await pool.execute(sql, [2], { rowsAsArray: true, dateStrings: true })], [[
+        2,
+        "1999-12-31",
+      ]]);
+      const rows: unknown[] = [];
+      for await (const row of pool.stream(sql, [1], { dateStrings: true })) rows.push(row);
+      assert.deepEqual(rows, [{ id: 1, born: "2024-02-29" }]);
+      const [plain] = await pool.query<{ born: Date }>(sql, [1]);
+      assert.ok(plain.born instanceof Date);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("bad per-query decoding options are TypeErrors", async () => {
+    const conn = await rootConnection();
+    await assert.rejects(conn.query("SELECT 1", [], { rowsAsArray: "yes" as never }), TypeError);
+    await assert.rejects(conn.execute("SELECT 1", [], { dateStrings: ["TIME"] as never }), /dateStrings/);
+  });
+
+  test("changedRows: the rows an UPDATE changed, with and without foundRows", async () => {
+    for (const foundRows of [false, true]) {
+      const conn = await rootConnection({ foundRows });
+      const noop = await conn.query(`UPDATE ${table} SET name = name WHERE id = 1`);
+      assert.equal(noop.changedRows, 0);
+      assert.equal(noop.affectedRows, foundRows ? 1 : 0, `foundRows: ${foundRows}`);
+      const change = await conn.execute(
+        `UPDATE ${table} SET name = 'a' WHERE id IN (1, 2)`,
+      );
+      assert.equal(change.changedRows, 1);
+      assert.equal(change.affectedRows, foundRows ? 2 : 1, `foundRows: ${foundRows}`);
+      assert.match(change.info, /Rows matched: 2 {2}Changed: 1/);
+      await conn.query(`UPDATE ${table} SET name = 'b' WHERE id = 2`);
+      const select = await conn.query(`SELECT 1`);
+      assert.equal(select.changedRows, 0);
+    }
+  });
+
+  test("a server error's stack shows the caller's function, not only the driver", async () => {
+    const conn = await rootConnection();
+    async function theCallerOfAFailingQuery() {
+      return await conn.query("SELECT * FROM no_such_table_for_stacks");
+    }
+    async function theCallerOfAFailingExecute() {
+      return await conn.execute("SELECT * FROM no_such_table_for_stacks WHERE id = ?", [1]);
+    }
+    for (
+      const [fn, name] of [[theCallerOfAFailingQuery, "theCallerOfAFailingQuery"], [
+        theCallerOfAFailingExecute,
+        "theCallerOfAFailingExecute",
+      ]] as const
+    ) {
+      const err = await fn().then(() => undefined, (e) => e);
+      assert.ok(err instanceof MysqlError, String(err));
+      assert.match(err.stack!, /^MysqlError: Table .*no_such_table_for_stacks/);
+      const stack = String(err.stack);
+      assert.ok(stack.includes(name), stack);
+      assert.ok(
+        !/[\\/]src[\\/](session|client|protocol)[\\/]/.test(err.stack!),
+        `no driver frames: ${err.stack}`,
+      );
+    }
   });
 });
