@@ -84,6 +84,18 @@ const scratchBytes = new Uint8Array(scratch);
 const scratchFloat = new Float32Array(scratch, 0, 1);
 const scratchDouble = new Float64Array(scratch, 0, 1);
 
+/** FLOAT as mysql2 reads it: the float32's own value as a double, not rounded. */
+function rawFloat(bytes: Uint8Array, start: number): number {
+  if (!littleEndianHost) return new DataView(bytes.buffer, bytes.byteOffset + start, 4).getFloat32(0, true);
+  for (let i = 0; i < 4; i++) scratchBytes[i] = bytes[start + i];
+  return scratchFloat[0];
+}
+
+/** A TIME's fraction as mysql2 prints it: the microseconds without trailing zeros, none for 0. */
+function trimmedFraction(micros: number): string {
+  return micros === 0 ? "" : ("." + pad(micros, 6)).replace(/0+$/, "");
+}
+
 function integerReader(column: ColumnDefinition, options: ValueOptions): BinaryColumnReader | undefined {
   const unsigned = (column.flags & ColumnFlag.UNSIGNED) !== 0;
   switch (column.type) {
@@ -122,7 +134,7 @@ function integerReader(column: ColumnDefinition, options: ValueOptions): BinaryC
       };
     }
     case ColumnType.FLOAT:
-      return { layout: 0, size: 4, decode: binaryFloat };
+      return { layout: 0, size: 4, decode: options.binaryForms === "mysql2" ? rawFloat : binaryFloat };
     case ColumnType.DOUBLE:
       return { layout: 0, size: 8, decode: binaryDouble };
     case ColumnType.NULL:
@@ -134,19 +146,21 @@ function integerReader(column: ColumnDefinition, options: ValueOptions): BinaryC
 function temporalReader(column: ColumnDefinition, options: ValueOptions): BinaryColumnReader | undefined {
   const r = resolveValueOptions(options);
   const decimals = column.decimals;
+  const mysql2Forms = options.binaryForms === "mysql2";
   if (column.type === ColumnType.TIME || column.type === ColumnType.TIME2) {
+    const frac = mysql2Forms ? trimmedFraction : (micros: number) => fraction(micros, decimals);
     return {
       layout: 2,
       size: 0,
       decode: (b, s, e) => {
-        if (e - s < 8) return "00:00:00" + fraction(0, decimals);
+        if (e - s < 8) return "00:00:00" + frac(0);
         // after the length byte (0, 8 or 12): 1 byte is_negative, 4 bytes days, 1 byte hour,
         // 1 byte minute, 1 byte second, [4 bytes microseconds]
         const negative = b[s] === 1;
         const hours = le32(b, s + 1) * 24 + b[s + 5];
         const micros = e - s >= 12 ? le32(b, s + 8) : 0;
         return (negative ? "-" : "") + pad2(hours) + ":" + pad2(b[s + 6]) + ":" + pad2(b[s + 7])
-          + fraction(micros, decimals);
+          + frac(micros);
       },
     };
   }
@@ -175,8 +189,8 @@ function temporalReader(column: ColumnDefinition, options: ValueOptions): Binary
       }
       const ymd = pad(year, 4) + "-" + pad2(month) + "-" + pad2(day);
       if (isDate) return ymd;
-      // "lossy" (mysql2's binary protocol) leaves out a fraction of zeros.
-      const frac = lossy && micros === 0 ? "" : fraction(micros, decimals);
+      // mysql2's binary forms leave out a fraction of zeros (the server sends none then).
+      const frac = mysql2Forms && micros === 0 ? "" : fraction(micros, decimals);
       return ymd + " " + pad2(hour) + ":" + pad2(minute) + ":" + pad2(second) + frac;
     },
   };

@@ -48,10 +48,17 @@ export interface ValueOptions {
   /**
    * DATE/DATETIME/TIMESTAMP that are not `dateStrings`: "exact" (default: a value no Date stands for
    * exactly, a zero date or more than 3 fractional digits, stays the server's text) or "lossy" (as
-   * mysql2: always a Date, the fraction cut to milliseconds, an Invalid Date for a zero date; and in
-   * the binary protocol, a `dateStrings` value without a fraction of zeros).
+   * mysql2: always a Date, the fraction cut to milliseconds, an Invalid Date for a zero date).
    */
   readonly dates?: "exact" | "lossy";
+  /**
+   * How binary-protocol (prepared statement) values that the text protocol sends as text are
+   * rendered: "server" (default: as the server prints them in the text protocol: FLOAT to 6
+   * significant digits, TIME and DATETIME with the column's fractional digits) or "mysql2" (as
+   * mysql2 renders them: FLOAT as the float32's exact double, a fraction only when it is not zero,
+   * TIME's without its trailing zeros).
+   */
+  readonly binaryForms?: "server" | "mysql2";
   /** BIT: "value" (default: a boolean for BIT(1), else a bigint) or "bytes" (its big-endian bytes). */
   readonly bits?: "value" | "bytes";
   /**

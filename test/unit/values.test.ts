@@ -649,3 +649,68 @@ describe("collations", () => {
     assert.equal(collationName(2304 + 25 * 8), undefined);
   });
 });
+
+describe("the mysql2 entry's value modes (lossy, chosen explicitly)", () => {
+  const wrapped: Uint8Array[] = [];
+  const wrap = (bytes: Uint8Array) => {
+    wrapped.push(bytes);
+    return bytes;
+  };
+
+  test('bigint "number-or-string": a number within 2^53, else the text', () => {
+    const opts = options({ bigint: "number-or-string" });
+    const col = column(ColumnType.LONGLONG);
+    assert.equal(decode(col, "9007199254740991", opts), 9007199254740991);
+    assert.equal(decode(col, "-9007199254740991", opts), -9007199254740991);
+    assert.equal(decode(col, "9007199254740993", opts), "9007199254740993");
+    assert.equal(decode(col, "18446744073709551615", opts), "18446744073709551615");
+    assert.equal(longLongValue(-9223372036854775808n, "number-or-string"), "-9223372036854775808");
+    assert.equal(longLongValue(42n, "number-or-string"), 42);
+  });
+
+  test('dates "lossy": always a Date, the fraction cut to milliseconds, an Invalid Date for what no Date is', () => {
+    const opts = options({ dates: "lossy", timezone: "Z" });
+    const dt6 = column(ColumnType.DATETIME, { decimals: 6 });
+    assert.equal(
+      (decode(dt6, "2024-01-02 03:04:05.123456", opts) as Date).toISOString(),
+      "2024-01-02T03:04:05.123Z",
+    );
+    assert.equal(
+      (decode(dt6, "2024-01-02 03:04:05", opts) as Date).toISOString(),
+      "2024-01-02T03:04:05.000Z",
+    );
+    for (const text of ["0000-00-00 00:00:00", "2024-02-30 00:00:00", "2024-01-02 03:04:05.", "garbage"]) {
+      const v = decode(dt6, text, opts);
+      assert.ok(v instanceof Date && Number.isNaN(v.getTime()), `${text}: ${String(v)}`);
+    }
+    const date = column(ColumnType.DATE);
+    assert.equal((decode(date, "2024-02-29", opts) as Date).toISOString(), "2024-02-29T00:00:00.000Z");
+    const zero = decode(date, "0000-00-00", opts);
+    assert.ok(zero instanceof Date && Number.isNaN(zero.getTime()));
+    // dateStrings still wins; the exact default keeps the text.
+    assert.equal(
+      decode(dt6, "0000-00-00 00:00:00", options({ dates: "lossy", dateStrings: true })),
+      "0000-00-00 00:00:00",
+    );
+    assert.equal(decode(dt6, "2024-01-02 03:04:05.123456", options()), "2024-01-02 03:04:05.123456");
+  });
+
+  test('bits "bytes" and the bytes option: BIT, binary strings and GEOMETRY through the wrapper', () => {
+    wrapped.length = 0;
+    const opts = options({ bits: "bytes", bytes: wrap });
+    assert.deepEqual([...(decode(column(ColumnType.BIT, { length: 1 }), [1], opts) as Uint8Array)], [1]);
+    assert.deepEqual(
+      [...(decode(column(ColumnType.BIT, { length: 16 }), [0xa5, 0x01], opts) as Uint8Array)],
+      [
+        0xa5,
+        0x01,
+      ],
+    );
+    assert.deepEqual([...(decode(column(ColumnType.BLOB), [0, 255], opts) as Uint8Array)], [0, 255]);
+    assert.deepEqual([...(decode(column(ColumnType.GEOMETRY), [1, 2, 3], opts) as Uint8Array)], [1, 2, 3]);
+    assert.equal(wrapped.length, 4);
+    // Text columns and the default BIT are untouched.
+    assert.equal(decode(column(ColumnType.VAR_STRING, { charset: UTF8MB4 }), "abc", opts), "abc");
+    assert.equal(decode(column(ColumnType.BIT, { length: 1 }), [1]), true);
+  });
+});

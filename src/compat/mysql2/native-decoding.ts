@@ -4,6 +4,7 @@
  * row decoding (`ROW_DECODING`) whose value modes are mysql2's: BIGINT as a number unless
  * `supportBigNumbers` (then a string beyond 2^53, or always with `bigNumberStrings`), DECIMAL as a
  * string unless `decimalNumbers`, dates as mysql2 makes them (`dates: "lossy"`) or `dateStrings`,
+ * FLOAT, TIME and date strings of prepared statements as mysql2 renders them (`binaryForms`),
  * JSON parsed unless `jsonStrings`, BIT and binary columns as the runtime's buffers, and rows as
  * objects or `rowsAsArray`. The native rows are then mysql2's rows as they are.
  *
@@ -55,6 +56,7 @@ export function directDecoding(s: DecodeSettings): RowDecoding | undefined {
       decimal: s.decimalNumbers ? "number" : "string",
       jsonParse: !s.jsonStrings,
       dates: "lossy",
+      binaryForms: "mysql2",
       bits: "bytes",
       bytes: toBuffer,
     });
