@@ -1,11 +1,15 @@
 /**
  * The caller's stack on errors of commands: a command's error is made deep inside the driver, after
- * the socket answered, so its own stack shows only the driver. The stack of the call is captured
- * when the command is called (as mysql2 does) and put on the error if it fails, without the
- * driver's own frames. Capturing is cheap: the engine records the frames at the call and formats
- * them only if `stack` is read, i.e. only for a command that fails.
+ * the socket answered, so its own stack shows only the driver. Two ways to put the caller's frames
+ * on it, without the driver's own frames:
+ *
+ * - `withStackOnFailure(promise)` (the native API): nothing is captured while the command runs; if
+ *   it fails, the stack is captured then, inside an async function that the caller awaits, so the
+ *   engine's async stack trace names the awaiting callers (`at async yourFunction`). A command that
+ *   succeeds pays one await, not a capture (bench/call-site.ts measures it).
+ * - `callSite()` at the call, then `withCallerStack` (the mysql2 entry, whose callbacks and events
+ *   have no awaiting caller to find later): what mysql2 itself does, one capture per command.
  */
-
 /** Where a command was called: an object whose `stack` is formatted only when read. */
 export interface CallSite {
   readonly stack?: string;
@@ -63,4 +67,36 @@ export function withCallerStack<E>(error: E, site: CallSite | undefined): E {
     enumerable: false,
   });
   return error;
+}
+
+/** Off only in bench/call-site.ts, which measures what `withStackOnFailure` costs. */
+let stacksOnFailure = true;
+
+/** Turns `withStackOnFailure` on or off (for bench/call-site.ts; not part of the public API). */
+export function setStacksOnFailure(on: boolean): void {
+  stacksOnFailure = on;
+}
+
+/** The stack where this is called, async frames included (the callers awaiting this one). */
+function stackHere(): CallSite {
+  if (capture === undefined) return new Error();
+  const site: { stack?: string } = {};
+  capture(site, stackHere);
+  return site;
+}
+
+async function settleWithStack<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    throw withCallerStack(error, stackHere());
+  }
+}
+
+/**
+ * `pending`, whose rejection gets the stack of the callers awaiting the returned promise (captured
+ * only on failure; see the module comment).
+ */
+export function withStackOnFailure<T>(pending: Promise<T>): Promise<T> {
+  return stacksOnFailure ? settleWithStack(pending) : pending;
 }

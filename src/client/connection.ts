@@ -17,7 +17,7 @@ import type { QueryResult } from "../session/result.ts";
 import type { SessionRows } from "../session/rows.ts";
 import type { PreparedStatement } from "../session/session.ts";
 import { isReadOnlySql } from "../sql/read-only.ts";
-import { type CallSite, callSite, withCallerStack } from "./call-site.ts";
+import { withStackOnFailure } from "./call-site.ts";
 import { checkCommandOptions, type CommandOptions, type Live } from "./job.ts";
 import { resolveClientOptions } from "./options.ts";
 import { checkQueryOptions, type QueryOptions, rowDecodingFor } from "./query-options.ts";
@@ -158,16 +158,17 @@ export class Connection implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const site = callSite();
     const channel = clientChannels.query;
     if (shouldTrace(channel)) {
       const context = { query: text, values: params, ...serverContext(queue.options.session) };
-      return channel.tracePromise(
-        () => this.#runQuery<Row>(queue, sql, text, params, escapesOff, decoding, options, site),
-        context,
+      return withStackOnFailure(
+        channel.tracePromise(
+          () => this.#runQuery<Row>(queue, sql, text, params, escapesOff, decoding, options),
+          context,
+        ),
       );
     }
-    return this.#runQuery<Row>(queue, sql, text, params, escapesOff, decoding, options, site);
+    return withStackOnFailure(this.#runQuery<Row>(queue, sql, text, params, escapesOff, decoding, options));
   }
 
   /** `query()` once its arguments were checked: runs it in turn on the queue. */
@@ -179,7 +180,6 @@ export class Connection implements AsyncDisposable {
     escapesOff: boolean,
     decoding: RowDecoding | undefined,
     options: QueryOptions | undefined,
-    site: CallSite,
   ): Promise<QueryResult<Row>> {
     return queue.run({
       owner: this.#owner,
@@ -197,8 +197,6 @@ export class Connection implements AsyncDisposable {
           return result;
         });
       },
-    }).catch((error) => {
-      throw withCallerStack(error, site);
     }) as Promise<QueryResult<Row>>;
   }
 
@@ -220,13 +218,14 @@ export class Connection implements AsyncDisposable {
     params: QueryParams = [],
     options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
-    const site = callSite();
     const channel = clientChannels.execute;
     if (shouldTrace(channel) && this.#queue !== undefined) {
       const context = { query: sql, values: params, ...serverContext(this.#queue.options.session) };
-      return channel.tracePromise(() => this.#execute<Row>(sql, params, options, site), context);
+      return withStackOnFailure(
+        channel.tracePromise(() => this.#execute<Row>(sql, params, options), context),
+      );
     }
-    return this.#execute<Row>(sql, params, options, site);
+    return withStackOnFailure(this.#execute<Row>(sql, params, options));
   }
 
   /** `execute()` after the call: prepares (or finds) the statement and executes it in turn. */
@@ -234,7 +233,6 @@ export class Connection implements AsyncDisposable {
     sql: string,
     params: QueryParams,
     options: QueryOptions | undefined,
-    site: CallSite,
   ): Promise<QueryResult<Row>> {
     const queue = this.#use();
     if (!Array.isArray(params) && typeof params === "object" && params !== null) {
@@ -260,8 +258,6 @@ export class Connection implements AsyncDisposable {
           lease.release();
         }
       },
-    }).catch((error) => {
-      throw withCallerStack(error, site);
     }) as Promise<QueryResult<Row>>);
   }
 

@@ -13,7 +13,7 @@ import { shouldTrace } from "../runtime/diagnostics.ts";
 import { isCrossRequestError } from "../runtime/socket.ts";
 import { parseUrl } from "../session/connection-options.ts";
 import type { QueryResult } from "../session/result.ts";
-import { callSite, withCallerStack } from "./call-site.ts";
+import { withStackOnFailure } from "./call-site.ts";
 import { Connection, type QueryParams, type StreamOptions } from "./connection.ts";
 import { AbortError, PoolError, TimeoutError } from "./errors.ts";
 import { checkCommandOptions, type CommandOptions } from "./job.ts";
@@ -146,11 +146,8 @@ export class Pool implements AsyncDisposable {
     params?: QueryParams,
     options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
-    const site = callSite();
-    return this.#withConnection(options, (conn, opts) => conn.query<Row>(sql, params, opts)).catch(
-      (error) => {
-        throw withCallerStack(error, site);
-      },
+    return withStackOnFailure(
+      this.#withConnection(options, (conn, opts) => conn.query<Row>(sql, params, opts)),
     );
   }
 
@@ -160,11 +157,8 @@ export class Pool implements AsyncDisposable {
     params?: QueryParams,
     options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
-    const site = callSite();
-    return this.#withConnection(options, (conn, opts) => conn.execute<Row>(sql, params, opts)).catch(
-      (error) => {
-        throw withCallerStack(error, site);
-      },
+    return withStackOnFailure(
+      this.#withConnection(options, (conn, opts) => conn.execute<Row>(sql, params, opts)),
     );
   }
 
