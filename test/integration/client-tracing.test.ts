@@ -125,7 +125,9 @@ test("nothing is published to a channel nobody listens to, and commands work the
     assert.equal(row.x, 3);
     await c.close();
     assert.equal(seen.length, 0);
-    assert.equal(dc.tracingChannel("mywire:query").hasSubscribers, false);
+    // (Bun's TracingChannel keeps saying hasSubscribers after the last unsubscribe: the client then
+    // only builds contexts nobody receives; Node and Deno drop to false.)
+    if (!("Bun" in globalThis)) assert.equal(dc.tracingChannel("mywire:query").hasSubscribers, false);
   } finally {
     for (const [channel, handlers] of subscriptions) channel.subscribe(handlers as never);
   }
