@@ -43,7 +43,10 @@ export interface ConnectionOptions {
   charset?: string | number;
   /** DATE/DATETIME/TIMESTAMP as strings: `true`, or a list of those type names. Default false. */
   dateStrings?: ValueOptions["dateStrings"];
-  /** BIGINT as `"auto"` (default: number when safe, else bigint), `"bigint"`, `"string"` or `"number"` (lossy). */
+  /**
+   * BIGINT as `"auto"` (default: number when safe, else bigint), `"bigint"`, `"string"`,
+   * `"number-or-string"` (number when safe, else the digits: JSON-safe) or `"number"` (lossy).
+   */
   bigint?: ValueOptions["bigint"];
   /** DECIMAL as `"string"` (default, exact) or `"number"` (lossy). */
   decimal?: ValueOptions["decimal"];
@@ -240,7 +243,7 @@ export function resolveOptions(options: ConnectionOptions): SessionOptions {
     bigint: check.oneOf(
       "bigint",
       options.bigint,
-      ["auto", "bigint", "string", "number"],
+      ["auto", "bigint", "string", "number-or-string", "number"],
       defaultValueOptions.bigint,
     ),
     decimal: check.oneOf("decimal", options.decimal, ["string", "number"], defaultValueOptions.decimal),

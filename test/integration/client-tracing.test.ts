@@ -10,10 +10,11 @@ import assert from "node:assert/strict";
 import dc from "node:diagnostics_channel";
 import { after, before, test } from "node:test";
 import { connect, createPool } from "../../mod.ts";
+import { rootOptions } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { TraceRecorder } from "../support/tracing.ts";
 
 let env: TestEnv;
-const seen: { channel: string; event: string; context: Record<string, unknown> }[] = [];
 /** Each of mywire's channels and the name of mysql2's that it mirrors. */
 const pairs = [
   ["mywire:connect", "mysql2:connect"],
@@ -21,57 +22,27 @@ const pairs = [
   ["mywire:execute", "mysql2:execute"],
   ["mywire:pool:acquire", "mysql2:pool:connect"],
 ] as const;
-const subscriptions: [ReturnType<typeof dc.tracingChannel>, Record<string, (m: unknown) => void>][] = [];
+const recorder = new TraceRecorder();
+const events = (work: () => Promise<unknown>) => recorder.events(work);
 
 function options() {
-  return {
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-  };
+  return rootOptions(env);
 }
 
 before(async () => {
   env = await testEnv();
+  // Both sides under mysql2's names, to compare the lists.
   for (const [mine, theirs] of pairs) {
-    for (const name of [mine, theirs]) {
-      const channel = dc.tracingChannel(name);
-      const handlers: Record<string, (m: unknown) => void> = {};
-      for (const event of ["start", "asyncEnd", "error"]) {
-        handlers[event] = (message: unknown) => {
-          const { error, result: _r, ...context } = message as Record<string, unknown>;
-          seen.push({
-            // Both sides under mysql2's name, to compare the lists.
-            channel: theirs,
-            event,
-            context: error === undefined
-              ? context
-              : { ...context, errno: (error as { errno?: number }).errno },
-          });
-        };
-      }
-      channel.subscribe(handlers as never);
-      subscriptions.push([channel, handlers]);
-    }
+    recorder.subscribe(mine, theirs);
+    recorder.subscribe(theirs);
   }
 });
 
-after(() => {
-  for (const [channel, handlers] of subscriptions) channel.unsubscribe(handlers as never);
-});
-
-/** The events one run of `work` published. */
-async function events(work: () => Promise<unknown>) {
-  seen.length = 0;
-  await work();
-  return seen.map((e) => ({ ...e, context: { ...e.context } }));
-}
+after(() => recorder.stop());
 
 test("connect, query with values, execute, a failing query: the events and fields of mysql2's channels", async () => {
   const theirs = await events(async () => {
-    const c = await realMysql.createConnection(options());
+    const c = await realMysql.createConnection(options() as never);
     await c.query("SELECT ? AS x", [1]);
     await c.execute("SELECT ? AS y", [2]);
     await c.query("SELECT * FROM no_such_table_traced_native").catch(() => {});
@@ -99,7 +70,7 @@ test("connect, query with values, execute, a failing query: the events and field
 
 test("a pool: acquiring a connection is traced as mysql2's pool:connect is", async () => {
   const theirs = await events(async () => {
-    const pool = realMysql.createPool({ ...options(), connectionLimit: 1 });
+    const pool = realMysql.createPool({ ...options(), connectionLimit: 1 } as never);
     const c = await pool.getConnection();
     c.release();
     await pool.end();
@@ -117,18 +88,18 @@ test("a pool: acquiring a connection is traced as mysql2's pool:connect is", asy
 });
 
 test("nothing is published to a channel nobody listens to, and commands work the same", async () => {
-  for (const [channel, handlers] of subscriptions) channel.unsubscribe(handlers as never);
+  recorder.stop();
   try {
-    seen.length = 0;
+    recorder.seen.length = 0;
     const c = await connect(options());
     const [row] = await c.query<{ x: number }>("SELECT ? AS x", [3]);
     assert.equal(row.x, 3);
     await c.close();
-    assert.equal(seen.length, 0);
+    assert.equal(recorder.seen.length, 0);
     // (Bun's TracingChannel keeps saying hasSubscribers after the last unsubscribe: the client then
     // only builds contexts nobody receives; Node and Deno drop to false.)
     if (!("Bun" in globalThis)) assert.equal(dc.tracingChannel("mywire:query").hasSubscribers, false);
   } finally {
-    for (const [channel, handlers] of subscriptions) channel.subscribe(handlers as never);
+    recorder.resume();
   }
 });

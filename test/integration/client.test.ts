@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type Connection, ConnectionError, MysqlError, ServerStatus } from "../../mod.ts";
+import { rootOptions } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 
 let env: TestEnv;
@@ -404,14 +405,7 @@ describe("per-query decoding, changedRows, the caller's stack", () => {
 
   test("the pool takes the same per-query options", async () => {
     const { createPool } = await import("../../mod.ts");
-    const pool = createPool({
-      host: env.host,
-      port: env.port,
-      user: env.root.user,
-      password: env.root.password,
-      database: env.database,
-      max: 1,
-    });
+    const pool = createPool(rootOptions(env, { max: 1 } as never));
     try {
       const sql = `SELECT id, born FROM ${table} WHERE id = ?`;
       assert.deepEqual([...await pool.query(sql, [1], { rowsAsArray: true, dateStrings: true })], [[

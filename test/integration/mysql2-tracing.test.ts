@@ -7,56 +7,33 @@
  */
 import realMysql from "mysql2/promise";
 import assert from "node:assert/strict";
-import dc from "node:diagnostics_channel";
 import { after, before, test } from "node:test";
 import ours from "../../mysql2-promise.ts";
+import { rootOptions } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { TraceRecorder } from "../support/tracing.ts";
 
 let env: TestEnv;
-const seen: { channel: string; event: string; context: Record<string, unknown> }[] = [];
 const names = ["mysql2:query", "mysql2:execute", "mysql2:connect", "mysql2:pool:connect"];
-const subscriptions: [ReturnType<typeof dc.tracingChannel>, Record<string, (m: unknown) => void>][] = [];
+const recorder = new TraceRecorder();
+const events = (work: () => Promise<unknown>) => recorder.events(work);
 
 function options() {
-  return {
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
+  return rootOptions(env) as {
+    host?: string;
+    port?: number;
+    user?: string;
+    password?: string;
+    database?: string;
   };
 }
 
 before(async () => {
   env = await testEnv();
-  for (const name of names) {
-    const channel = dc.tracingChannel(name);
-    const handlers: Record<string, (m: unknown) => void> = {};
-    for (const event of ["start", "asyncEnd", "error"]) {
-      handlers[event] = (message: unknown) => {
-        const { error, result: _r, ...context } = message as Record<string, unknown>;
-        seen.push({
-          channel: name,
-          event,
-          context: error === undefined ? context : { ...context, errno: (error as { errno?: number }).errno },
-        });
-      };
-    }
-    channel.subscribe(handlers as never);
-    subscriptions.push([channel, handlers]);
-  }
+  for (const name of names) recorder.subscribe(name);
 });
 
-after(() => {
-  for (const [channel, handlers] of subscriptions) channel.unsubscribe(handlers as never);
-});
-
-/** The events one run of `work` published. */
-async function events(work: () => Promise<unknown>) {
-  seen.length = 0;
-  await work();
-  return seen.map((e) => ({ ...e, context: { ...e.context } }));
-}
+after(() => recorder.stop());
 
 for (
   const [name, work] of [

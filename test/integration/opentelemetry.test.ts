@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { connect, type Connection, createPool, type Pool } from "../../mod.ts";
 import { openTelemetry } from "../../plugins/opentelemetry.ts";
+import { rootOptions } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 
 let env: TestEnv;
@@ -90,14 +91,7 @@ test("one client span per command, children of the caller's span, with the conve
 
 test("without backends, server.address and server.port are the connection's own host and port", async () => {
   exporter.reset();
-  const plain = await connect({
-    host: env.host,
-    port: env.port,
-    user: env.root.user,
-    password: env.root.password,
-    database: env.database,
-    plugins: [openTelemetry({ tracer })],
-  });
+  const plain = await connect(rootOptions(env, { plugins: [openTelemetry({ tracer })] }));
   try {
     await plain.query("SELECT 'no backends' AS nb");
   } finally {

@@ -17,7 +17,8 @@ const server: Script = (cmd) => {
     : okResponse({ affectedRows: 3 });
 };
 
-test("counters by command and outcome, a latency histogram, and spans through the Layer's tracer", async () => {
+/** An Effect Tracer that keeps every span it makes. */
+function recordingTracer(): { spans: Tracer.NativeSpan[]; tracer: Tracer.Tracer } {
   const spans: Tracer.NativeSpan[] = [];
   const tracer = Tracer.make({
     span(options) {
@@ -26,6 +27,11 @@ test("counters by command and outcome, a latency histogram, and spans through th
       return span;
     },
   });
+  return { spans, tracer };
+}
+
+test("counters by command and outcome, a latency histogram, and spans through the Layer's tracer", async () => {
+  const { spans, tracer } = recordingTracer();
   const plugin = metrics({ prefix: "unit", boundaries: [1, 10, 100] });
   const pipeline = createPipeline([plugin], { layer: Layer.succeed(Tracer.Tracer)(tracer) })!;
   const d = driverFor(pipeline, server);
@@ -71,14 +77,7 @@ test("spans can be turned off, and the SQL text left out", async () => {
   const p = createPipeline([metrics({ spans: false })], { layer: Layer.succeed(Tracer.Tracer)(tracer) })!;
   await driverFor(p, server).query("SELECT 1");
   assert.deepEqual(spans, []);
-  const made: Tracer.NativeSpan[] = [];
-  const t2 = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options);
-      made.push(span);
-      return span;
-    },
-  });
+  const { spans: made, tracer: t2 } = recordingTracer();
   const q = createPipeline([metrics({ queryText: false })], { layer: Layer.succeed(Tracer.Tracer)(t2) })!;
   await driverFor(q, server).query("SELECT secret");
   assert.equal(made.length, 1);
@@ -87,14 +86,7 @@ test("spans can be turned off, and the SQL text left out", async () => {
 });
 
 test("db.system.name by the server's flavour and server.address/port as the opentelemetry plugin names them", async () => {
-  const made: Tracer.NativeSpan[] = [];
-  const tracer = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options);
-      made.push(span);
-      return span;
-    },
-  });
+  const { spans: made, tracer } = recordingTracer();
   const layer = Layer.succeed(Tracer.Tracer)(tracer);
   // A MySQL server reached at its own address (no backends): "mysql", and the address split.
   const mysql = createPipeline([metrics()], { layer })!;

@@ -15,7 +15,7 @@ import { Emitter } from "./emitter.ts";
 import { callerStack, type CallSite, toMysql2Error } from "./errors.ts";
 import { toMysql2Field } from "./fields.ts";
 import { escape, escapeId, format } from "./format.ts";
-import { directDecoding } from "./native-decoding.ts";
+import { directDecoding, shapingDecoding } from "./native-decoding.ts";
 import type { DecodeSettings, Mysql2ConnectionOptions, ResolvedConnection } from "./options.ts";
 import { PromiseConnection } from "./promise-connection.ts";
 import { Query } from "./query.ts";
@@ -24,15 +24,13 @@ import { channels, serverContext, shouldTrace } from "./tracing.ts";
 
 /**
  * The native command options of a call: its timeout, and the decoding that gives mysql2's rows
- * directly when the query's settings allow (see native-decoding.ts).
+ * directly when the query's settings allow, else the canonical one decode.ts shapes (see
+ * native-decoding.ts).
  */
 function commandOptions(
   args: { readonly timeout?: number; readonly settings: DecodeSettings },
 ): NativeQueryOptions {
-  const decoding = directDecoding(args.settings);
-  return decoding === undefined
-    ? { timeout: args.timeout }
-    : { timeout: args.timeout, [ROW_DECODING]: decoding };
+  return { timeout: args.timeout, [ROW_DECODING]: directDecoding(args.settings) ?? shapingDecoding };
 }
 
 /** A callback with only an error. */

@@ -27,8 +27,27 @@ export function needsShapingPass(s: DecodeSettings): boolean {
 }
 
 /**
+ * The canonical decoding decode.ts's pass starts from (a typeCast function, `typeCast: false`,
+ * nestTables): rows as arrays of exact values (dates, BIGINT, DECIMAL and JSON as the server's text,
+ * bytes as they are), with prepared statements' FLOAT, TIME and date texts in mysql2's forms.
+ */
+export const shapingDecoding: RowDecoding = Object.freeze({
+  values: Object.freeze(
+    {
+      timezone: "local",
+      dateStrings: true,
+      bigint: "string",
+      decimal: "string",
+      jsonParse: false,
+      binaryForms: "mysql2",
+    } satisfies ValueOptions,
+  ),
+  rowsAsArray: true,
+});
+
+/**
  * The native decoding that gives mysql2's rows for these settings directly, or undefined when the
- * query needs decode.ts's pass.
+ * query needs decode.ts's pass (then `shapingDecoding`).
  */
 export function directDecoding(s: DecodeSettings): RowDecoding | undefined {
   const known = bySettings.get(s);
