@@ -2,8 +2,8 @@
  * What the mysql2 entry costs: mysql2, mywire/mysql2 and mywire's native API side by side on one
  * throwaway MariaDB, in one Node process, rounds interleaved (each round runs every driver once, in
  * a rotating order), reported as operations per second (median of the rounds) and as ratios to
- * mysql2. The entry decodes rows to a canonical form and converts them to mysql2's values, so
- * this shows what that second pass costs against mysql2 itself.
+ * mysql2. The entry has the native decoder make mysql2's values and rows directly (no second pass
+ * unless a query has a typeCast function or nestTables), so it should run about as the native API.
  *
  *   node bench/mysql2-compat.ts [--rounds N]
  */
