@@ -15,7 +15,7 @@ import { Emitter } from "./emitter.ts";
 import { callerStack, type CallSite, toMysql2Error } from "./errors.ts";
 import { toMysql2Field } from "./fields.ts";
 import { escape, escapeId, format } from "./format.ts";
-import { directDecoding, shapingDecoding } from "./native-decoding.ts";
+import { directDecoding, nestsTables, shapingDecoding } from "./native-decoding.ts";
 import type { DecodeSettings, Mysql2ConnectionOptions, ResolvedConnection } from "./options.ts";
 import { PromiseConnection } from "./promise-connection.ts";
 import { Query } from "./query.ts";
@@ -465,8 +465,13 @@ export class Connection extends Emitter {
     s: DecodeSettings,
     stack: CallSite,
   ): Promise<void> {
-    // Rows decoded directly (see native-decoding.ts) are mysql2's already.
-    const shape = directDecoding(s) !== undefined ? undefined : rowShaper(columns, s);
+    // Rows decoded directly (see native-decoding.ts) are mysql2's already, or only to be nested.
+    const direct = directDecoding(s) !== undefined;
+    const shape = !direct
+      ? rowShaper(columns, s)
+      : nestsTables(s)
+      ? rowShaper(columns, s, false, false)
+      : undefined;
     let failed: Error | undefined;
     try {
       let next = await first;

@@ -6,7 +6,9 @@
  * the connection's time zone (or strings with `dateStrings`), BIGINT as a number unless
  * `supportBigNumbers`/`bigNumberStrings` (lossy by default, as in mysql2), DECIMAL as a string
  * unless `decimalNumbers`, JSON parsed unless `jsonStrings`, BIT and binary columns as node buffers, then
- * `typeCast(field, next)`, and the row shape (`rowsAsArray`, `nestTables`).
+ * `typeCast(field, next)`, and the row shape (`rowsAsArray`, `nestTables`). Only a query with a
+ * `typeCast` function (or false) comes here for its values; the others are decoded directly
+ * (native-decoding.ts), and only `nestTables` rows are reshaped here.
  */
 import { ColumnType } from "../../protocol/constants.ts";
 import type { ColumnDefinition } from "../../protocol/results.ts";
@@ -199,14 +201,21 @@ function columnConverter(
 /** Turns canonical rows (arrays) of one result set into mysql2's rows. */
 export type RowShaper = (row: readonly unknown[]) => unknown;
 
-/** Builds the shaper of one result set, for these columns and settings (`binary`: from execute). */
+/**
+ * Builds the shaper of one result set, for these columns and settings (`binary`: from execute).
+ * `convert: false`: the values are mysql2's already (decoded directly), only the row shape is made
+ * (nestTables from rows decoded as arrays).
+ */
 export function rowShaper(
   columns: readonly ColumnDefinition[],
   s: DecodeSettings,
   binary = false,
+  convert = true,
 ): RowShaper {
   const zone = parseTimezone(s.timezone);
-  const converters = columns.map((c) => columnConverter(c, s, zone, binary));
+  const converters = convert
+    ? columns.map((c) => columnConverter(c, s, zone, binary))
+    : columns.map(() => identity);
   const n = columns.length;
   if (s.nestTables === true) {
     const tables = columns.map((c) => c.table);

@@ -8,8 +8,9 @@
  * JSON parsed unless `jsonStrings`, BIT and binary columns as the runtime's buffers, and rows as
  * objects or `rowsAsArray`. The native rows are then mysql2's rows as they are.
  *
- * A `typeCast` function (or `typeCast: false`) and `nestTables` still go through decode.ts, which
- * converts the native canonical values (the connection's own decoding).
+ * With `nestTables` the rows are decoded as arrays and nested by decode.ts (the values as they
+ * are). A `typeCast` function (or `typeCast: false`) still goes through decode.ts for its values,
+ * from the canonical decoding (`shapingDecoding`).
  */
 import type { ValueOptions } from "../../protocol/values.ts";
 import type { RowDecoding } from "../../session/response.ts";
@@ -21,9 +22,14 @@ const bySettings = new WeakMap<DecodeSettings, RowDecoding | null>();
 /** Decodings by what they decode, so a query's copy of equal settings finds the same one. */
 const byKey = new Map<string, RowDecoding>();
 
-/** True when these settings need decode.ts's pass (a typeCast function or false, nestTables). */
+/** True when these settings need decode.ts's conversion of values (a typeCast function, or false). */
 export function needsShapingPass(s: DecodeSettings): boolean {
-  return s.typeCast !== true || (s.nestTables !== false && s.nestTables !== undefined);
+  return s.typeCast !== true;
+}
+
+/** True when rows decoded directly are still nested by decode.ts (`nestTables`). */
+export function nestsTables(s: DecodeSettings): boolean {
+  return s.nestTables !== false && s.nestTables !== undefined;
 }
 
 /**
@@ -63,7 +69,7 @@ export function directDecoding(s: DecodeSettings): RowDecoding | undefined {
     s.decimalNumbers,
     Array.isArray(dateStrings) ? [...dateStrings].sort().join(",") : dateStrings,
     s.timezone,
-    s.rowsAsArray,
+    s.rowsAsArray || nestsTables(s),
     s.jsonStrings,
   ].join("|");
   let decoding = byKey.get(key);
@@ -79,7 +85,8 @@ export function directDecoding(s: DecodeSettings): RowDecoding | undefined {
       bits: "bytes",
       bytes: toBuffer,
     });
-    decoding = Object.freeze({ values, rowsAsArray: s.rowsAsArray });
+    // nestTables: arrays, which decode.ts nests by table.
+    decoding = Object.freeze({ values, rowsAsArray: s.rowsAsArray || nestsTables(s) });
     byKey.set(key, decoding);
   }
   bySettings.set(s, decoding);

@@ -7,6 +7,7 @@ import type { ColumnDefinition } from "../../protocol/results.ts";
 import type { QueryResult } from "../../session/result.ts";
 import { type RowShaper, rowShaper } from "./decode.ts";
 import { type Mysql2Field, toMysql2Field } from "./fields.ts";
+import { nestsTables } from "./native-decoding.ts";
 import { type DecodeSettings, SHAPING_SETTINGS } from "./options.ts";
 
 /** The outcome of a statement without a result set, as mysql2 shapes it. */
@@ -69,8 +70,8 @@ export function toMysql2Part(
 ): [unknown, Mysql2Field[] | undefined] {
   if (result.fields.length === 0) return [toHeader(result, s), undefined];
   const shaping = shaperFor(result.fields, s, binary);
-  if (direct) return [Array.prototype.slice.call(result), shaping.fields.slice()];
-  const shape = shaping.shape;
+  if (direct && !nestsTables(s)) return [Array.prototype.slice.call(result), shaping.fields.slice()];
+  const shape = direct ? shaping.nest : shaping.shape;
   const rows = new Array(result.length);
   for (let i = 0; i < result.length; i++) rows[i] = shape(result[i] as unknown[]);
   return [rows, shaping.fields.slice()];
@@ -82,6 +83,8 @@ interface Shaping {
   readonly binary: boolean;
   /** The row shaper, built when first asked for (rows decoded directly need none). */
   readonly shape: RowShaper;
+  /** The shaper that only nests rows decoded directly as arrays (`nestTables`). */
+  readonly nest: RowShaper;
   readonly fields: Mysql2Field[];
 }
 
@@ -116,12 +119,16 @@ export function shaperFor(columns: readonly ColumnDefinition[], s: DecodeSetting
   }
   const copy = columns.slice();
   let shape: RowShaper | undefined;
+  let nest: RowShaper | undefined;
   const made: Shaping = {
     columns: copy,
     settings: s,
     binary,
     get shape() {
       return shape ??= rowShaper(copy, s, binary);
+    },
+    get nest() {
+      return nest ??= rowShaper(copy, s, binary, false);
     },
     fields: columns.map((c) => Object.freeze(toMysql2Field(c))),
   };
