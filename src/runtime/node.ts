@@ -72,7 +72,7 @@ interface Waiter<T> {
  * "TLS" naming `peer`.
  */
 function tlsHandshake(
-  raw: net.Socket,
+  raw: { destroy(): void },
   peer: string,
   remote: string,
   ready: "secure" | "secureConnect",
@@ -347,6 +347,65 @@ function replayingDuplex(raw: net.Socket, head: Buffer): Duplex {
   raw.on("end", () => duplex.push(null));
   raw.on("close", () => duplex.destroy());
   return duplex;
+}
+
+/**
+ * A duplex over a pull-based `transport` that reads from it only when the stream wants more (so a
+ * TLS layer on top keeps the backpressure), first yielding `head` (bytes already read from it);
+ * closing either side closes the transport.
+ */
+function pullingDuplex(transport: Socket, head: Uint8Array | undefined): Duplex {
+  let reading = false;
+  const duplex: Duplex = new Duplex({
+    read() {
+      if (reading) return;
+      reading = true;
+      transport.read().then(
+        (chunk) => {
+          reading = false;
+          duplex.push(chunk);
+        },
+        (error: Error) => {
+          reading = false;
+          duplex.destroy(error);
+        },
+      );
+    },
+    write(chunk: Uint8Array, _encoding, callback) {
+      transport.write(chunk).then(() => callback(), callback);
+    },
+    final(callback) {
+      transport.close();
+      callback();
+    },
+    destroy(error, callback) {
+      transport.close();
+      callback(error);
+    },
+  });
+  if (head !== undefined && head.length > 0) duplex.push(head);
+  return duplex;
+}
+
+/**
+ * The server's side of a TLS upgrade over another adapter's accepted socket (Deno's and Bun's
+ * adapters use it: their native APIs have no server-side upgrade of an open connection), with the
+ * runtime's `node:tls` (`new TLSSocket(duplex, { isServer: true })`, which both implement) over a
+ * duplex that pulls from `transport` on demand. `initialData`: bytes of the client's handshake
+ * already read from it. Resolves to the encrypted socket; a failed handshake closes `transport`.
+ */
+export async function acceptTlsOver(
+  transport: Socket,
+  options: ServerTlsOptions,
+  initialData?: Uint8Array,
+): Promise<Socket> {
+  const duplex = pullingDuplex(transport, initialData);
+  const remote = transport.remote;
+  const secure = await tlsHandshake(duplex, `client ${remote}`, remote, "secure", () => {
+    const context = tls.createSecureContext({ cert: options.cert, key: options.key });
+    return new tls.TLSSocket(duplex as net.Socket, { isServer: true, secureContext: context });
+  });
+  return new NodeSocket(secure, remote, undefined, true);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Clients nobody here wrote, through the mywire proxy in front of the test server: the `mariadb`
  * command-line client (libmariadb: mysql_native_password, caching_sha2_password over RSA (over TLS:
- * proxy-tls.node.test.ts), fast path after a full login, wrong password and unknown user refused with 1045, LOCAL
+ * proxy-tls.test.ts), fast path after a full login, wrong password and unknown user refused with 1045, LOCAL
  * INFILE of the client's own file and its refusal), mysql2 and the mariadb connector from npm
  * (queries, prepared statements, COM_CHANGE_USER), and Python's PyMySQL (no DEPRECATE_EOF: the
  * proxy translates the backend's framing).

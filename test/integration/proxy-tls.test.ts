@@ -2,8 +2,9 @@
  * TLS termination in the proxy, with clients nobody here wrote: the `mariadb` command-line client
  * sends an SSLRequest (and its TLS ClientHello right behind it), the proxy upgrades the connection
  * server-side and takes the HandshakeResponse41 at sequence id 2; caching_sha2_password then takes
- * the full path with the password in clear inside TLS; mysql2 over TLS too. Node only: server-side
- * TLS (`Socket.acceptTls`) exists in the Node adapter alone so far, and `listen()` says so elsewhere.
+ * the full path with the password in clear inside TLS; mysql2 and mywire's own client over TLS too
+ * (caching_sha2 full path, then the fast path from the proxy's cache). On Node, Deno and Bun: each
+ * adapter's `Socket.acceptTls` (Deno and Bun: their `node:tls` over the accepted connection).
  */
 import mysql from "mysql2/promise";
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { connect } from "../../mod.ts";
 import { makeTestCertificates, type TestCertificates } from "../support/certs.ts";
 import { testEnv } from "../support/env.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
@@ -141,5 +143,39 @@ describe("TLS for the proxy's clients", () => {
     } finally {
       await c.end();
     }
+  });
+
+  test("mywire's client: caching_sha2 full path over TLS, then the fast path; a large result", async () => {
+    for (const round of ["full", "fast"]) {
+      const c = await connect({
+        host: "127.0.0.1",
+        port: proxy.port,
+        user: "sha2tls",
+        password: "tls-pass",
+        ssl: { ca: certs.caCert, mode: "verify-ca" },
+      });
+      try {
+        assert.equal(c.tls, true, round);
+        const [row] = await c.query<{ s: string }>("SELECT 'over tls' AS s");
+        assert.equal(row.s, "over tls", round);
+        // More than one TLS record each way: a 3 MB result and a 1 MB statement.
+        const big = await c.query<{ n: number }>(
+          `SELECT LENGTH(REPEAT('x', 3000000)) + 0 * LENGTH('${"y".repeat(1_000_000)}') AS n`,
+        );
+        assert.equal(Number(big[0].n), 3_000_000, round);
+        const rows = await c.query<{ v: string }>("SELECT REPEAT('z', 3000000) AS v");
+        assert.equal(rows[0].v.length, 3_000_000, round);
+      } finally {
+        await c.close();
+      }
+    }
+    const wrong = await connect({
+      host: "127.0.0.1",
+      port: proxy.port,
+      user: "sha2tls",
+      password: "not-it",
+      ssl: { ca: certs.caCert, mode: "verify-ca" },
+    }).then((c) => c.close().then(() => undefined), (e: Error) => e);
+    assert.equal((wrong as { errno?: number } | undefined)?.errno, 1045);
   });
 });
