@@ -62,7 +62,7 @@ export function backendSessionOptions(
     runtime: settings.runtime,
     values: defaultValueOptions,
     rowsAsArray: false,
-    compress: false,
+    compress: backend.compress,
     // Only to ask the backend for CLIENT_LOCAL_FILES: the proxy relays the file from its client.
     infile: (caps & Capability.LOCAL_FILES) !== 0 ? () => null : undefined,
     statementCacheSize: 0,

@@ -31,6 +31,7 @@ import {
   verifyClient,
 } from "./client-auth.ts";
 import { ClientOutput } from "./client-output.ts";
+import { compressClient, startCommand } from "./compression.ts";
 import {
   backendLost,
   backendUnavailable,
@@ -268,6 +269,7 @@ export class ProxyClient {
     });
     await this.output.push(final);
     await this.output.flush();
+    if (final[0] === 0x00) await compressClient(this.channel, login.capabilities);
     return final[0] === 0x00;
   }
 
@@ -331,7 +333,7 @@ export class ProxyClient {
   /** The command phase: one command at a time until the client quits or fails. */
   private async commands(): Promise<void> {
     for (;;) {
-      this.channel.resetSequence();
+      startCommand(this.channel);
       let payload: Uint8Array;
       try {
         payload = (await this.channel.read()).slice();

@@ -34,6 +34,8 @@ export interface ProxyBackendSpec {
   readonly ssl?: SslOptions;
   /** Default "rw". */
   readonly type?: "rw" | "ro";
+  /** Use the compressed protocol to this backend when it offers it (default false; URL: `?compress=true`). */
+  readonly compress?: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export interface ResolvedBackend {
   readonly credentials: BackendCredentials | undefined;
   readonly ssl: SslOptions;
   readonly type: "rw" | "ro";
+  readonly compress: boolean;
   /** "host:port" or the socket path, for messages. */
   readonly address: string;
 }
@@ -145,6 +148,7 @@ export function parseBackendUrl(url: string): ProxyBackendSpec {
     port: u.port ? Number(u.port) : 3306,
     user: u.username ? decodeURIComponent(u.username) : undefined,
     password: u.password ? decodeURIComponent(u.password) : u.username ? "" : undefined,
+    ...(u.searchParams.has("compress") ? { compress: u.searchParams.get("compress") !== "false" } : {}),
   };
 }
 
@@ -158,6 +162,9 @@ function resolveBackend(spec: string | ProxyBackendSpec, i: number): ResolvedBac
   if (b.user !== undefined && typeof b.user !== "string") {
     throw new TypeError(`backends[${i}].user must be a string`);
   }
+  if (b.compress !== undefined && typeof b.compress !== "boolean") {
+    throw new TypeError(`backends[${i}].compress must be a boolean`);
+  }
   const host = b.host ?? "127.0.0.1";
   return {
     host,
@@ -166,6 +173,7 @@ function resolveBackend(spec: string | ProxyBackendSpec, i: number): ResolvedBac
     credentials: b.user === undefined ? undefined : { user: b.user, password: b.password ?? "" },
     ssl: b.ssl ?? { mode: "disabled" },
     type: b.type ?? "rw",
+    compress: b.compress ?? false,
     address: b.socketPath ?? `${host}:${port}`,
   };
 }

@@ -8,7 +8,6 @@
  */
 import mysql from "mysql2/promise";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,34 +15,15 @@ import { after, before, describe, test } from "node:test";
 import { connect } from "../../mod.ts";
 import { makeTestCertificates, type TestCertificates } from "../support/certs.ts";
 import { testEnv } from "../support/env.ts";
+import { type CliResult, mariadbCli } from "../support/mariadb-cli.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 let proxy: RunningProxy;
 let certs: TestCertificates;
 let dir: string;
 
-function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "mariadb",
-      [
-        "--no-defaults",
-        "--protocol=TCP",
-        "--host=127.0.0.1",
-        `--port=${proxy.port}`,
-        "--batch",
-        "--skip-column-names",
-        ...args,
-      ],
-      { timeout: 30_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
-          out: String(stdout).trim(),
-          err: String(stderr).trim(),
-        }),
-    );
-  });
+function cli(args: readonly string[]): Promise<CliResult> {
+  return mariadbCli(proxy.port, args);
 }
 
 before(async () => {
