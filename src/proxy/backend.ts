@@ -56,6 +56,7 @@ export function backendSessionOptions(
     maxPacketSize: settings.maxPacketSize,
     multipleStatements: (caps & Capability.MULTI_STATEMENTS) !== 0,
     foundRows: (caps & Capability.FOUND_ROWS) !== 0,
+    queryAttributes: (caps & Capability.QUERY_ATTRIBUTES) !== 0,
     connectAttributes: request.attributes,
     allowPublicKeyRetrieval: false,
     allowCleartextPassword: false,

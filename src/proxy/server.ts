@@ -23,7 +23,19 @@ export const RELAYED_CAPABILITIES: number = Capability.LONG_PASSWORD | Capabilit
   | Capability.LONG_FLAG | Capability.CONNECT_WITH_DB | Capability.LOCAL_FILES | Capability.PROTOCOL_41
   | Capability.TRANSACTIONS | Capability.SECURE_CONNECTION | Capability.MULTI_STATEMENTS
   | Capability.MULTI_RESULTS | Capability.PS_MULTI_RESULTS | Capability.PLUGIN_AUTH | Capability.CONNECT_ATTRS
-  | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA | Capability.DEPRECATE_EOF;
+  | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA | Capability.DEPRECATE_EOF | Capability.QUERY_ATTRIBUTES;
+
+/**
+ * What the greeting offers of the backend's capabilities. CLIENT_QUERY_ATTRIBUTES (MySQL 8.0.23+;
+ * MariaDB has none) only while no plugin reads commands: the client's COM_QUERY and
+ * COM_STMT_EXECUTE bytes then go to a backend connection that negotiated it too, unchanged, whereas
+ * the pipeline decodes and encodes commands without attributes.
+ */
+function offeredCapabilities(facts: GreetingFacts, pipeline: Pipeline<any, any>): GreetingFacts {
+  const decodes = pipeline.handles.readQuery || pipeline.handles.readQueryResult;
+  if (!decodes) return facts;
+  return { ...facts, capabilities: facts.capabilities & ~Capability.QUERY_ATTRIBUTES };
+}
 
 /** What `stats()` reports. */
 export interface ProxyStats {
@@ -53,7 +65,7 @@ export interface ProxyServer {
 /** What the greeting offers when the backend cannot be asked. */
 const FALLBACK_FACTS: GreetingFacts = {
   serverVersion: "8.0.0-mywire-proxy",
-  capabilities: RELAYED_CAPABILITIES,
+  capabilities: RELAYED_CAPABILITIES & ~Capability.QUERY_ATTRIBUTES,
   mariadbCapabilities: undefined,
   charset: Charset.UTF8MB4_GENERAL_CI,
 };
@@ -151,8 +163,9 @@ export function createProxy(options: ProxyOptions): ProxyServer {
     async listen(address) {
       if (listener !== undefined) throw new Error("the proxy is already listening");
       const runtime = options.runtime ?? await detectRuntime();
-      const facts = await probeBackend(runtime, resolved.backends[0], resolved.connectTimeout)
+      const probed = await probeBackend(runtime, resolved.backends[0], resolved.connectTimeout)
         .catch(() => FALLBACK_FACTS);
+      const facts = offeredCapabilities(probed, pipeline);
       const auth: AuthSettings = {
         users: resolved.users,
         defaultAuthPlugin: resolved.defaultAuthPlugin,

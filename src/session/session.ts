@@ -6,7 +6,7 @@
  */
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { encodeUtf8, Reader } from "../protocol/bytes.ts";
-import { Command, ServerStatus } from "../protocol/constants.ts";
+import { Capability, Command, ServerStatus } from "../protocol/constants.ts";
 import { leavesSessionUsable, MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { ResponseGrammar } from "../protocol/response-grammar.ts";
 import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
@@ -230,7 +230,7 @@ export class Session {
 
   /** Sends COM_QUERY and reads every result it produces. */
   query(sql: string): Promise<QueryResult<unknown>> {
-    return this.command(queryPacket(sql), sql, readText);
+    return this.command(queryPacket(sql, this.info.capabilities), sql, readText);
   }
 
   /** Sends COM_PING. */
@@ -281,7 +281,11 @@ export class Session {
   execute(statement: PreparedStatement, params: readonly BoundParam[]): Promise<QueryResult<unknown>> {
     return this.enqueue(async () => {
       const bound = await this.sendLongData(statement.id, params);
-      return this.run(encodeExecute(statement.id, bound), statement.sql, readBinary);
+      return this.run(
+        encodeExecute(statement.id, bound, 0, { capabilities: this.info.capabilities }),
+        statement.sql,
+        readBinary,
+      );
     });
   }
 
@@ -347,8 +351,12 @@ export class Session {
     }
     const held = await this.hold();
     try {
-      if (statement) await this.channel.writeCommand(encodeExecute(statement.statement.id, statement.params));
-      else await this.channel.writeCommand(queryPacket(sql));
+      const caps = this.info.capabilities;
+      if (statement) {
+        await this.channel.writeCommand(
+          encodeExecute(statement.statement.id, statement.params, 0, { capabilities: caps }),
+        );
+      } else await this.channel.writeCommand(queryPacket(sql, caps));
       const cursor = await RowCursor.open(this.responseContext, sql, statement !== undefined);
       return heldRows(cursor, held);
     } catch (error) {
@@ -454,12 +462,17 @@ async function readPrepared(ctx: ResponseContext, sql: string): Promise<Prepared
   return { id: ok.statementId, sql, params, columns };
 }
 
-/** The COM_QUERY packet for `sql`. */
-function queryPacket(sql: string): Uint8Array {
+/**
+ * The COM_QUERY packet for `sql`; under CLIENT_QUERY_ATTRIBUTES (in `capabilities`) with the empty
+ * attribute block (0 attributes, 1 set) the server then expects.
+ */
+function queryPacket(sql: string, capabilities: number): Uint8Array {
   const payload = encodeUtf8(sql);
-  const packet = new Uint8Array(payload.length + 1);
+  const head = (capabilities & Capability.QUERY_ATTRIBUTES) !== 0 ? 3 : 1;
+  const packet = new Uint8Array(payload.length + head);
   packet[0] = Command.COM_QUERY;
-  packet.set(payload, 1);
+  if (head === 3) packet[2] = 1;
+  packet.set(payload, head);
   return packet;
 }
 
