@@ -12,13 +12,12 @@ import { encodeParam } from "../../src/protocol/binary-params.ts";
 import { decodeQuery, encodeQuery } from "../../src/protocol/commands/query.ts";
 import { Capability } from "../../src/protocol/constants.ts";
 import { decodeGreeting, decodeHandshakeResponse } from "../../src/protocol/handshake.ts";
-import { defaultValueOptions } from "../../src/protocol/values.ts";
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import { PacketChannel } from "../../src/session/channel.ts";
-import { Session } from "../../src/session/session.ts";
 import { okPacket, varcharColumn } from "../support/fake-packets.ts";
 import { fakeCapabilities, type FakeServer, startFakeServer } from "../support/fake-server.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { openRawSession } from "../support/raw-session.ts";
 
 /** The capabilities in the greeting the proxy listening on `port` sends. */
 async function greetingCapabilities(port: number): Promise<number> {
@@ -111,28 +110,7 @@ describe("query attributes toward a backend that has them (scripted MySQL 8)", (
 
   test("offered to clients; a COM_QUERY's attributes reach the backend connection unchanged", async () => {
     assert.notEqual((await greetingCapabilities(port)) & Capability.QUERY_ATTRIBUTES, 0);
-    const session = await Session.open({
-      host: "127.0.0.1",
-      port,
-      user: PROXY_USER.user,
-      password: PROXY_USER.password,
-      ssl: { mode: "disabled" },
-      connectTimeout: 5000,
-      charset: 45,
-      maxPacketSize: 1 << 24,
-      multipleStatements: false,
-      foundRows: false,
-      connectAttributes: {},
-      allowPublicKeyRetrieval: false,
-      allowCleartextPassword: false,
-      runtime: undefined,
-      values: defaultValueOptions,
-      rowsAsArray: false,
-      compress: false,
-      infile: undefined,
-      statementCacheSize: 0,
-      queryAttributes: true,
-    });
+    const session = await openRawSession(port, PROXY_USER, { queryAttributes: true });
     try {
       const caps = session.info.capabilities;
       assert.notEqual(caps & Capability.QUERY_ATTRIBUTES, 0);
