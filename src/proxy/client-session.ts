@@ -21,6 +21,7 @@ import type { Runtime, Socket } from "../runtime/socket.ts";
 import type { PacketChannel } from "../session/channel.ts";
 import type { Session } from "../session/session.ts";
 import { backendSessionOptions, openBackend } from "./backend.ts";
+import { isBinlogDump, relayBinlogDump } from "./binlog-relay.ts";
 import {
   acceptClient,
   type AuthSettings,
@@ -61,13 +62,6 @@ export interface ProxyShared {
   /** Open backend connections, over all clients. */
   backendConnections: number;
 }
-
-/** Commands the proxy does not relay in this version (they are not request/response commands). */
-const UNRELAYED: ReadonlySet<number> = new Set([
-  Command.COM_BINLOG_DUMP,
-  Command.COM_BINLOG_DUMP_GTID,
-  Command.COM_REGISTER_SLAVE,
-]);
 
 /** The host part of "host:port", for "Access denied for user 'u'@'host'". */
 function hostOf(remote: string): string {
@@ -341,11 +335,17 @@ export class ProxyClient {
         if (error instanceof ProtocolError) await this.trySendErr(protocolErr(error));
         return;
       }
-      if (payload.length === 0 || UNRELAYED.has(payload[0])) {
+      if (payload.length === 0) {
         await this.sendErr(unknownCommand());
         continue;
       }
       if (payload[0] === Command.COM_QUIT) return;
+      if (isBinlogDump(payload[0])) {
+        // The dump takes the backend connection over; the client's session ends with it.
+        await relayBinlogDump({ channel: this.channel, output: this.output }, this.backend!.conn, payload)
+          .catch(() => {});
+        return;
+      }
       if (payload[0] === Command.COM_CHANGE_USER) {
         if (!(await this.changeUser(payload))) return;
         continue;
