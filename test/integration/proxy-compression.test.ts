@@ -3,12 +3,18 @@
  * it (the `mariadb` CLI's `--compress`, mysql2's `compress: true`, mywire's `compress: true`) get a
  * compressed conversation with the proxy whatever the backend connection does, and a backend with
  * `compress: true` is spoken to compressed (the server's own `Compression` status says which).
- * Results and statements of more than 16 MiB go through compressed, as several compressed packets.
+ * Results and statements of more than 16 MiB go through compressed, as several compressed packets;
+ * a backend URL takes `?compress=true`; LOAD DATA LOCAL INFILE works inside a compressed session.
+ * (TLS and compression together: proxy-tls.test.ts.)
  */
 import mysql from "mysql2/promise";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect } from "../../mod.ts";
+import { uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { type CliResult, mariadbCli } from "../support/mariadb-cli.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
@@ -18,6 +24,9 @@ let env: TestEnv;
 let plain: RunningProxy;
 /** Backend connections with compression. */
 let packed: RunningProxy;
+/** The same, the backend given as a URL with `?compress=true`. */
+let fromUrl: RunningProxy;
+let dir: string;
 
 const BIG = 17 * 1024 * 1024 + 5;
 
@@ -44,11 +53,16 @@ before(async () => {
       compress: true,
     }],
   });
+  const auth = `${encodeURIComponent(env.root.user)}:${encodeURIComponent(env.root.password)}`;
+  fromUrl = await startProxy({ backends: [`mysql://${auth}@${env.host}:${env.port}?compress=true`] });
+  dir = mkdtempSync(join(tmpdir(), "mywire-proxy-compress-"));
 });
 
 after(async () => {
   await plain?.stop();
   await packed?.stop();
+  await fromUrl?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("compression on the client side, the backend side, or both", () => {
@@ -140,4 +154,27 @@ describe("compression on the client side, the backend side, or both", () => {
       }
     });
   }
+
+  test("a backend URL with ?compress=true; LOAD DATA LOCAL INFILE inside the compressed conversation", async () => {
+    const table = uniqueName("proxy_compress");
+    const file = join(dir, "rows.csv");
+    writeFileSync(
+      file,
+      Array.from({ length: 2000 }, (_, i) => `${i},${"v".repeat(i % 90)}`).join("\n") + "\n",
+    );
+    const r = await cli(fromUrl.port, [
+      "--compress",
+      "--local-infile=1",
+      "-e",
+      `SHOW SESSION STATUS LIKE 'Compression';
+       CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(100));
+       LOAD DATA LOCAL INFILE '${file}' INTO TABLE ${table} FIELDS TERMINATED BY ',';
+       SELECT COUNT(*), SUM(LENGTH(v)) FROM ${table};
+       DROP TABLE ${table}`,
+    ]);
+    assert.equal(r.err, "");
+    let sum = 0;
+    for (let i = 0; i < 2000; i++) sum += i % 90;
+    assert.equal(r.out, `Compression\tON\n2000\t${sum}`);
+  });
 });

@@ -158,4 +158,34 @@ describe("TLS for the proxy's clients", () => {
     }).then((c) => c.close().then(() => undefined), (e: Error) => e);
     assert.equal((wrong as { errno?: number } | undefined)?.errno, 1045);
   });
+
+  test("TLS and compression together: the mariadb CLI and mywire's client", async () => {
+    const r = await cli([
+      "--user=sha2tls",
+      "--password=tls-pass",
+      "--ssl",
+      `--ssl-ca=${certs.caCertPath}`,
+      "--compress",
+      "-e",
+      "SELECT LENGTH(REPEAT('t', 200000)), 'tls+zlib'",
+    ]);
+    assert.equal(r.err, "");
+    assert.equal(r.out, "200000\ttls+zlib");
+    const c = await connect({
+      host: "127.0.0.1",
+      port: proxy.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+      ssl: { ca: certs.caCert, mode: "verify-ca" },
+      compress: true,
+    });
+    try {
+      assert.equal(c.tls, true);
+      assert.equal(c.compressed, true);
+      const [row] = await c.query<{ v: string }>("SELECT REPEAT('w', 2000000) AS v");
+      assert.equal(row.v.length, 2_000_000);
+    } finally {
+      await c.close();
+    }
+  });
 });
