@@ -26,8 +26,10 @@
  *
  * Server's side (`acceptTls`, for the proxy): Deno has no native upgrade of an accepted connection
  * (`Deno.startTls` is the client's side; denoland/deno#18451), so `node:tls` does it, over a duplex
- * that reads the connection only when the TLS layer asks (`acceptTlsOver` in node.ts); checked on
- * Deno 2.9 with the proxy's TLS tests (3 MB each way, the mariadb CLI, mysql2, mywire).
+ * that reads the connection only when the TLS layer asks and the reader is not behind
+ * (`acceptTlsOver` in node.ts: Deno's node:tls reads on while paused, so the duplex stops pulling
+ * while the socket's queue is full); checked on Deno 2.9 by test/runtime/socket.test.ts
+ * (8 MiB each way, a sender held back) and the proxy's TLS tests (the mariadb CLI, mysql2, mywire).
  */
 import { SocketState } from "./socket-state.ts";
 import {
