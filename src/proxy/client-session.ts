@@ -214,20 +214,32 @@ export class ProxyClient {
       await this.output.flush();
       return false;
     }
-    this.ownIndex = connect.backendIndex;
     let opened: OpenBackend;
-    try {
-      opened = await this.open(Math.max(0, connect.backendIndex), {
-        user,
-        secret,
-        database: auth.auth.database ?? "",
-        attributes: auth.auth.attributes,
-      });
-    } catch (error) {
-      if (connect.backendIndex >= 0) ps.markBackend(connect.backendIndex, "down");
-      const backend = this.shared.options.backends[Math.max(0, connect.backendIndex)];
-      await this.trySendErr(backendUnavailable(backend.address, (error as Error)?.message ?? String(error)));
-      return false;
+    // A backend that cannot be reached is marked down; the default choice then moves to the next.
+    for (let plan = connect;;) {
+      this.ownIndex = plan.backendIndex;
+      try {
+        opened = await this.open(Math.max(0, plan.backendIndex), {
+          user,
+          secret,
+          database: auth.auth.database ?? "",
+          attributes: auth.auth.attributes,
+        });
+        break;
+      } catch (error) {
+        if (this.ended) return false;
+        const failed = this.shared.options.backends[Math.max(0, plan.backendIndex)];
+        let next: typeof plan | undefined;
+        if (plan.chosenByPlugin) ps.markBackend(plan.backendIndex, "down");
+        else if (plan.backendIndex >= 0) next = ps.failOver();
+        if (next === undefined) {
+          await this.trySendErr(
+            backendUnavailable(failed.address, (error as Error)?.message ?? String(error)),
+          );
+          return false;
+        }
+        plan = next;
+      }
     }
     this.backend = opened;
     const session = opened.session;

@@ -11,6 +11,7 @@ import type { RsaKeyPair } from "../protocol/auth/rsa-keys.ts";
 import { fromHex } from "../protocol/bytes.ts";
 import type { ListenOptions, Runtime } from "../runtime/socket.ts";
 import type { SslOptions } from "../session/options.ts";
+import { type HealthCheckOptions, type ResolvedHealthCheck, resolveHealthCheck } from "./health.ts";
 
 /** The auth plugins the proxy verifies clients with. */
 export type ProxyAuthPlugin = "mysql_native_password" | "caching_sha2_password";
@@ -81,6 +82,8 @@ export interface ProxyOptions {
   readonly maxPacketSize?: number;
   /** The runtime to listen and connect with (default: detected). */
   readonly runtime?: Runtime;
+  /** Health checks of the backends (default: every 2 s; `false`: none). See src/proxy/health.ts. */
+  readonly healthCheck?: HealthCheckOptions | false;
 }
 
 /** A backend, validated. */
@@ -118,6 +121,7 @@ export interface ResolvedProxyOptions {
   readonly connectTimeout: number;
   readonly loginTimeout: number;
   readonly maxPacketSize: number;
+  readonly healthCheck: ResolvedHealthCheck;
 }
 
 const PLUGINS: readonly string[] = ["mysql_native_password", "caching_sha2_password"];
@@ -148,6 +152,7 @@ export function parseBackendUrl(url: string): ProxyBackendSpec {
     port: u.port ? Number(u.port) : 3306,
     user: u.username ? decodeURIComponent(u.username) : undefined,
     password: u.password ? decodeURIComponent(u.password) : u.username ? "" : undefined,
+    type: (u.searchParams.get("type") ?? undefined) as ProxyBackendSpec["type"],
     ...(u.searchParams.has("compress") ? { compress: u.searchParams.get("compress") !== "false" } : {}),
   };
 }
@@ -161,6 +166,9 @@ function resolveBackend(spec: string | ProxyBackendSpec, i: number): ResolvedBac
   }
   if (b.user !== undefined && typeof b.user !== "string") {
     throw new TypeError(`backends[${i}].user must be a string`);
+  }
+  if (b.type !== undefined && b.type !== "rw" && b.type !== "ro") {
+    throw new TypeError(`backends[${i}].type must be "rw" or "ro"`);
   }
   if (b.compress !== undefined && typeof b.compress !== "boolean") {
     throw new TypeError(`backends[${i}].compress must be a boolean`);
@@ -247,5 +255,6 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
     connectTimeout: o.connectTimeout ?? 10_000,
     loginTimeout: o.loginTimeout ?? 10_000,
     maxPacketSize: o.maxPacketSize ?? 1024 * 1024 * 1024,
+    healthCheck: resolveHealthCheck(o.healthCheck, o.connectTimeout ?? 10_000),
   };
 }

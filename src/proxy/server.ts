@@ -16,6 +16,7 @@ import type { Listener, ListenOptions, Runtime, SocketAddress } from "../runtime
 import { PacketChannel } from "../session/channel.ts";
 import type { AuthSettings, GreetingFacts } from "./client-auth.ts";
 import { ProxyClient, type ProxyShared } from "./client-session.ts";
+import { type BackendHealth, HealthChecker } from "./health.ts";
 import { parseListen, type ProxyOptions, type ResolvedBackend, resolveProxyOptions } from "./options.ts";
 
 /** The capabilities the proxy can relay between a client and a backend connection. */
@@ -47,6 +48,8 @@ export interface ProxyStats {
   readonly backendConnections: number;
   /** Clients accepted since `listen()`. */
   readonly acceptedClients: number;
+  /** Each backend's type and state, and what its last health check found. */
+  readonly backends: readonly BackendHealth[];
 }
 
 /** A proxy made by `createProxy`. */
@@ -136,6 +139,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
   const running = new Set<Promise<void>>();
   let listener: Listener | undefined;
   let shared: ProxyShared | undefined;
+  const health = new HealthChecker(resolved, resolved.healthCheck, pipeline);
   let accepted = 0;
   let ids = 0;
 
@@ -177,12 +181,14 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       shared = { options: resolved, auth, facts, pipeline, runtime, backendConnections: 0 };
       const where = typeof address === "string" ? parseListen(address) : address ?? resolved.listen;
       listener = await runtime.listen(where);
+      health.start(runtime);
       void acceptLoop(listener, shared);
       return listener.address;
     },
 
     async close(closeOptions = {}) {
       await listener?.close();
+      await health.stop();
       const drain = closeOptions.drain;
       if (drain !== undefined && drain !== false && running.size > 0) {
         const all = Promise.all(running);
@@ -205,6 +211,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         authenticatedClients: authenticated,
         backendConnections: shared?.backendConnections ?? 0,
         acceptedClients: accepted,
+        backends: health.snapshot(),
       };
     },
   };
