@@ -4,12 +4,15 @@
  * dump over its backend connection, which is the dump's alone; it reads the same events as
  * directly from the server, non-blocking and blocking (with heartbeats), and when the replica
  * closes, its dedicated backend connection closes too (the server's Binlog Dump thread goes).
+ * And a replication client nobody here wrote: `mariadb-binlog --read-from-remote-server` prints
+ * the same through the proxy as straight from the server.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { binlog, type BinlogEvent, connect, type Connection, type ConnectionOptions } from "../../mod.ts";
 import { testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
+import { type CliResult, runTool } from "../support/mariadb-cli.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -47,6 +50,22 @@ function ours(events: readonly BinlogEvent[]): unknown[] {
   return events
     .filter((e) => "schema" in e && e.schema === SCHEMA && e.type.endsWith("Rows"))
     .map((e) => ({ ...e }));
+}
+
+/** `mariadb-binlog` reading `file` from `position` on a server (or the proxy), rows decoded. */
+function remoteBinlog(at: ConnectionOptions, from: { file: string; position: number }): Promise<CliResult> {
+  return runTool("mariadb-binlog", [
+    "--no-defaults",
+    "--read-from-remote-server",
+    `--host=${at.host}`,
+    `--port=${at.port}`,
+    `--user=${at.user}`,
+    `--password=${at.password}`,
+    `--start-position=${from.position}`,
+    "--base64-output=decode-rows",
+    "--verbose",
+    from.file,
+  ]);
 }
 
 /** Binlog Dump threads on the server now. */
@@ -105,5 +124,24 @@ describe("COM_BINLOG_DUMP through the proxy", () => {
       "the dump's backend connection closed",
     );
     await eventually(async () => (await dumpThreads()) === before, "the server's Binlog Dump thread ended");
+  });
+
+  test("mariadb-binlog --read-from-remote-server through the proxy prints what it prints directly", async () => {
+    const from = await mark();
+    await conn.query(`INSERT INTO ${SCHEMA}.t VALUES (10, 'from mariadb-binlog', NULL)`);
+    await conn.query(`UPDATE ${SCHEMA}.t SET label = 'changed' WHERE id = 10`);
+    const viaProxy = await remoteBinlog(throughProxy, from);
+    assert.equal(viaProxy.err, "");
+    assert.equal(viaProxy.code, 0);
+    assert.match(viaProxy.out, new RegExp(`### INSERT INTO \`${SCHEMA}\`\\.\`t\``));
+    assert.match(viaProxy.out, /### {3}@2='from mariadb-binlog'/);
+    assert.match(viaProxy.out, /### {3}@2='changed'/);
+    // Byte for byte the same as reading the server directly (the events carry their own times).
+    const straight = await remoteBinlog(direct, from);
+    assert.equal(viaProxy.out, straight.out);
+    await eventually(
+      () => proxy.proxy.stats().backendConnections === 0,
+      "the dump's backend connection closed",
+    );
   });
 });
