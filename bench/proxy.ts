@@ -1,35 +1,45 @@
 /**
- * What the mywire proxy adds: statements through the proxy against the same statements straight to
- * the server, in one run, against a throwaway MariaDB (or MYWIRE_BENCH_URL). mywire's client runs
- * `SELECT 1` (latency at 1 client: median µs per statement, and what the proxy adds) and a
- * 1,000-row SELECT, then `SELECT 1` from 16 clients at once (throughput ratio proxy / direct);
- * each through a proxy without plugins and through one with a plugin that parses every statement
- * (the query log computing fingerprints). Paths take turns in short batches so drift hits them
- * alike. Each proxy runs in its own Node process (bench/proxy-child.ts). Where Debian's sysbench is
- * installed, also `oltp_point_select` and `oltp_read_only` at 1 and 16 threads, direct and through
- * the proxy. Not yet: 64/256 clients, TLS frontend, CPU seconds (see docs/proxy.md).
+ * What the mywire proxy adds, against the same statements straight to the server, in one run,
+ * against a throwaway MariaDB with TLS (or MYWIRE_BENCH_URL, then without the TLS rows). Five
+ * paths: direct; through the proxy without plugins; through it with a plugin that parses every
+ * statement (the query log computing fingerprints: a readQuery hook); direct over TLS; through the
+ * proxy with TLS between client and proxy. Each proxy runs in its own Node process
+ * (bench/proxy-child.ts), which reports its CPU time and `stats()`.
  *
- *   node bench/proxy.ts [--rounds 5] [--ms 800]
+ * 1. Latency at 1 client, mywire's client: `SELECT 1` and a 1,000-row SELECT, each statement
+ *    timed; p50 and p99 per path and what the proxy adds (the TLS proxy against direct TLS). Paths
+ *    take turns in short rounds so drift hits them alike.
+ * 2. Debian's sysbench (when installed): `oltp_point_select` and `oltp_read_only` at 1, 16, 64 and
+ *    256 threads on every path: transactions/s, p99 latency, throughput as % of direct (TLS: of
+ *    direct TLS), the proxy process's CPU seconds per 100k statements, and clients per backend
+ *    connection (sampled mid-run from `stats()`).
  *
- * Writes bench/proxy-results.md and prints the same table.
+ *   node bench/proxy.ts [--rounds 5] [--ms 800] [--seconds 4] [--threads 1,16,64,256]
+ *
+ * Writes bench/proxy-results.md and prints the same tables.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startThrowawayServer, type ThrowawayServer } from "../dev/throwaway-server.ts";
 import { connect, type Connection } from "../mod.ts";
+import { makeTestCertificates } from "../test/support/certs.ts";
 
 const CHILD = fileURLToPath(new URL("./proxy-child.ts", import.meta.url));
+const SYSBENCH = "/usr/bin/sysbench";
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
+const option = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? args[i + 1] : fallback;
 };
-const ROUNDS = option("rounds", 5);
-const ROUND_MS = option("ms", 800);
-const CLIENTS = 16;
+const ROUNDS = Number(option("rounds", "5"));
+const ROUND_MS = Number(option("ms", "800"));
+const SECONDS = Number(option("seconds", "4"));
+const THREADS = option("threads", "1,16,64,256").split(",").map(Number);
 
 interface Target {
   readonly name: string;
@@ -37,35 +47,89 @@ interface Target {
   readonly port: number;
   readonly user: string;
   readonly password: string;
+  readonly tls: boolean;
+  /** The path this one is compared with. */
+  readonly baseline: number;
+  /** The proxy's process, for CPU and stats. */
+  readonly child?: ProxyChild;
 }
 
-function median(xs: number[]): number {
+/** A proxy process and its request/answer line protocol. */
+class ProxyChild {
+  readonly process: ChildProcess;
+  readonly #lines: Interface;
+  readonly #waiting: ((line: string) => void)[] = [];
+  readonly port: Promise<number>;
+
+  constructor(argv: string[]) {
+    this.process = spawn(process.execPath, [CHILD, ...argv], { stdio: ["pipe", "pipe", "inherit"] });
+    this.#lines = createInterface({ input: this.process.stdout! });
+    this.port = new Promise((resolve, reject) => {
+      this.#waiting.push((line) => resolve(Number(line)));
+      this.process.once("exit", (code) => reject(new Error(`proxy child exited with ${code}`)));
+    });
+    this.#lines.on("line", (line) => this.#waiting.shift()?.(line));
+  }
+
+  /** Sends a request line; resolves with the JSON answer. */
+  ask<T>(request: "cpu" | "stats"): Promise<T> {
+    return new Promise((resolve) => {
+      this.#waiting.push((line) => resolve(JSON.parse(line) as T));
+      this.process.stdin!.write(`${request}\n`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.process.stdin!.end();
+    await new Promise((resolve) => this.process.once("exit", resolve));
+  }
+}
+
+/** A difference with its sign, in whole units. */
+function signed(x: number): string {
+  return `${x >= 0 ? "+" : ""}${x.toFixed(0)}`;
+}
+
+function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))];
 }
 
-/** Statements per second of `op` on `conns` (each runs `op` in a loop for `ms`). */
-async function rate(
-  conns: Connection[],
+/** Times each run of `op` on `conn` for `ms`; returns the durations in µs. */
+async function timed(
+  conn: Connection,
   op: (c: Connection) => Promise<unknown>,
   ms: number,
-): Promise<number> {
+): Promise<number[]> {
+  const out: number[] = [];
   const end = performance.now() + ms;
-  let n = 0;
-  const start = performance.now();
-  await Promise.all(conns.map(async (c) => {
-    while (performance.now() < end) {
-      await op(c);
-      n++;
-    }
-  }));
-  return n / ((performance.now() - start) / 1000);
+  while (performance.now() < end) {
+    const t = performance.now();
+    await op(conn);
+    out.push((performance.now() - t) * 1000);
+  }
+  return out;
+}
+
+/** Runs a command (in `cwd`); resolves with its stdout, rejects with its stderr. */
+function sh(file: string, argv: readonly string[], cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      argv,
+      { maxBuffer: 16 * 1024 * 1024, cwd },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${file} ${argv.join(" ")}: ${stderr || stdout}`)) : resolve(String(stdout)),
+    );
+  });
 }
 
 async function main(): Promise<void> {
   let server: ThrowawayServer | undefined;
-  let base: Omit<Target, "name">;
+  let certDir: string | undefined;
+  let base: { host: string; port: number; user: string; password: string };
   const url = process.env.MYWIRE_BENCH_URL;
+  let certs: ReturnType<typeof makeTestCertificates> | undefined;
   if (url) {
     const u = new URL(url);
     base = {
@@ -75,150 +139,163 @@ async function main(): Promise<void> {
       password: decodeURIComponent(u.password),
     };
   } else {
-    server = await startThrowawayServer({ log: (line) => console.error(`  ${line}`) });
+    certDir = mkdtempSync(join(tmpdir(), "mywire-proxy-bench-"));
+    certs = makeTestCertificates(certDir);
+    // sysbench 1.0's --mysql-ssl=on reads these three names from its working directory
+    copyFileSync(certs.caCertPath, join(certDir, "cacert.pem"));
+    copyFileSync(certs.clientCertPath, join(certDir, "client-cert.pem"));
+    copyFileSync(certs.clientKeyPath, join(certDir, "client-key.pem"));
+    server = await startThrowawayServer({ tls: certs, log: (line) => console.error(`  ${line}`) });
     base = { host: server.host, port: server.port, user: server.rootUser, password: server.rootPassword };
   }
-  const children: ChildProcess[] = [];
-  const targets: Target[] = [{ name: "direct", ...base }];
   const backendUrl = `mysql://${encodeURIComponent(base.user)}:${
     encodeURIComponent(base.password)
   }@${base.host}:${base.port}`;
-  for (const [name, mode] of [["proxy", "plain"], ["proxy + parsing plugin", "parsing"]] as const) {
-    const child = spawn(process.execPath, [CHILD, backendUrl, mode], { stdio: ["pipe", "pipe", "inherit"] });
-    children.push(child);
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout!.once("data", (d) => resolve(Number(String(d).trim())));
-      child.once("exit", (code) => reject(new Error(`proxy child exited with ${code}`)));
+  const targets: Target[] = [{ name: "direct", ...base, tls: false, baseline: 0 }];
+  const proxied = async (name: string, argv: string[], tls: boolean, baseline: number) => {
+    const child = new ProxyChild([backendUrl, ...argv]);
+    const port = await child.port;
+    targets.push({
+      name,
+      host: "127.0.0.1",
+      port,
+      user: "bench",
+      password: "bench-pass",
+      tls,
+      baseline,
+      child,
     });
-    targets.push({ name, host: "127.0.0.1", port, user: "bench", password: "bench-pass" });
+  };
+  await proxied("proxy", ["plain"], false, 0);
+  await proxied("proxy + readQuery plugin", ["parsing"], false, 0);
+  if (certs) {
+    targets.push({ name: "direct, TLS", ...base, tls: true, baseline: 3 });
+    await proxied("proxy, TLS to the proxy", ["plain", certs.serverCertPath, certs.serverKeyPath], true, 3);
   }
-  const open = (t: Target) => connect({ host: t.host, port: t.port, user: t.user, password: t.password });
-  const single = await Promise.all(targets.map(open));
-  const many = await Promise.all(
-    targets.map((t) => Promise.all(Array.from({ length: CLIENTS }, () => open(t)))),
-  );
-  const workloads = [
-    {
-      name: "SELECT 1, 1 client",
-      conns: (i: number) => [single[i]],
-      op: (c: Connection) => c.query("SELECT 1"),
-    },
-    {
-      name: "SELECT of 1,000 rows, 1 client",
-      conns: (i: number) => [single[i]],
-      op: (c: Connection) => c.query("SELECT seq, 'abcdefghij' AS s FROM mysql.seq_1_to_1000"),
-    },
-    {
-      name: `SELECT 1, ${CLIENTS} clients`,
-      conns: (i: number) => many[i],
-      op: (c: Connection) => c.query("SELECT 1"),
-    },
-  ];
-  const rows: string[] = [];
-  for (const w of workloads) {
-    const rates: number[][] = targets.map(() => []);
+
+  // 1. latency at one client
+  const open = (t: Target) =>
+    connect({
+      host: t.host,
+      port: t.port,
+      user: t.user,
+      password: t.password,
+      ssl: t.tls ? { mode: "verify-ca", ca: certs!.caCert } : undefined,
+    });
+  const conns = await Promise.all(targets.map(open));
+  const latencyRows: string[] = [];
+  for (
+    const w of [
+      { name: "`SELECT 1`", op: (c: Connection) => c.query("SELECT 1") },
+      {
+        name: "1,000-row SELECT",
+        op: (c: Connection) => c.query("SELECT seq, 'abcdefghij' AS s FROM mysql.seq_1_to_1000"),
+      },
+    ]
+  ) {
+    const samples: number[][] = targets.map(() => []);
     for (let r = 0; r < ROUNDS; r++) {
-      for (let i = 0; i < targets.length; i++) rates[i].push(await rate(w.conns(i), w.op, ROUND_MS));
+      for (let i = 0; i < targets.length; i++) samples[i].push(...await timed(conns[i], w.op, ROUND_MS));
     }
-    const med = rates.map(median);
-    const perStatement = med.map((q) => (w.conns(0).length / q) * 1e6);
-    const cells = targets.map((_, i) =>
-      i === 0
-        ? `${Math.round(med[i])}/s (${perStatement[i].toFixed(0)} µs)`
-        : `${Math.round(med[i])}/s (${perStatement[i].toFixed(0)} µs, +${
-          (perStatement[i] - perStatement[0]).toFixed(0)
-        } µs, ${((med[i] / med[0]) * 100).toFixed(1)} %)`
-    );
-    rows.push(`| ${w.name} | ${cells.join(" | ")} |`);
+    const p50 = samples.map((s) => percentile(s, 50));
+    const p99 = samples.map((s) => percentile(s, 99));
+    const cells = targets.map((t, i) => {
+      const b = t.baseline;
+      return i === b
+        ? `${p50[i].toFixed(0)} / ${p99[i].toFixed(0)} µs`
+        : `${p50[i].toFixed(0)} / ${p99[i].toFixed(0)} µs (${signed(p50[i] - p50[b])} / ${
+          signed(p99[i] - p99[b])
+        })`;
+    });
+    latencyRows.push(`| ${w.name} | ${cells.join(" | ")} |`);
   }
-  for (const c of [...single, ...many.flat()]) await c.close();
-  const sysbenchTable = existsSync(SYSBENCH) ? await sysbenchRows(targets.slice(0, 2), base) : "";
-  for (const child of children) {
-    child.stdin!.end();
-    await new Promise((resolve) => child.once("exit", resolve));
+  for (const c of conns) await c.close();
+
+  // 2. sysbench
+  let sysbenchTable = "";
+  if (existsSync(SYSBENCH)) {
+    const admin = await connect(base);
+    await admin.query("DROP DATABASE IF EXISTS proxy_bench");
+    await admin.query("CREATE DATABASE proxy_bench");
+    const opts = (t: Target) => [
+      "--db-driver=mysql",
+      `--mysql-host=${t.host}`,
+      `--mysql-port=${t.port}`,
+      `--mysql-user=${t.user}`,
+      `--mysql-password=${t.password}`,
+      "--mysql-db=proxy_bench",
+      `--mysql-ssl=${t.tls ? "on" : "off"}`,
+      "--tables=1",
+      "--table-size=10000",
+      "--percentile=99",
+    ];
+    await sh(SYSBENCH, ["oltp_read_only", ...opts(targets[0]), "prepare"]);
+    const lines = [
+      `| sysbench | threads | ${targets.map((t) => t.name).join(" | ")} |`,
+      `| --- | --- | ${targets.map(() => "---").join(" | ")} |`,
+    ];
+    for (const workload of ["oltp_point_select", "oltp_read_only"]) {
+      for (const threads of THREADS) {
+        const tps: number[] = [];
+        const cells: string[] = [];
+        for (const t of targets) {
+          const cpu0 = await t.child?.ask<{ seconds: number }>("cpu");
+          const run = sh(SYSBENCH, [
+            workload,
+            ...opts(t),
+            `--threads=${threads}`,
+            `--time=${SECONDS}`,
+            "run",
+          ], certDir);
+          let ratio = "";
+          if (t.child) {
+            await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+            const s = await t.child.ask<{ clients: number; backendConnections: number }>("stats");
+            ratio = `${s.clients}:${s.backendConnections}`;
+          }
+          const out = await run;
+          const cpu1 = await t.child?.ask<{ seconds: number }>("cpu");
+          const rate = Number(/transactions:\s+\d+\s+\(([\d.]+) per sec/.exec(out)?.[1]);
+          const queries = Number(/queries:\s+(\d+)/.exec(out)?.[1]);
+          const p99 = /99th percentile:\s+([\d.]+)/.exec(out)?.[1];
+          tps.push(rate);
+          const i = tps.length - 1;
+          let cell = `${rate.toFixed(0)} tps, p99 ${p99} ms`;
+          if (i !== t.baseline) cell += `, ${((rate / tps[t.baseline]) * 100).toFixed(1)} %`;
+          if (cpu0 && cpu1 && queries > 0) {
+            cell += `, ${(((cpu1.seconds - cpu0.seconds) / queries) * 1e5).toFixed(1)} CPU s/100k, ${ratio}`;
+          }
+          cells.push(cell);
+        }
+        lines.push(`| ${workload} | ${threads} | ${cells.join(" | ")} |`);
+      }
+    }
+    await admin.query("DROP DATABASE proxy_bench");
+    await admin.close();
+    sysbenchTable = lines.join("\n");
   }
+  for (const t of targets) await t.child?.stop();
   await server?.stop();
-  const table = [
-    `| workload (median of ${ROUNDS} rounds of ${ROUND_MS} ms) | ${targets.map((t) => t.name).join(" | ")} |`,
-    `| --- | ${targets.map(() => "---").join(" | ")} |`,
-    ...rows,
-  ].join("\n");
+  if (certDir) rmSync(certDir, { recursive: true, force: true });
+
   const text =
     `# The proxy against direct connections\n\n\`node bench/proxy.ts\` on ${
       new Date().toISOString().slice(0, 10)
-    }, `
-    + `Node ${process.versions.node}; statements/s (time per statement per client, added by the proxy, `
-    + `throughput as % of direct). One backend connection per client (no multiplexing yet).\n\n${table}\n`
+    }, Node ${process.versions.node}, MariaDB behind; load average before the run: ${
+      (await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")
+    }.\n\n`
+    + `Latency at 1 client (mywire's client), p50 / p99 per statement, and what the proxy adds to the `
+    + `direct path it is compared with (the TLS proxy: to direct TLS); ${ROUNDS} rounds of ${ROUND_MS} ms:\n\n`
+    + `| statement | ${targets.map((t) => t.name).join(" | ")} |\n| --- | ${
+      targets.map(() => "---").join(" | ")
+    } |\n`
+    + `${latencyRows.join("\n")}\n`
     + (sysbenchTable
-      ? `\nsysbench ${SYSBENCH_SECONDS} s runs, direct then through the proxy (no plugin):\n\n${sysbenchTable}\n`
+      ? `\nsysbench, ${SECONDS} s per run: transactions/s, p99 latency, % of the direct path, the proxy `
+        + `process's CPU seconds per 100k statements, clients : backend connections mid-run:\n\n${sysbenchTable}\n`
       : "");
   writeFileSync(join(dirname(fileURLToPath(import.meta.url)), "proxy-results.md"), text);
   console.log(text);
-}
-
-const SYSBENCH = "/usr/bin/sysbench";
-const SYSBENCH_SECONDS = 5;
-
-/** Runs a command; resolves with its stdout, rejects with its stderr. */
-function sh(file: string, argv: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      argv,
-      { maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`${file} ${argv.join(" ")}: ${stderr || stdout}`)) : resolve(String(stdout)),
-    );
-  });
-}
-
-/** sysbench oltp_point_select and oltp_read_only at 1 and 16 threads, direct and through the proxy. */
-async function sysbenchRows(targets: Target[], base: Omit<Target, "name">): Promise<string> {
-  const admin = await connect({ host: base.host, port: base.port, user: base.user, password: base.password });
-  await admin.query("DROP DATABASE IF EXISTS proxy_bench");
-  await admin.query("CREATE DATABASE proxy_bench");
-  const opts = (t: Target) => [
-    "--db-driver=mysql",
-    `--mysql-host=${t.host}`,
-    `--mysql-port=${t.port}`,
-    `--mysql-user=${t.user}`,
-    `--mysql-password=${t.password}`,
-    "--mysql-db=proxy_bench",
-    "--mysql-ssl=off",
-    "--tables=1",
-    "--table-size=10000",
-  ];
-  await sh(SYSBENCH, ["oltp_read_only", ...opts(targets[0]), "prepare"]);
-  const lines = [
-    "| sysbench | threads | direct tps (p95 ms) | proxy tps (p95 ms) | proxy / direct |",
-    "| --- | --- | --- | --- | --- |",
-  ];
-  for (const workload of ["oltp_point_select", "oltp_read_only"]) {
-    for (const threads of [1, 16]) {
-      const results = [];
-      for (const t of targets) {
-        const out = await sh(SYSBENCH, [
-          workload,
-          ...opts(t),
-          `--threads=${threads}`,
-          `--time=${SYSBENCH_SECONDS}`,
-          "run",
-        ]);
-        const tps = Number(/transactions:\s+\d+\s+\(([\d.]+) per sec/.exec(out)?.[1]);
-        const p95 = Number(/95th percentile:\s+([\d.]+)/.exec(out)?.[1]);
-        results.push({ tps, p95 });
-      }
-      const [d, p] = results;
-      lines.push(
-        `| ${workload} | ${threads} | ${d.tps.toFixed(0)} (${d.p95}) | ${p.tps.toFixed(0)} (${p.p95}) | ${
-          ((p.tps / d.tps) * 100).toFixed(1)
-        } % |`,
-      );
-    }
-  }
-  await admin.query("DROP DATABASE proxy_bench");
-  await admin.close();
-  return lines.join("\n");
 }
 
 await main();

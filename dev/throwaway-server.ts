@@ -40,6 +40,10 @@ export interface ThrowawayServerOptions {
   tls?: { caCertPath: string; serverCertPath: string; serverKeyPath: string };
   /** Progress lines (what is being run, how long it took). */
   log?: (line: string) => void;
+  /** `--server-id` (default 1); a replica of another throwaway server needs its own. */
+  serverId?: number;
+  /** More `mariadbd` options, e.g. `--replicate-do-db=x` for a replica. */
+  extraArgs?: readonly string[];
 }
 
 /** A running throwaway server. */
@@ -323,8 +327,9 @@ function serverArgs(
   socketPath: string,
   port: number,
   dir: string,
-  tls: ThrowawayServerOptions["tls"],
+  options: ThrowawayServerOptions,
 ): string[] {
+  const tls = options.tls;
   const args = [
     "--no-defaults",
     `--datadir=${dataDir}`,
@@ -336,7 +341,7 @@ function serverArgs(
     `--tmpdir=${dir}`,
     "--log-bin=mysql-bin",
     "--binlog-format=ROW",
-    "--server-id=1",
+    `--server-id=${options.serverId ?? 1}`,
     "--plugin-load-add=auth_ed25519",
     "--max-allowed-packet=64M",
     "--skip-name-resolve",
@@ -354,6 +359,7 @@ function serverArgs(
     );
   }
   if (isRoot()) args.push("--user=root");
+  args.push(...options.extraArgs ?? []);
   return args;
 }
 
@@ -434,7 +440,7 @@ async function launch(
   removeDir: string | undefined,
   log: (line: string) => void,
 ): Promise<ThrowawayServer> {
-  const args = serverArgs(dataDir, socketPath, port, dir, options.tls);
+  const args = serverArgs(dataDir, socketPath, port, dir, options);
   log(`mariadbd --port=${port} --socket=${socketPath}`);
   // Through sh so that anything printed before the error log is open lands in a file, with no pipes
   // that would keep this process alive; `exec` keeps the pid. Detached: a Ctrl-C in the terminal

@@ -146,6 +146,7 @@ export type { IsolationLevel, TransactionOptions } from "./client/transaction.ts
 export type { RetryPolicy } from "./session/backoff.ts";
 
 // proxy
+export type { BackendHealth, HealthCheckOptions } from "./proxy/health.ts";
 export type {
   BackendCredentials,
   ProxyAuthPlugin,

@@ -2,16 +2,19 @@
  * `mywire proxy`: the mywire proxy from the command line.
  *
  *   mywire proxy --listen 127.0.0.1:6033 --backend mysql://user:pw@127.0.0.1:3306 --user name:password ...
- *   mywire proxy --config proxy.json
+ *   mywire proxy --config proxy.json        (or proxy.config.ts / .js / .mjs: its default export)
  *
  * Flags cover the simple case: where to listen, the backends (URLs; the first is the default), the
  * users clients log in as (`name:password`, repeatable), TLS for clients (`--tls-cert`, `--tls-key`
  * PEM files) and the greeting's auth plugin. `--config` reads a JSON file with `createProxy`'s
- * options (`listen` as "host:port" or an object; `tls` as `{ "certFile", "keyFile" }` or PEM text);
- * flags given beside it override it. Prints "mywire proxy listening on HOST:PORT" once bound, and
+ * options (`listen` as "host:port" or an object; `tls` as `{ "certFile", "keyFile" }` or PEM text),
+ * or a module (.ts, .js, .mjs) whose default export is those options (plugins need one); flags given
+ * beside it override it. Prints "mywire proxy listening on HOST:PORT" once bound, and
  * on SIGINT/SIGTERM stops accepting, lets clients finish for up to 5 s, then exits.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createProxy, type ProxyOptions } from "../../mod.ts";
 
@@ -27,13 +30,27 @@ export const PROXY_USAGE =
   --user NAME:PW      a user clients log in to the proxy as (repeatable)
   --tls-cert FILE     PEM certificate offered to clients that ask for TLS (with --tls-key)
   --default-auth P    the auth plugin named in the greeting (default mysql_native_password)
-  --config FILE       JSON with createProxy's options (flags override it)`;
+  --config FILE       createProxy's options: JSON, or a .ts/.js/.mjs module's default export
+                      (flags override it)`;
 
 /** A bad `mywire proxy` command line. */
 export class ProxyUsageError extends Error {}
 
+/** Reads `--config`: a JSON file, or a module whose default export is the options. */
+async function readConfig(file: string): Promise<unknown> {
+  try {
+    if (/\.(m?[jt]s|cjs)$/.test(file)) {
+      const mod = await import(pathToFileURL(resolve(file)).href) as { default?: unknown };
+      return mod.default;
+    }
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ProxyUsageError(`cannot read --config ${file}: ${(error as Error).message}`);
+  }
+}
+
 /** Parses the arguments after `proxy` into `createProxy`'s options. Throws ProxyUsageError. */
-export function parseProxyArgs(argv: string[]): ProxyOptions {
+export async function parseProxyArgs(argv: string[]): Promise<ProxyOptions> {
   let values: Record<string, string | string[] | undefined>;
   try {
     ({ values } = parseArgs({
@@ -56,13 +73,11 @@ export function parseProxyArgs(argv: string[]): ProxyOptions {
   let base: Record<string, unknown> = {};
   const configFile = values.config as string | undefined;
   if (configFile !== undefined) {
-    try {
-      base = JSON.parse(readFileSync(configFile, "utf8"));
-    } catch (error) {
-      throw new ProxyUsageError(`cannot read --config ${configFile}: ${(error as Error).message}`);
-    }
+    base = await readConfig(configFile) as Record<string, unknown>;
     if (typeof base !== "object" || base === null || Array.isArray(base)) {
-      throw new ProxyUsageError(`--config ${configFile} must hold a JSON object`);
+      throw new ProxyUsageError(
+        `--config ${configFile} must hold an object (JSON, or a module's default export)`,
+      );
     }
   }
   const options: Record<string, unknown> = { ...base };
@@ -104,7 +119,7 @@ export function parseProxyArgs(argv: string[]): ProxyOptions {
 
 /** Runs the proxy until SIGINT or SIGTERM. */
 export async function runProxy(argv: string[]): Promise<void> {
-  const options = parseProxyArgs(argv);
+  const options = await parseProxyArgs(argv);
   let proxy;
   try {
     proxy = createProxy(options);

@@ -52,6 +52,7 @@ export interface Backend {
 /** A backend as the pipeline keeps it. */
 export interface MutableBackend extends Backend {
   state: BackendState;
+  type: BackendType;
   connectedClients: number;
 }
 

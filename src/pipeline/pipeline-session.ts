@@ -252,14 +252,35 @@ export class PipelineSession {
       } else if (out._tag === "SendResult") return this.answer(b, "connectServer", out.response);
       else throw wrongDecision(b, "connectServer", out, "UseBackend or SendResult");
     }
-    const chosen = index ?? defaultBackend(this.connection.backends);
+    return this.useBackend(index ?? defaultBackend(this.connection.backends), index !== undefined);
+  }
+
+  /** Makes backend `chosen` this connection's (counted in its `connectedClients`). */
+  private useBackend(chosen: number, chosenByPlugin: boolean): ConnectPlan & { _tag: "Connect" } {
     const backend = this.connection.backends[chosen];
     this.connection.backendIndex = chosen;
     if (backend !== undefined) {
       backend.connectedClients++;
       this.connection.server.address = backend.address;
     }
-    return { _tag: "Connect", backendIndex: chosen, backend };
+    return { _tag: "Connect", backendIndex: chosen, backend, chosenByPlugin };
+  }
+
+  /**
+   * After the backend of `onConnect`'s default choice could not be reached: marks it down and
+   * moves this connection to the next default choice; undefined when no backend is left up.
+   */
+  failOver(): (ConnectPlan & { _tag: "Connect" }) | undefined {
+    const failed = this.connection.backends[this.connection.backendIndex];
+    if (failed === undefined) return undefined;
+    failed.connectedClients = Math.max(0, failed.connectedClients - 1);
+    this.pipeline.setBackendState(failed.index, "down");
+    const next = defaultBackend(this.connection.backends);
+    if (next < 0) {
+      this.connection.backendIndex = -1;
+      return undefined;
+    }
+    return this.useBackend(next, false);
   }
 
   /** The server's greeting arrived (readHandshake): go on with the plan's greeting, or refuse with its answer. */

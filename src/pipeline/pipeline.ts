@@ -12,6 +12,7 @@ import {
   type Backend,
   type BackendSpec,
   type BackendState,
+  type BackendType,
   makeBackends,
   type MutableBackend,
 } from "./backends.ts";
@@ -107,6 +108,13 @@ export class Pipeline<R = never, E = never> {
     const b = this.mutableBackends[index];
     if (b === undefined) throw new RangeError(`no backend ${index}`);
     b.state = state;
+  }
+
+  /** Records what a backend accepts now (a health check found a read-write server read-only). */
+  setBackendType(index: number, type: BackendType): void {
+    const b = this.mutableBackends[index];
+    if (b === undefined) throw new RangeError(`no backend ${index}`);
+    b.type = type;
   }
 
   /**

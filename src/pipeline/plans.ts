@@ -51,7 +51,13 @@ export interface AnswerPlan {
 
 /** onConnect's plan: connect to `backend` (none configured: the session's own address), or an answer. */
 export type ConnectPlan =
-  | { readonly _tag: "Connect"; readonly backendIndex: number; readonly backend: Backend | undefined }
+  | {
+    readonly _tag: "Connect";
+    readonly backendIndex: number;
+    readonly backend: Backend | undefined;
+    /** A connectServer hook chose the backend (else: the default choice, `defaultBackend`). */
+    readonly chosenByPlugin: boolean;
+  }
   | AnswerPlan;
 
 /** onHandshake's plan: go on with this greeting (possibly changed), or an answer (a refusal). */

@@ -19,7 +19,8 @@
  * query      OK | ERR | LOCAL INFILE request, then (after the client's file) OK | ERR
  *            | column count, column x n, [EOF], row*, EOF | ERR      (again while MORE_RESULTS_EXISTS)
  * execute    OK | ERR | column count, column x n, [EOF], binary row*, EOF | ERR
- *            (an EOF after the columns with SERVER_STATUS_CURSOR_EXISTS ends it: rows come by FETCH)
+ *            (a cursor: column count, column x n, then an EOF, under DEPRECATE_EOF an OK headed
+ *            0xFE, with SERVER_STATUS_CURSOR_EXISTS ends it: the rows come by COM_STMT_FETCH)
  * fetch      binary row*, EOF | ERR
  * prepare    ERR | PREPARE_OK, param x p, [EOF], column x c, [EOF]   (no EOF after zero definitions)
  * field list ERR | column*, EOF
@@ -31,7 +32,7 @@
  * A row can start with 0xFE only when its first value is 16 MiB or more, so its payload is longer
  * than 0xFFFFFF - 1 bytes; a shorter payload headed 0xFE ends the rows. Not covered: COM_CHANGE_USER
  * (an authentication exchange), COM_BINLOG_DUMP (an event stream), MySQL's optional result-set
- * metadata, and a cursor opened under DEPRECATE_EOF.
+ * metadata.
  */
 import { Capability, Command, ServerStatus } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
@@ -133,7 +134,19 @@ export interface ResponseStep {
   readonly lastDefinition?: boolean;
   /** The status flags, for the packets that carry them (OK, EOF, the end of rows). */
   readonly statusFlags?: number;
+  /**
+   * Under DEPRECATE_EOF, the last column definition of a result set: the EOF a peer without it
+   * wants here goes before the next packet (`afterColumns`), which says whether a cursor opened.
+   */
+  readonly eofDeferred?: boolean;
+  /** Under DEPRECATE_EOF, the first packet after a result set's column definitions. */
+  readonly afterColumns?: boolean;
+  /** The packet that opened a cursor (COM_STMT_EXECUTE): the response ends; rows come by FETCH. */
+  readonly cursor?: boolean;
 }
+
+const ROW_STEP: ResponseStep = Object.freeze({ role: "row", done: false });
+const FIRST_ROW_STEP: ResponseStep = Object.freeze({ role: "row", done: false, afterColumns: true });
 
 type Phase =
   | "first"
@@ -158,6 +171,8 @@ export class ResponseGrammar {
   private left = 0;
   /** Column definitions to read after the parameters of a PREPARE_OK. */
   private prepareColumns = 0;
+  /** Under DEPRECATE_EOF, the next packet is the first after a result set's column definitions. */
+  private afterColumns = false;
 
   constructor(shape: ResponseShape, capabilities: number) {
     this.shape = shape;
@@ -205,18 +220,23 @@ export class ResponseGrammar {
         if (p[0] === 0x00) return this.ok(p);
         if (p[0] === 0xff) return this.end("err");
         throw new ProtocolError("unexpected", "expected OK or ERR after the LOCAL INFILE data");
-      case "columns":
-        return this.definition(p, "column", () => (this.deprecateEof ? "rows" : "columns-eof"));
+      case "columns": {
+        const step = this.definition(p, "column", () => (this.deprecateEof ? "rows" : "columns-eof"));
+        if (!step.lastDefinition || !this.deprecateEof) return step;
+        this.afterColumns = true;
+        return { ...step, eofDeferred: true };
+      }
       case "columns-eof": {
         const eof = this.eof(p, "after column definitions");
         if (this.shape === "execute" && (eof.statusFlags & ServerStatus.CURSOR_EXISTS)) {
-          return this.end("columns-eof", eof.statusFlags);
+          return { ...this.end("columns-eof", eof.statusFlags), cursor: true };
         }
         this.phase = "rows";
         return { role: "columns-eof", done: false, statusFlags: eof.statusFlags };
       }
       case "rows": {
         const kind = rowPacketKind(p[0], p.length);
+        if (this.afterColumns) return this.firstAfterColumns(p, kind);
         if (kind === ROWS_ERR) return this.end("err");
         if (kind === ROWS_END) {
           const status = this.deprecateEof
@@ -224,7 +244,7 @@ export class ResponseGrammar {
             : decodeEof(p).statusFlags;
           return this.more("rows-end", status);
         }
-        return { role: "row", done: false };
+        return ROW_STEP;
       }
       case "params":
         return this.definition(p, "param", () => (this.deprecateEof ? this.afterParams() : "params-eof"));
@@ -289,6 +309,21 @@ export class ResponseGrammar {
     this.left = decodeColumnCount(p);
     this.phase = "columns";
     return { role: "column-count", done: false };
+  }
+
+  /**
+   * Under DEPRECATE_EOF, the first packet after a result set's columns: a row, an ERR, the end of
+   * the rows, or for COM_STMT_EXECUTE the OK headed 0xFE with CURSOR_EXISTS that opens a cursor.
+   */
+  private firstAfterColumns(p: Uint8Array, kind: RowPacketKind): ResponseStep {
+    this.afterColumns = false;
+    if (kind === ROW) return FIRST_ROW_STEP;
+    if (kind === ROWS_ERR) return { ...this.end("err"), afterColumns: true };
+    const status = okStatusFlags(p, this.capabilities);
+    if (this.shape === "execute" && (status & ServerStatus.CURSOR_EXISTS)) {
+      return { ...this.end("rows-end", status), afterColumns: true, cursor: true };
+    }
+    return { ...this.more("rows-end", status), afterColumns: true };
   }
 
   private afterParams(): Phase {
@@ -358,14 +393,27 @@ export function translateResponsePacket(
   const fromDeprecate = (from & Capability.DEPRECATE_EOF) !== 0;
   const toDeprecate = (to & Capability.DEPRECATE_EOF) !== 0;
   const trackChanges = ((from ^ to) & Capability.SESSION_TRACK) !== 0;
+  if (step.afterColumns && fromDeprecate && !toDeprecate) {
+    // The EOF after a result set's columns, which the deprecating side did not send: a cursor's
+    // 0xFE OK becomes it (with its status, CURSOR_EXISTS), else it goes before this packet.
+    if (step.cursor) {
+      const ok = decodeOk(payload, from);
+      return [encodeEof({ warningCount: ok.warningCount, statusFlags: ok.statusFlags })];
+    }
+    const rest = translateResponsePacket(payload, { ...step, afterColumns: false }, from, to, statusFlags);
+    return [encodeEof({ warningCount: 0, statusFlags }), ...rest];
+  }
   switch (step.role) {
     case "columns-eof":
     case "params-eof":
-      return toDeprecate ? [] : [payload];
+      if (!toDeprecate) return [payload];
+      // The deprecating side opens a cursor with an OK headed 0xFE in place of that EOF.
+      return step.cursor ? [eofAsOk(payload, to)] : [];
     case "column":
     case "param":
-      // Classic framing wants an EOF after the last definition the deprecating side did not send.
-      if (step.lastDefinition && fromDeprecate && !toDeprecate) {
+      // Classic framing wants an EOF after the last definition the deprecating side did not send
+      // (after a result set's columns: with the next packet, `afterColumns`).
+      if (step.lastDefinition && !step.eofDeferred && fromDeprecate && !toDeprecate) {
         return [payload, encodeEof({ warningCount: 0, statusFlags })];
       }
       return [payload];
@@ -380,26 +428,21 @@ export function translateResponsePacket(
             : encodeEof({ warningCount: ok.warningCount, statusFlags: ok.statusFlags }),
         ];
       }
-      const eof = decodeEof(payload);
-      return [
-        toDeprecate
-          ? encodeOk(
-            {
-              affectedRows: 0,
-              insertId: 0,
-              statusFlags: eof.statusFlags,
-              warningCount: eof.warningCount,
-              info: "",
-            },
-            to,
-            0xfe,
-          )
-          : payload,
-      ];
+      return [toDeprecate ? eofAsOk(payload, to) : payload];
     }
     case "ok":
       return trackChanges ? [encodeOk(decodeOk(payload, from), to)] : [payload];
     default:
       return [payload];
   }
+}
+
+/** An EOF as the OK headed 0xFE that stands for it under DEPRECATE_EOF (`to`): no rows, id or info. */
+function eofAsOk(payload: Uint8Array, to: number): Uint8Array {
+  const eof = decodeEof(payload);
+  return encodeOk(
+    { affectedRows: 0, insertId: 0, statusFlags: eof.statusFlags, warningCount: eof.warningCount, info: "" },
+    to,
+    0xfe,
+  );
 }

@@ -27,6 +27,7 @@ import type { ErrPacket } from "../protocol/results.ts";
 import { buildGreeting, createScramble } from "../protocol/server-handshake.ts";
 import type { ServerTlsOptions, Socket } from "../runtime/socket.ts";
 import { PacketChannel } from "../session/channel.ts";
+import { CLIENT_SIDE_CAPABILITIES } from "./compression.ts";
 import { accessDenied, badHandshake, errPayload, packetsOutOfOrder, packetTooLarge } from "./errors.ts";
 import { PrefixedSocket, readFirstPacket } from "./first-packet.ts";
 import type { ProxyAuthPlugin, ResolvedUser } from "./options.ts";
@@ -191,7 +192,7 @@ export async function acceptClient(
 ): Promise<{ login: ClientLogin; channel: PacketChannel }> {
   let channel: PacketChannel | undefined;
   try {
-    const offered = facts.capabilities | (settings.tls ? Capability.SSL : 0);
+    const offered = facts.capabilities | CLIENT_SIDE_CAPABILITIES | (settings.tls ? Capability.SSL : 0);
     const { greeting, payload } = buildGreeting({
       connectionId,
       serverVersion: facts.serverVersion,

@@ -21,6 +21,7 @@ import type { Runtime, Socket } from "../runtime/socket.ts";
 import type { PacketChannel } from "../session/channel.ts";
 import type { Session } from "../session/session.ts";
 import { backendSessionOptions, openBackend } from "./backend.ts";
+import { isBinlogDump, relayBinlogDump } from "./binlog-relay.ts";
 import {
   acceptClient,
   type AuthSettings,
@@ -31,6 +32,7 @@ import {
   verifyClient,
 } from "./client-auth.ts";
 import { ClientOutput } from "./client-output.ts";
+import { compressClient, startCommand } from "./compression.ts";
 import {
   backendLost,
   backendUnavailable,
@@ -60,13 +62,6 @@ export interface ProxyShared {
   /** Open backend connections, over all clients. */
   backendConnections: number;
 }
-
-/** Commands the proxy does not relay in this version (they are not request/response commands). */
-const UNRELAYED: ReadonlySet<number> = new Set([
-  Command.COM_BINLOG_DUMP,
-  Command.COM_BINLOG_DUMP_GTID,
-  Command.COM_REGISTER_SLAVE,
-]);
 
 /** The host part of "host:port", for "Access denied for user 'u'@'host'". */
 function hostOf(remote: string): string {
@@ -219,20 +214,32 @@ export class ProxyClient {
       await this.output.flush();
       return false;
     }
-    this.ownIndex = connect.backendIndex;
     let opened: OpenBackend;
-    try {
-      opened = await this.open(Math.max(0, connect.backendIndex), {
-        user,
-        secret,
-        database: auth.auth.database ?? "",
-        attributes: auth.auth.attributes,
-      });
-    } catch (error) {
-      if (connect.backendIndex >= 0) ps.markBackend(connect.backendIndex, "down");
-      const backend = this.shared.options.backends[Math.max(0, connect.backendIndex)];
-      await this.trySendErr(backendUnavailable(backend.address, (error as Error)?.message ?? String(error)));
-      return false;
+    // A backend that cannot be reached is marked down; the default choice then moves to the next.
+    for (let plan = connect;;) {
+      this.ownIndex = plan.backendIndex;
+      try {
+        opened = await this.open(Math.max(0, plan.backendIndex), {
+          user,
+          secret,
+          database: auth.auth.database ?? "",
+          attributes: auth.auth.attributes,
+        });
+        break;
+      } catch (error) {
+        if (this.ended) return false;
+        const failed = this.shared.options.backends[Math.max(0, plan.backendIndex)];
+        let next: typeof plan | undefined;
+        if (plan.chosenByPlugin) ps.markBackend(plan.backendIndex, "down");
+        else if (plan.backendIndex >= 0) next = ps.failOver();
+        if (next === undefined) {
+          await this.trySendErr(
+            backendUnavailable(failed.address, (error as Error)?.message ?? String(error)),
+          );
+          return false;
+        }
+        plan = next;
+      }
     }
     this.backend = opened;
     const session = opened.session;
@@ -268,6 +275,7 @@ export class ProxyClient {
     });
     await this.output.push(final);
     await this.output.flush();
+    if (final[0] === 0x00) await compressClient(this.channel, login.capabilities);
     return final[0] === 0x00;
   }
 
@@ -331,7 +339,7 @@ export class ProxyClient {
   /** The command phase: one command at a time until the client quits or fails. */
   private async commands(): Promise<void> {
     for (;;) {
-      this.channel.resetSequence();
+      startCommand(this.channel);
       let payload: Uint8Array;
       try {
         payload = (await this.channel.read()).slice();
@@ -339,11 +347,17 @@ export class ProxyClient {
         if (error instanceof ProtocolError) await this.trySendErr(protocolErr(error));
         return;
       }
-      if (payload.length === 0 || UNRELAYED.has(payload[0])) {
+      if (payload.length === 0) {
         await this.sendErr(unknownCommand());
         continue;
       }
       if (payload[0] === Command.COM_QUIT) return;
+      if (isBinlogDump(payload[0])) {
+        // The dump takes the backend connection over; the client's session ends with it.
+        await relayBinlogDump({ channel: this.channel, output: this.output }, this.backend!.conn, payload)
+          .catch(() => {});
+        return;
+      }
       if (payload[0] === Command.COM_CHANGE_USER) {
         if (!(await this.changeUser(payload))) return;
         continue;

@@ -11,6 +11,7 @@ import type { RsaKeyPair } from "../protocol/auth/rsa-keys.ts";
 import { fromHex } from "../protocol/bytes.ts";
 import type { ListenOptions, Runtime } from "../runtime/socket.ts";
 import type { SslOptions } from "../session/options.ts";
+import { type HealthCheckOptions, type ResolvedHealthCheck, resolveHealthCheck } from "./health.ts";
 
 /** The auth plugins the proxy verifies clients with. */
 export type ProxyAuthPlugin = "mysql_native_password" | "caching_sha2_password";
@@ -34,6 +35,8 @@ export interface ProxyBackendSpec {
   readonly ssl?: SslOptions;
   /** Default "rw". */
   readonly type?: "rw" | "ro";
+  /** Use the compressed protocol to this backend when it offers it (default false; URL: `?compress=true`). */
+  readonly compress?: boolean;
 }
 
 /**
@@ -79,6 +82,8 @@ export interface ProxyOptions {
   readonly maxPacketSize?: number;
   /** The runtime to listen and connect with (default: detected). */
   readonly runtime?: Runtime;
+  /** Health checks of the backends (default: every 2 s; `false`: none). See src/proxy/health.ts. */
+  readonly healthCheck?: HealthCheckOptions | false;
 }
 
 /** A backend, validated. */
@@ -89,6 +94,7 @@ export interface ResolvedBackend {
   readonly credentials: BackendCredentials | undefined;
   readonly ssl: SslOptions;
   readonly type: "rw" | "ro";
+  readonly compress: boolean;
   /** "host:port" or the socket path, for messages. */
   readonly address: string;
 }
@@ -115,6 +121,7 @@ export interface ResolvedProxyOptions {
   readonly connectTimeout: number;
   readonly loginTimeout: number;
   readonly maxPacketSize: number;
+  readonly healthCheck: ResolvedHealthCheck;
 }
 
 const PLUGINS: readonly string[] = ["mysql_native_password", "caching_sha2_password"];
@@ -145,6 +152,8 @@ export function parseBackendUrl(url: string): ProxyBackendSpec {
     port: u.port ? Number(u.port) : 3306,
     user: u.username ? decodeURIComponent(u.username) : undefined,
     password: u.password ? decodeURIComponent(u.password) : u.username ? "" : undefined,
+    type: (u.searchParams.get("type") ?? undefined) as ProxyBackendSpec["type"],
+    ...(u.searchParams.has("compress") ? { compress: u.searchParams.get("compress") !== "false" } : {}),
   };
 }
 
@@ -158,6 +167,12 @@ function resolveBackend(spec: string | ProxyBackendSpec, i: number): ResolvedBac
   if (b.user !== undefined && typeof b.user !== "string") {
     throw new TypeError(`backends[${i}].user must be a string`);
   }
+  if (b.type !== undefined && b.type !== "rw" && b.type !== "ro") {
+    throw new TypeError(`backends[${i}].type must be "rw" or "ro"`);
+  }
+  if (b.compress !== undefined && typeof b.compress !== "boolean") {
+    throw new TypeError(`backends[${i}].compress must be a boolean`);
+  }
   const host = b.host ?? "127.0.0.1";
   return {
     host,
@@ -166,6 +181,7 @@ function resolveBackend(spec: string | ProxyBackendSpec, i: number): ResolvedBac
     credentials: b.user === undefined ? undefined : { user: b.user, password: b.password ?? "" },
     ssl: b.ssl ?? { mode: "disabled" },
     type: b.type ?? "rw",
+    compress: b.compress ?? false,
     address: b.socketPath ?? `${host}:${port}`,
   };
 }
@@ -239,5 +255,6 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
     connectTimeout: o.connectTimeout ?? 10_000,
     loginTimeout: o.loginTimeout ?? 10_000,
     maxPacketSize: o.maxPacketSize ?? 1024 * 1024 * 1024,
+    healthCheck: resolveHealthCheck(o.healthCheck, o.connectTimeout ?? 10_000),
   };
 }

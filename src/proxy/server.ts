@@ -16,6 +16,7 @@ import type { Listener, ListenOptions, Runtime, SocketAddress } from "../runtime
 import { PacketChannel } from "../session/channel.ts";
 import type { AuthSettings, GreetingFacts } from "./client-auth.ts";
 import { ProxyClient, type ProxyShared } from "./client-session.ts";
+import { type BackendHealth, HealthChecker } from "./health.ts";
 import { parseListen, type ProxyOptions, type ResolvedBackend, resolveProxyOptions } from "./options.ts";
 
 /** The capabilities the proxy can relay between a client and a backend connection. */
@@ -23,7 +24,19 @@ export const RELAYED_CAPABILITIES: number = Capability.LONG_PASSWORD | Capabilit
   | Capability.LONG_FLAG | Capability.CONNECT_WITH_DB | Capability.LOCAL_FILES | Capability.PROTOCOL_41
   | Capability.TRANSACTIONS | Capability.SECURE_CONNECTION | Capability.MULTI_STATEMENTS
   | Capability.MULTI_RESULTS | Capability.PS_MULTI_RESULTS | Capability.PLUGIN_AUTH | Capability.CONNECT_ATTRS
-  | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA | Capability.DEPRECATE_EOF;
+  | Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA | Capability.DEPRECATE_EOF | Capability.QUERY_ATTRIBUTES;
+
+/**
+ * What the greeting offers of the backend's capabilities. CLIENT_QUERY_ATTRIBUTES (MySQL 8.0.23+;
+ * MariaDB has none) only while no plugin reads commands: the client's COM_QUERY and
+ * COM_STMT_EXECUTE bytes then go to a backend connection that negotiated it too, unchanged, whereas
+ * the pipeline decodes and encodes commands without attributes.
+ */
+function offeredCapabilities(facts: GreetingFacts, pipeline: Pipeline<any, any>): GreetingFacts {
+  const decodes = pipeline.handles.readQuery || pipeline.handles.readQueryResult;
+  if (!decodes) return facts;
+  return { ...facts, capabilities: facts.capabilities & ~Capability.QUERY_ATTRIBUTES };
+}
 
 /** What `stats()` reports. */
 export interface ProxyStats {
@@ -35,6 +48,8 @@ export interface ProxyStats {
   readonly backendConnections: number;
   /** Clients accepted since `listen()`. */
   readonly acceptedClients: number;
+  /** Each backend's type and state, and what its last health check found. */
+  readonly backends: readonly BackendHealth[];
 }
 
 /** A proxy made by `createProxy`. */
@@ -53,7 +68,7 @@ export interface ProxyServer {
 /** What the greeting offers when the backend cannot be asked. */
 const FALLBACK_FACTS: GreetingFacts = {
   serverVersion: "8.0.0-mywire-proxy",
-  capabilities: RELAYED_CAPABILITIES,
+  capabilities: RELAYED_CAPABILITIES & ~Capability.QUERY_ATTRIBUTES,
   mariadbCapabilities: undefined,
   charset: Charset.UTF8MB4_GENERAL_CI,
 };
@@ -124,6 +139,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
   const running = new Set<Promise<void>>();
   let listener: Listener | undefined;
   let shared: ProxyShared | undefined;
+  const health = new HealthChecker(resolved, resolved.healthCheck, pipeline);
   let accepted = 0;
   let ids = 0;
 
@@ -151,8 +167,9 @@ export function createProxy(options: ProxyOptions): ProxyServer {
     async listen(address) {
       if (listener !== undefined) throw new Error("the proxy is already listening");
       const runtime = options.runtime ?? await detectRuntime();
-      const facts = await probeBackend(runtime, resolved.backends[0], resolved.connectTimeout)
+      const probed = await probeBackend(runtime, resolved.backends[0], resolved.connectTimeout)
         .catch(() => FALLBACK_FACTS);
+      const facts = offeredCapabilities(probed, pipeline);
       const auth: AuthSettings = {
         users: resolved.users,
         defaultAuthPlugin: resolved.defaultAuthPlugin,
@@ -164,12 +181,14 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       shared = { options: resolved, auth, facts, pipeline, runtime, backendConnections: 0 };
       const where = typeof address === "string" ? parseListen(address) : address ?? resolved.listen;
       listener = await runtime.listen(where);
+      health.start(runtime);
       void acceptLoop(listener, shared);
       return listener.address;
     },
 
     async close(closeOptions = {}) {
       await listener?.close();
+      await health.stop();
       const drain = closeOptions.drain;
       if (drain !== undefined && drain !== false && running.size > 0) {
         const all = Promise.all(running);
@@ -192,6 +211,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         authenticatedClients: authenticated,
         backendConnections: shared?.backendConnections ?? 0,
         acceptedClients: accepted,
+        backends: health.snapshot(),
       };
     },
   };

@@ -18,6 +18,9 @@
  * (`ERR_TLS_CERT_ALTNAME_INVALID`; Bun reports a chain error in preference to it). `ca` replaces the
  * default roots, as in Node.
  *
+ * The server's side (`acceptTls`, for the proxy) is Bun's `node:tls` over the accepted socket
+ * (`acceptTlsOver` in node.ts): `upgradeTLS` documents only the client's side.
+ *
  * Limit: a pending `Bun.connect` cannot be cancelled; on timeout the caller gets ETIMEDOUT at once and
  * the late connection, if it ever comes, is closed.
  */
@@ -30,6 +33,7 @@ import {
   type ListenOptions,
   pendingReadError,
   type Runtime,
+  type ServerTlsOptions,
   type Socket,
   type SocketAddress,
   type TlsOptions,
@@ -111,15 +115,25 @@ class BunSocket extends SocketState implements Socket {
   /** close() was called while writes were queued: end the socket once they are out. */
   private closing = false;
 
+  /** The socket that took this connection over in `acceptTls` (the TLS layer's transport). */
+  private successor: BunSocket | undefined;
+
   /** Callbacks for Bun.connect / upgradeTLS (Bun.listen shares one set and dispatches by `data`). */
   readonly handlers: BunHandlers = {
     open: (s) => this.attach(s),
-    data: (_s, chunk) => this.onData(chunk),
-    drain: () => this.flush(),
-    end: () => this.onEnd(),
-    close: (_s, err) => this.onClose(err),
-    error: (_s, err) => this.onError(err),
+    data: (_s, chunk) => this.current().onData(chunk),
+    drain: () => this.current().flush(),
+    end: () => this.current().onEnd(),
+    close: (_s, err) => this.current().onClose(err),
+    error: (_s, err) => this.current().onError(err),
   };
+
+  /** The socket that owns the connection now: this one, or the one that took it over. */
+  current(): BunSocket {
+    let s: BunSocket = this;
+    while (s.successor !== undefined) s = s.successor;
+    return s;
+  }
 
   constructor(remote: string, host: string | undefined, isTls: boolean) {
     super(remote);
@@ -293,15 +307,21 @@ class BunSocket extends SocketState implements Socket {
     }
   }
 
-  async startTls(options: TlsOptions): Promise<Socket> {
+  /** Before a TLS upgrade (`what` names it): the raw handle, once every queued write went out. */
+  private async readyForTls(what: string): Promise<BunTcpSocket> {
     const raw = this.handle;
     if (this.upgraded || this.closed || raw === undefined) throw this.closedError();
     if (this.isTls) {
       throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
     }
-    if (this.pendingRead) throw new Error("mywire: startTls called while a read is pending");
+    if (this.pendingRead) throw new Error(`mywire: ${what} called while a read is pending`);
     if (this.failure) throw this.failure;
     await this.drained();
+    return raw;
+  }
+
+  async startTls(options: TlsOptions): Promise<Socket> {
+    const raw = await this.readyForTls("startTls");
     if (this.chunks.length > 0) {
       // Bytes between the upgrade request and the handshake would be taken as if they had come through
       // TLS (STARTTLS injection).
@@ -372,6 +392,28 @@ class BunSocket extends SocketState implements Socket {
       }
     });
     return secure;
+  }
+
+  /**
+   * The server's side of a TLS upgrade: Bun's `node:tls` (`new TLSSocket(duplex, { isServer: true })`)
+   * over this connection, through the Node adapter's `acceptTlsOver`, loaded on first use. (Bun's
+   * own `upgradeTLS` documents the client's side only.) The plain connection goes on under a fresh
+   * socket that receives this one's callbacks and that the TLS layer reads on demand.
+   */
+  async acceptTls(options: ServerTlsOptions, initialData?: Uint8Array): Promise<Socket> {
+    const raw = await this.readyForTls("acceptTls");
+    const transport = new BunSocket(this.remote, this.host, false);
+    transport.chunks.push(...this.chunks.splice(0));
+    transport.queued = this.queued;
+    this.queued = 0;
+    transport.ended = this.ended;
+    transport.handle = raw;
+    transport.paused = this.paused;
+    this.upgraded = true;
+    this.successor = transport;
+    raw.data = transport;
+    const { acceptTlsOver } = await import("./node.ts");
+    return acceptTlsOver(transport, options, initialData);
   }
 
   close(): void {

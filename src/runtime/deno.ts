@@ -21,8 +21,15 @@
  * (but, as of Deno 2.9, a `node:tls` socket keeps reading from the network while paused, so a slow
  * consumer of a TLS connection no longer holds the server back: memory grows with what it sends).
  *
- * (Tried and dropped: feeding a `Deno.Conn` to `node:tls` through a `node:stream` Duplex. Deno 2.9
- * read the whole stream regardless of backpressure and lost data.)
+ * (Tried and dropped for the client's side: feeding a `Deno.Conn` to `node:tls` through a
+ * `node:stream` Duplex. Deno 2.9 read the whole stream regardless of backpressure and lost data.)
+ *
+ * Server's side (`acceptTls`, for the proxy): Deno has no native upgrade of an accepted connection
+ * (`Deno.startTls` is the client's side; denoland/deno#18451), so `node:tls` does it, over a duplex
+ * that reads the connection only when the TLS layer asks and the reader is not behind
+ * (`acceptTlsOver` in node.ts: Deno's node:tls reads on while paused, so the duplex stops pulling
+ * while the socket's queue is full); checked on Deno 2.9 by test/runtime/socket.test.ts
+ * (8 MiB each way, a sender held back) and the proxy's TLS tests (the mariadb CLI, mysql2, mywire).
  */
 import { SocketState } from "./socket-state.ts";
 import {
@@ -32,6 +39,7 @@ import {
   type Listener,
   type ListenOptions,
   type Runtime,
+  type ServerTlsOptions,
   type Socket,
   type SocketAddress,
   type TlsOptions,
@@ -254,6 +262,25 @@ class DenoSocket extends SocketState implements Socket {
       );
     }
     return new DenoSocket(secure, this.remote, this.host, true);
+  }
+
+  /**
+   * The server's side of a TLS upgrade (Deno has none for an open connection: `Deno.startTls` is
+   * the client's side only): Deno's `node:tls` over this connection, through the Node adapter's
+   * `acceptTlsOver`, loaded on first use.
+   */
+  async acceptTls(options: ServerTlsOptions, initialData?: Uint8Array): Promise<Socket> {
+    this.checkUpgrade();
+    if (this.isTls) {
+      throw new ConnectionError("TLS", `connection to ${this.remote} already uses TLS`, this.remote);
+    }
+    await this.writing;
+    if (this.failure) throw this.failure;
+    this.upgraded = true;
+    // The plain connection goes on under a fresh socket that the TLS layer reads on demand.
+    const transport = new DenoSocket(this.conn, this.remote, this.host, false);
+    const { acceptTlsOver } = await import("./node.ts");
+    return acceptTlsOver(transport, options, initialData);
   }
 
   close(): void {

@@ -72,7 +72,7 @@ interface Waiter<T> {
  * "TLS" naming `peer`.
  */
 function tlsHandshake(
-  raw: net.Socket,
+  raw: { destroy(): void },
   peer: string,
   remote: string,
   ready: "secure" | "secureConnect",
@@ -138,6 +138,7 @@ class NodeSocket extends SocketState implements Socket {
     if (this.queued >= QUEUE_LIMIT && !this.paused) {
       this.paused = true;
       this.sock.pause();
+      this.onFlow?.(false);
     }
   };
   private readonly onEnd = () => {
@@ -160,8 +161,18 @@ class NodeSocket extends SocketState implements Socket {
     for (const w of waiters) w.resolve();
   };
 
-  constructor(sock: net.Socket, remote: string, host: string | undefined, isTls: boolean) {
+  /** Told when the queue fills (false) and is taken (true): `acceptTlsOver` stops pulling then. */
+  private readonly onFlow: ((flowing: boolean) => void) | undefined;
+
+  constructor(
+    sock: net.Socket,
+    remote: string,
+    host: string | undefined,
+    isTls: boolean,
+    onFlow?: (flowing: boolean) => void,
+  ) {
     super(remote);
+    this.onFlow = onFlow;
     this.sock = sock;
     this.host = host;
     this.isTls = isTls;
@@ -184,6 +195,7 @@ class NodeSocket extends SocketState implements Socket {
     if (this.paused) {
       this.paused = false;
       this.sock.resume();
+      this.onFlow?.(true);
     }
     return chunk;
   }
@@ -347,6 +359,84 @@ function replayingDuplex(raw: net.Socket, head: Buffer): Duplex {
   raw.on("end", () => duplex.push(null));
   raw.on("close", () => duplex.destroy());
   return duplex;
+}
+
+/**
+ * A duplex over a pull-based `transport` that reads from it only when the stream wants more and
+ * `flow(false)` has not stopped it (a TLS layer that keeps reading while paused, as Deno's `node:tls`
+ * does, is held back so), first yielding `head` (bytes already read from it); closing either side
+ * closes the transport.
+ */
+function pullingDuplex(
+  transport: Socket,
+  head: Uint8Array | undefined,
+): { duplex: Duplex; flow(flowing: boolean): void } {
+  let reading = false;
+  let flowing = true;
+  /** The stream asked for more while stopped. */
+  let asked = false;
+  const pull = () => {
+    if (reading) return;
+    if (!flowing) {
+      asked = true;
+      return;
+    }
+    asked = false;
+    reading = true;
+    transport.read().then(
+      (chunk) => {
+        reading = false;
+        duplex.push(chunk);
+      },
+      (error: Error) => {
+        reading = false;
+        duplex.destroy(error);
+      },
+    );
+  };
+  const duplex: Duplex = new Duplex({
+    read: pull,
+    write(chunk: Uint8Array, _encoding, callback) {
+      transport.write(chunk).then(() => callback(), callback);
+    },
+    final(callback) {
+      transport.close();
+      callback();
+    },
+    destroy(error, callback) {
+      transport.close();
+      callback(error);
+    },
+  });
+  if (head !== undefined && head.length > 0) duplex.push(head);
+  return {
+    duplex,
+    flow(on) {
+      flowing = on;
+      if (on && asked) pull();
+    },
+  };
+}
+
+/**
+ * The server's side of a TLS upgrade over another adapter's accepted socket (Deno's and Bun's
+ * adapters use it: their native APIs have no server-side upgrade of an open connection), with the
+ * runtime's `node:tls` (`new TLSSocket(duplex, { isServer: true })`, which both implement) over a
+ * duplex that pulls from `transport` on demand. `initialData`: bytes of the client's handshake
+ * already read from it. Resolves to the encrypted socket; a failed handshake closes `transport`.
+ */
+export async function acceptTlsOver(
+  transport: Socket,
+  options: ServerTlsOptions,
+  initialData?: Uint8Array,
+): Promise<Socket> {
+  const { duplex, flow } = pullingDuplex(transport, initialData);
+  const remote = transport.remote;
+  const secure = await tlsHandshake(duplex, `client ${remote}`, remote, "secure", () => {
+    const context = tls.createSecureContext({ cert: options.cert, key: options.key });
+    return new tls.TLSSocket(duplex as net.Socket, { isServer: true, secureContext: context });
+  });
+  return new NodeSocket(secure, remote, undefined, true, flow);
 }
 
 /**

@@ -57,7 +57,7 @@ export interface Socket {
    * SSLRequest): presents `cert` with `key`. `initialData` are bytes of the client's TLS handshake
    * already read from this socket (a client may send its ClientHello right behind the SSLRequest).
    * Must be called while no read is pending. Resolves to the encrypted socket, which replaces this
-   * one. Absent where the runtime's adapter cannot do it yet (Node has it).
+   * one. Absent where the runtime's adapter cannot do it (Node, Deno and Bun have it; Workers do not).
    */
   acceptTls?(options: ServerTlsOptions, initialData?: Uint8Array): Promise<Socket>;
   /** Closes the connection; a pending read resolves with `null`. Safe to call more than once. */

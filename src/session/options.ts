@@ -63,6 +63,11 @@ export interface SessionOptions {
   readonly rowsAsArray: boolean;
   /** Use the compressed protocol (zlib) when the server offers it. */
   readonly compress: boolean;
+  /**
+   * Ask for CLIENT_QUERY_ATTRIBUTES when the server offers it (MySQL 8.0.23+): every COM_QUERY and
+   * COM_STMT_EXECUTE then carries a parameter count (the proxy relays its clients' attributes).
+   */
+  readonly queryAttributes?: boolean;
   /** Answers LOAD DATA LOCAL INFILE requests; absent: LOCAL INFILE is off. */
   readonly infile?: InfileHandler;
   /** The plugins, when any are installed (one pipeline per client or pool). */

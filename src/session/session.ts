@@ -6,7 +6,7 @@
  */
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import { encodeUtf8, Reader } from "../protocol/bytes.ts";
-import { Command, ServerStatus } from "../protocol/constants.ts";
+import { Capability, Command, ServerStatus } from "../protocol/constants.ts";
 import { leavesSessionUsable, MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { ResponseGrammar } from "../protocol/response-grammar.ts";
 import { type ColumnDefinition, decodeErr, decodeOk, type OkPacket } from "../protocol/results.ts";
@@ -239,7 +239,8 @@ export class Session {
 
   /** Sends COM_QUERY and reads every result it produces (rows decoded as `decoding` says, if given). */
   query(sql: string, decoding?: RowDecoding): Promise<QueryResult<unknown>> {
-    return this.command(queryPacket(sql), sql, decoding === undefined ? readText : textReader(decoding));
+    const read = decoding === undefined ? readText : textReader(decoding);
+    return this.command(queryPacket(sql, this.info.capabilities), sql, read);
   }
 
   /** Sends COM_PING. */
@@ -295,7 +296,11 @@ export class Session {
     return this.enqueue(async () => {
       const bound = await this.sendLongData(statement.id, params);
       const read = decoding === undefined ? readBinary : binaryReader(decoding);
-      return this.run(encodeExecute(statement.id, bound), statement.sql, read);
+      return this.run(
+        encodeExecute(statement.id, bound, 0, { capabilities: this.info.capabilities }),
+        statement.sql,
+        read,
+      );
     });
   }
 
@@ -362,8 +367,12 @@ export class Session {
     }
     const held = await this.hold();
     try {
-      if (statement) await this.channel.writeCommand(encodeExecute(statement.statement.id, statement.params));
-      else await this.channel.writeCommand(queryPacket(sql));
+      const caps = this.info.capabilities;
+      if (statement) {
+        await this.channel.writeCommand(
+          encodeExecute(statement.statement.id, statement.params, 0, { capabilities: caps }),
+        );
+      } else await this.channel.writeCommand(queryPacket(sql, caps));
       const ctx = withDecoding(this.responseContext, decoding);
       const cursor = await RowCursor.open(ctx, sql, statement !== undefined);
       return heldRows(cursor, held);
@@ -479,12 +488,17 @@ async function readPrepared(ctx: ResponseContext, sql: string): Promise<Prepared
   return { id: ok.statementId, sql, params, columns };
 }
 
-/** The COM_QUERY packet for `sql`. */
-function queryPacket(sql: string): Uint8Array {
+/**
+ * The COM_QUERY packet for `sql`; under CLIENT_QUERY_ATTRIBUTES (in `capabilities`) with the empty
+ * attribute block (0 attributes, 1 set) the server then expects.
+ */
+function queryPacket(sql: string, capabilities: number): Uint8Array {
   const payload = encodeUtf8(sql);
-  const packet = new Uint8Array(payload.length + 1);
+  const head = (capabilities & Capability.QUERY_ATTRIBUTES) !== 0 ? 3 : 1;
+  const packet = new Uint8Array(payload.length + head);
   packet[0] = Command.COM_QUERY;
-  packet.set(payload, 1);
+  if (head === 3) packet[2] = 1;
+  packet.set(payload, head);
   return packet;
 }
 

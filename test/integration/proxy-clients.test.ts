@@ -1,7 +1,7 @@
 /**
  * Clients nobody here wrote, through the mywire proxy in front of the test server: the `mariadb`
  * command-line client (libmariadb: mysql_native_password, caching_sha2_password over RSA (over TLS:
- * proxy-tls.node.test.ts), fast path after a full login, wrong password and unknown user refused with 1045, LOCAL
+ * proxy-tls.test.ts), fast path after a full login, wrong password and unknown user refused with 1045, LOCAL
  * INFILE of the client's own file and its refusal), mysql2 and the mariadb connector from npm
  * (queries, prepared statements, COM_CHANGE_USER), and Python's PyMySQL (no DEPRECATE_EOF: the
  * proxy translates the backend's framing).
@@ -9,7 +9,6 @@
 import mariadb from "mariadb";
 import mysql from "mysql2/promise";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +16,7 @@ import { after, before, describe, test } from "node:test";
 import { formatNativePasswordHash, nativePasswordHash } from "../../src/protocol/auth/native-verify.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
+import { mariadbCli } from "../support/mariadb-cli.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
 import { runPython } from "../support/python.ts";
 
@@ -27,30 +27,7 @@ let dir: string;
 const table = uniqueName("proxy_cli");
 
 /** Runs the mariadb command-line client against `port`; never rejects. */
-function cli(port: number, args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "mariadb",
-      [
-        "--no-defaults",
-        "--protocol=TCP",
-        "--host=127.0.0.1",
-        `--port=${port}`,
-        "--batch",
-        "--skip-column-names",
-        ...args,
-      ],
-      { timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
-          out: String(stdout).trim(),
-          err: String(stderr).trim(),
-        });
-      },
-    );
-  });
-}
+const cli = mariadbCli;
 
 before(async () => {
   env = await testEnv();

@@ -149,11 +149,9 @@ describe("commands relayed", () => {
     }
   });
 
-  test("an unknown command and COM_BINLOG_DUMP: ERR 1047, and the client goes on", async () => {
+  test("an unknown command: ERR 1047, and the client goes on (COM_BINLOG_DUMP: proxy-binlog.test.ts)", async () => {
     const unknown = await roundTrip(command(0x60));
     assert.equal(decodeErr(unknown[0]).errno, 1047);
-    const dump = await roundTrip(command(Command.COM_BINLOG_DUMP, new Uint8Array(10)));
-    assert.equal(decodeErr(dump[0]).errno, 1047);
     const [ok] = await roundTrip(command(Command.COM_PING));
     assert.equal(ok[0], 0x00);
   });

@@ -46,6 +46,18 @@ const column = (name: string): ColumnDefinition => ({
   decimals: 0,
 });
 
+/** The status a server sends with an opened cursor. */
+const CURSOR_STATUS = ServerStatus.AUTOCOMMIT | ServerStatus.CURSOR_EXISTS;
+/** What ends an execute response that opened a cursor: the EOF after the columns, or its 0xFE OK. */
+const cursorOpen = (caps: number) =>
+  caps & Capability.DEPRECATE_EOF
+    ? encodeOk(
+      { affectedRows: 0, insertId: 0, statusFlags: CURSOR_STATUS, warningCount: 0, info: "" },
+      caps,
+      0xfe,
+    )
+    : encodeEof({ warningCount: 0, statusFlags: CURSOR_STATUS });
+
 const ok = (caps: number, status: number, header = 0x00) =>
   encodeOk({ affectedRows: 1, insertId: 0, statusFlags: status, warningCount: 0, info: "" }, caps, header);
 const end = (caps: number, status: number) =>
@@ -201,6 +213,30 @@ describe("response grammar", () => {
     ];
     assert.deepEqual(follow("execute", CLASSIC, packets), ["column-count", "column", "columns-eof"]);
   });
+  test("under DEPRECATE_EOF a cursor ends the response at the 0xFE OK after the columns (as MariaDB sends)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), (columns) => {
+        const packets = [encodeColumnCount(columns)];
+        for (let i = 0; i < columns; i++) packets.push(encodeColumnDefinition(column(`c${i}`)));
+        packets.push(cursorOpen(MODERN));
+        const g = new ResponseGrammar("execute", MODERN);
+        const steps = packets.map((p) => g.push(p));
+        assert.ok(steps[columns].eofDeferred);
+        assert.deepEqual(steps[columns + 1], {
+          role: "rows-end",
+          done: true,
+          statusFlags: CURSOR_STATUS,
+          afterColumns: true,
+          cursor: true,
+        });
+        // COM_QUERY has no cursor: the same packet just ends an empty result there.
+        const q = new ResponseGrammar("query", MODERN);
+        const last = packets.map((p) => q.push(p)).at(-1)!;
+        assert.equal(last.cursor, undefined);
+        assert.ok(last.done);
+      }),
+    );
+  });
   test("command bytes map to their shapes", () => {
     assert.equal(responseShapeOf(Command.COM_QUERY), "query");
     assert.equal(responseShapeOf(Command.COM_STMT_EXECUTE), "execute");
@@ -286,6 +322,35 @@ describe("translating between EOF framing and CLIENT_DEPRECATE_EOF", () => {
           );
         }),
         { numRuns: 300 },
+      );
+    });
+    test(`${label}: a cursor's execute response and its fetches`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 5 }),
+          fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 4 }),
+          (columns, fetches) => {
+            const opened = [encodeColumnCount(columns)];
+            for (let i = 0; i < columns; i++) opened.push(encodeColumnDefinition(column(`c${i}`)));
+            opened.push(cursorOpen(from));
+            const out = translate("execute", opened, from, to);
+            // On the other side: the columns, then exactly one packet that opens the cursor.
+            assert.deepEqual(out, [...opened.slice(0, columns + 1), cursorOpen(to)]);
+            const g = new ResponseGrammar("execute", to);
+            const steps = out.map((p) => g.push(p));
+            assert.ok(steps.at(-1)!.cursor && steps.at(-1)!.done);
+            assert.equal(steps.at(-1)!.statusFlags, CURSOR_STATUS);
+            fetches.forEach((n, i) => {
+              const rows = Array.from({ length: n }, () => Uint8Array.of(0, 0));
+              const status = i === fetches.length - 1
+                ? ServerStatus.AUTOCOMMIT | ServerStatus.LAST_ROW_SENT
+                : CURSOR_STATUS;
+              const fetched = translate("fetch", [...rows, end(from, status)], from, to);
+              assert.deepEqual(follow("fetch", to, fetched), [...rows.map(() => "row"), "rows-end"]);
+              assert.deepEqual(fetched.slice(0, n), rows);
+            });
+          },
+        ),
       );
     });
     test(`${label}: prepare responses`, () => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as tls from "node:tls";
 import "../../src/entry/auto.ts"; // registers every runtime adapter
+import { equalBytes } from "../../src/protocol/bytes.ts";
 import { detectRuntime, runtimeByName, type RuntimeName } from "../../src/runtime/detect.ts";
 import {
   ConnectionError,
@@ -652,6 +653,81 @@ function socketSuite(label: string, load: () => Promise<Runtime>, can: Abilities
         assert.equal(hello, "hello mywire-client");
         socket.close();
       });
+    });
+
+    describe("the server's side of a TLS upgrade (acceptTls, as the proxy does)", () => {
+      /**
+       * A client of this adapter's listener: "STARTTLS\n" in plain text, "OK\n" back, then the
+       * listener's socket is upgraded with `acceptTls` while the client upgrades with `startTls`.
+       */
+      async function pair(): Promise<{ server: Socket; client: Socket; close(): Promise<void> }> {
+        const listener = await runtime.listen({ host: "127.0.0.1", port: 0 });
+        const accepting = (async () => {
+          const plain = await listener.accept();
+          assert.ok(plain, "listener closed");
+          await readText(plain, "STARTTLS\n");
+          await plain.write(encoder.encode("OK\n"));
+          assert.ok(plain.acceptTls, "this adapter has acceptTls");
+          return plain.acceptTls({ cert: certs.serverCert, key: certs.serverKey });
+        })();
+        const plain = await runtime.connect({ ...(listener.address as { host: string; port: number }) });
+        await plain.write(encoder.encode("STARTTLS\n"));
+        await readText(plain, "OK\n");
+        const client = await plain.startTls({
+          verify: "identity",
+          ca: certs.caCert,
+          servername: "localhost",
+        });
+        const server = await accepting;
+        return { server, client, close: () => listener.close() };
+      }
+
+      test("data flows both ways, 8 MiB each, intact", async () => {
+        const { server, client, close } = await pair();
+        try {
+          const up = pattern(3, 8 * MiB);
+          const down = pattern(5, 8 * MiB);
+          const [, fromClient, , fromServer] = await Promise.all([
+            client.write(up),
+            readBytes(server, up.length),
+            server.write(down),
+            readBytes(client, down.length),
+          ]);
+          assert.ok(equalBytes(fromClient, up) && equalBytes(fromServer, down), "bytes changed on the way");
+        } finally {
+          client.close();
+          server.close();
+          await close();
+        }
+      });
+
+      if (can.tlsBackpressure) {
+        test("backpressure: a server that does not read stops the client", async () => {
+          const { server, client, close } = await pair();
+          const total = 64 * MiB;
+          const chunk = 64 * 1024;
+          let sent = 0;
+          try {
+            const sending = (async () => {
+              while (sent < total) {
+                await client.write(pattern(sent, chunk));
+                sent += chunk;
+              }
+              client.close();
+            })();
+            const first = await server.read();
+            assert.ok(first && first.length > 0);
+            await untilStalled(() => sent, total);
+            assert.ok(sent < total / 2, `the client got ${sent} bytes out while the server was not reading`);
+            for (let i = 0; i < first.length; i++) assert.equal(first[i], patternByte(i));
+            assert.equal(first.length + await readPattern(server, first.length), total);
+            await sending;
+          } finally {
+            server.close();
+            await close();
+          }
+        });
+      }
     });
   });
 }

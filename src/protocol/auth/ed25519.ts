@@ -6,7 +6,7 @@
  * is the scalar a (public key A = aB, which the server stores as unpadded base64), its second half
  * the nonce prefix: r = SHA-512(az[32..64] || M), R = rB, S = r + SHA-512(R || A || M) * a mod L.
  * The arithmetic is in ed25519-sign.ts, loaded on first use: most connections never need it, and
- * @noble/curves is a large module graph to load at start-up.
+ * @noble/ed25519 is bigint arithmetic not worth loading at start-up.
  *
  * Protocol: https://mariadb.com/kb/en/authentication-plugin-ed25519/ and the server's
  * plugin/auth_ed25519/ref10/sign.c
