@@ -60,7 +60,11 @@ export interface ConnectionOptions {
   maxPacketSize?: number;
   /** Allow several statements separated by `;` in one query. Default false. */
   multipleStatements?: boolean;
-  /** `affectedRows` counts matched rows instead of changed rows. Default false. */
+  /**
+   * CLIENT_FOUND_ROWS: an UPDATE's `affectedRows` counts the rows matched instead of the rows
+   * changed (as mysql2 and the mariadb connector connect); `changedRows` is the rows changed
+   * either way. Default false.
+   */
   foundRows?: boolean;
   /** Connection attributes sent to the server (visible in performance_schema). */
   connectAttributes?: Record<string, string>;
