@@ -79,6 +79,19 @@ export interface ProxyOptions {
   readonly maxPacketSize?: number;
   /** The runtime to listen and connect with (default: detected). */
   readonly runtime?: Runtime;
+  /**
+   * Share pooled backend connections among clients, statement by statement, tracking and replaying
+   * each client's session state and pinning a client to its connection while it holds state that
+   * cannot be replayed (docs/proxy.md, "Multiplexing"). Default true; false: one backend connection
+   * per client, opened at login and closed when it leaves.
+   */
+  readonly multiplex?: boolean;
+  /** Most backend connections open to one backend, in use or idle (multiplexing; default 64). */
+  readonly maxBackendConnections?: number;
+  /** Most clients waiting for a backend connection of one backend when all are in use (default 1024). */
+  readonly maxWaiting?: number;
+  /** Milliseconds a client waits for a backend connection before its statement fails (default 10000). */
+  readonly waitTimeout?: number;
 }
 
 /** A backend, validated. */
@@ -115,6 +128,19 @@ export interface ResolvedProxyOptions {
   readonly connectTimeout: number;
   readonly loginTimeout: number;
   readonly maxPacketSize: number;
+  readonly multiplex: boolean;
+  readonly maxBackendConnections: number;
+  readonly maxWaiting: number;
+  readonly waitTimeout: number;
+}
+
+/** A non-negative integer option, or its default; TypeError naming it otherwise. */
+function count(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`${name} must be an integer >= ${min}`);
+  }
+  return value;
 }
 
 const PLUGINS: readonly string[] = ["mysql_native_password", "caching_sha2_password"];
@@ -228,6 +254,9 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
   if (!PLUGINS.includes(plugin)) {
     throw new TypeError(`defaultAuthPlugin must be one of ${PLUGINS.join(", ")}`);
   }
+  if (o.multiplex !== undefined && typeof o.multiplex !== "boolean") {
+    throw new TypeError("multiplex must be true or false");
+  }
   const listen = typeof o.listen === "string"
     ? parseListen(o.listen)
     : o.listen ?? { host: "127.0.0.1", port: 6033 };
@@ -239,5 +268,9 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
     connectTimeout: o.connectTimeout ?? 10_000,
     loginTimeout: o.loginTimeout ?? 10_000,
     maxPacketSize: o.maxPacketSize ?? 1024 * 1024 * 1024,
+    multiplex: o.multiplex ?? true,
+    maxBackendConnections: count("maxBackendConnections", o.maxBackendConnections, 64, 1),
+    maxWaiting: count("maxWaiting", o.maxWaiting, 1024, 0),
+    waitTimeout: count("waitTimeout", o.waitTimeout, 10_000, 0),
   };
 }

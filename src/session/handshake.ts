@@ -71,6 +71,7 @@ function wantedCapabilities(options: SessionOptions): number {
   if (options.foundRows) caps |= Capability.FOUND_ROWS;
   if (options.infile) caps |= Capability.LOCAL_FILES;
   if (options.compress) caps |= Capability.COMPRESS;
+  if (options.sessionTrack) caps |= Capability.SESSION_TRACK;
   return caps;
 }
 

@@ -1,0 +1,214 @@
+/**
+ * One client's side of multiplexing: outside a pin, each command borrows a pooled backend
+ * connection (backend-pool.ts) and gives it back when its response ended. The client's session
+ * state is the state its last connection was left in (tracked from the OK packets,
+ * session-tracker.ts); before a command, the connection chosen is brought to it: COM_INIT_DB when
+ * the database differs, one SET for the system variables that differ (what the client never set
+ * goes back to DEFAULT). What cannot be replayed pins the client to its connection (pinning.ts)
+ * until it ends. `CONNECTION_ID()` is rewritten to the client's own id (connection-ids.ts).
+ */
+import { encodeInitDb } from "../protocol/commands/utility.ts";
+import { Command, ServerStatus } from "../protocol/constants.ts";
+import type { SessionOptions } from "../session/options.ts";
+import type { BackendPool, PooledConnection } from "./backend-pool.ts";
+import { familyKey, openPooled } from "./backend.ts";
+import { rewriteConnectionId } from "./connection-ids.ts";
+import { runOwnCommand } from "./own-statement.ts";
+import { Pins, type StatementEffects, statementEffects } from "./pinning.ts";
+import { BackendFailure } from "./relay.ts";
+import { queryPayload, replayStatement, SessionState, type TrackedConnection } from "./session-tracker.ts";
+
+/** A client's command as the multiplexer prepared it. */
+export interface MuxQuery {
+  /** What goes to the backend (`CONNECTION_ID()` rewritten). */
+  readonly payload: Uint8Array;
+  readonly code: number;
+  /** A COM_QUERY's pinning effects. */
+  readonly effects: StatementEffects | undefined;
+  /** The statement id a COM_STMT_CLOSE closes. */
+  readonly closedStatement: number | undefined;
+}
+
+/** The multiplexing state of one logged-in client. */
+export class Multiplexed {
+  readonly pins = new Pins();
+  private readonly pool: BackendPool;
+  private readonly index: number;
+  private readonly options: SessionOptions;
+  private readonly address: string;
+  private readonly family: string;
+  private state: SessionState;
+  private held: PooledConnection | undefined;
+  private busy = false;
+  private versionAtSync = 0;
+
+  constructor(pool: BackendPool, index: number, options: SessionOptions, address: string) {
+    this.pool = pool;
+    this.index = index;
+    this.options = options;
+    this.address = address;
+    this.family = familyKey(index, options);
+    this.state = new SessionState(options.database ?? "");
+  }
+
+  /** The connection held now (during a command, or pinned). */
+  get conn(): TrackedConnection | undefined {
+    return this.held?.conn;
+  }
+
+  /** The backend thread serving the client now, and whether a command runs on it. */
+  get serving(): { readonly threadId: number; readonly busy: boolean } | undefined {
+    return this.held === undefined ? undefined : { threadId: this.held.threadId, busy: this.busy };
+  }
+
+  /**
+   * At login: a connection of the family (opened when none is idle: this checks the backend and
+   * the credentials), the client's state set to the family's baseline on `database`, brought onto
+   * it (COM_INIT_DB checks the database). Kept until `afterLogin`. Rejects as `borrow` does.
+   */
+  async logIn(database: string): Promise<PooledConnection> {
+    const c = await this.pool.acquire(this.index, this.family, database, this.opener);
+    const base = this.pool.baseline(this.family) ?? c.baseline;
+    this.state = base.clone();
+    this.state.schema = database;
+    this.held = c;
+    try {
+      await this.sync(c.conn);
+    } catch (error) {
+      this.held = undefined;
+      this.pool.release(c, !(error instanceof BackendFailure));
+      throw error;
+    }
+    return c;
+  }
+
+  /** After the login's OK: the connection goes back to the pool. */
+  afterLogin(): void {
+    this.giveBack();
+  }
+
+  /** Reads a client's command for its effects (before `borrow`). */
+  prepareQuery(payload: Uint8Array, sql: string | undefined, clientId: number): MuxQuery {
+    const code = payload[0];
+    let effects: StatementEffects | undefined;
+    if (sql !== undefined) {
+      const rewritten = rewriteConnectionId(sql, clientId);
+      if (rewritten !== undefined) payload = queryPayload(rewritten);
+      effects = statementEffects(sql);
+    }
+    const closedStatement = code === Command.COM_STMT_CLOSE && payload.length >= 5
+      ? (payload[1] | (payload[2] << 8) | (payload[3] << 16) | (payload[4] << 24)) >>> 0
+      : undefined;
+    this.busy = true;
+    return { payload, code, effects, closedStatement };
+  }
+
+  /**
+   * A connection for the next command: the pinned one, else one from the pool brought to the
+   * client's state. Rejects with `PoolFull`, the backend's `MysqlError` (a database gone), or a
+   * `BackendFailure`; then no connection is held.
+   */
+  async borrow(): Promise<void> {
+    if (this.held !== undefined) {
+      this.held.conn.begin();
+      return;
+    }
+    const c = await this.pool.acquire(this.index, this.family, this.state.schema, this.opener);
+    this.held = c;
+    try {
+      await this.sync(c.conn);
+    } catch (error) {
+      this.held = undefined;
+      this.busy = false;
+      this.pool.release(c, !(error instanceof BackendFailure));
+      throw error;
+    }
+  }
+
+  /**
+   * After the command's response (`healthy`: the connection is in step): the pins updated from
+   * what it did and answered, the client's state taken from the connection, the connection given
+   * back unless the client is pinned now (or closed when not healthy).
+   */
+  settle(q: MuxQuery, healthy: boolean): void {
+    this.busy = false;
+    const c = this.held;
+    if (c === undefined) return;
+    if (!healthy) {
+      this.held = undefined;
+      this.pool.release(c, false);
+      return;
+    }
+    const conn = c.conn;
+    if (q.effects !== undefined) this.pins.afterQuery(q.effects, conn);
+    else this.pins.afterCommand(conn);
+    if (q.closedStatement !== undefined) this.pins.statements.delete(q.closedStatement);
+    if (q.code === Command.COM_SET_OPTION) this.pins.optionSet();
+    if (conn.version !== this.versionAtSync) {
+      this.state = conn.state.clone();
+      this.versionAtSync = conn.version;
+    }
+    this.giveBack();
+  }
+
+  /** Runs one of the proxy's own statements (a translated KILL) on a connection of the client. */
+  async run(sql: string): Promise<void> {
+    await this.borrow();
+    try {
+      await runOwnCommand(this.held!.conn, queryPayload(sql));
+    } finally {
+      this.giveBack();
+    }
+  }
+
+  /**
+   * COM_RESET_CONNECTION: the client's session back to the family's baseline (its database kept,
+   * as the server does), its pins dropped; a connection it was pinned to is closed (the server
+   * then drops what it held), unless only a statement's leftovers pinned it.
+   */
+  reset(): void {
+    const c = this.held;
+    this.held = undefined;
+    if (c !== undefined) this.pool.release(c, this.pins.onlyTransient);
+    this.pins.clear();
+    const schema = this.state.schema;
+    this.state = (this.pool.baseline(this.family) ?? new SessionState("")).clone();
+    this.state.schema = schema;
+  }
+
+  /** The client leaves (or changes user): a connection still held goes back, or is closed when pinned by what lasts. */
+  leave(): void {
+    const c = this.held;
+    this.held = undefined;
+    if (c !== undefined) this.pool.release(c, !this.busy && this.pins.onlyTransient);
+  }
+
+  /** Closes the held connection now (the client is being destroyed); `leave` gives back its place. */
+  destroy(): void {
+    this.held?.session.destroy();
+  }
+
+  private readonly opener = () => openPooled(this.index, this.address, this.options, this.family);
+
+  /** Brings `conn` to the client's state: the database, then the system variables. */
+  private async sync(conn: TrackedConnection): Promise<void> {
+    if (this.state.schema !== "" && conn.state.schema !== this.state.schema) {
+      await runOwnCommand(conn, encodeInitDb(this.state.schema));
+    }
+    const sql = replayStatement(
+      this.state,
+      conn.state,
+      (conn.statusFlags & ServerStatus.NO_BACKSLASH_ESCAPES) !== 0,
+    );
+    if (sql !== undefined) await runOwnCommand(conn, queryPayload(sql));
+    this.versionAtSync = conn.version;
+    conn.begin();
+  }
+
+  private giveBack(): void {
+    const c = this.held;
+    if (c === undefined || this.pins.pinned) return;
+    this.held = undefined;
+    this.pool.release(c, true);
+  }
+}
