@@ -49,7 +49,7 @@ import {
   proxyFailure,
   unknownCommand,
 } from "./errors.ts";
-import { Multiplexed, type MuxQuery } from "./multiplex.ts";
+import { BackendUnavailable, Multiplexed, type MuxQuery } from "./multiplex.ts";
 import type { ResolvedProxyOptions, ResolvedUser } from "./options.ts";
 import type { PinReason } from "./pinning.ts";
 import {
@@ -94,6 +94,14 @@ function protocolErr(error: ProtocolError): ErrPacket {
   if (error.reason === "sequence") return packetsOutOfOrder();
   return badHandshake(error.message);
 }
+
+/** Who a backend connection logs in for: the client's user, secret, database and attributes. */
+type BackendLogin = {
+  readonly user: ResolvedUser;
+  readonly secret: ClientSecret;
+  readonly database: string;
+  readonly attributes: Readonly<Record<string, string>>;
+};
 
 /** An open backend connection of a client. */
 interface OpenBackend {
@@ -272,7 +280,7 @@ export class ProxyClient {
       }
     } catch (error) {
       this.mux = undefined;
-      if (error instanceof MysqlError) {
+      if (error instanceof MysqlError && !(error instanceof BackendUnavailable)) {
         // The backend refused the login's database (or the replay): the client gets that ERR.
         await this.trySendErr(error);
         return false;
@@ -329,12 +337,7 @@ export class ProxyClient {
   /** The session options of a backend connection for the logged-in client. */
   private backendOptions(
     index: number,
-    who: {
-      user: ResolvedUser;
-      secret: ClientSecret;
-      database: string;
-      attributes: Readonly<Record<string, string>>;
-    },
+    who: BackendLogin,
   ): SessionOptions {
     const login = this.login!;
     return backendSessionOptions(this.shared.options.backends[index], {
@@ -352,12 +355,7 @@ export class ProxyClient {
   /** Opens a backend connection to backend `index` for the logged-in client. */
   private async open(
     index: number,
-    who: {
-      user: ResolvedUser;
-      secret: ClientSecret;
-      database: string;
-      attributes: Readonly<Record<string, string>>;
-    },
+    who: BackendLogin,
   ): Promise<OpenBackend> {
     const backend = this.shared.options.backends[index];
     const session = await openBackend(this.backendOptions(index, who));
@@ -439,6 +437,8 @@ export class ProxyClient {
           await this.sendErr(
             error instanceof PoolFull
               ? poolFull(error.message)
+              : error instanceof BackendUnavailable
+              ? backendUnavailable(error.address, error.message)
               : error instanceof MysqlError
               ? error
               : proxyFailure((error as Error)?.message ?? String(error)),

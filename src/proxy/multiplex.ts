@@ -9,6 +9,7 @@
  */
 import { encodeInitDb } from "../protocol/commands/utility.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
+import { MysqlError } from "../protocol/errors.ts";
 import type { SessionOptions } from "../session/options.ts";
 import type { BackendPool, PooledConnection } from "./backend-pool.ts";
 import { familyKey, openPooled } from "./backend.ts";
@@ -16,7 +17,25 @@ import { rewriteConnectionId } from "./connection-ids.ts";
 import { runOwnCommand } from "./own-statement.ts";
 import { Pins, type StatementEffects, statementEffects } from "./pinning.ts";
 import { BackendFailure } from "./relay.ts";
-import { queryPayload, replayStatement, SessionState, type TrackedConnection } from "./session-tracker.ts";
+import {
+  CLEAR_DIAGNOSTICS_SQL,
+  learnReadOnly,
+  queryPayload,
+  replayStatement,
+  SessionState,
+  type TrackedConnection,
+} from "./session-tracker.ts";
+
+/** A new backend connection could not be opened (unreachable, or the credentials refused). */
+export class BackendUnavailable extends Error {
+  override readonly name = "BackendUnavailable";
+  readonly address: string;
+
+  constructor(address: string, cause: unknown) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.address = address;
+  }
+}
 
 /** A client's command as the multiplexer prepared it. */
 export interface MuxQuery {
@@ -67,7 +86,7 @@ export class Multiplexed {
    * it (COM_INIT_DB checks the database). Kept until `afterLogin`. Rejects as `borrow` does.
    */
   async logIn(database: string): Promise<PooledConnection> {
-    const c = await this.pool.acquire(this.index, this.family, database, this.opener);
+    const c = await this.acquire(database);
     const base = this.pool.baseline(this.family) ?? c.baseline;
     this.state = base.clone();
     this.state.schema = database;
@@ -113,7 +132,7 @@ export class Multiplexed {
       this.held.conn.begin();
       return;
     }
-    const c = await this.pool.acquire(this.index, this.family, this.state.schema, this.opener);
+    const c = await this.acquire(this.state.schema);
     this.held = c;
     try {
       await this.sync(c.conn);
@@ -188,19 +207,42 @@ export class Multiplexed {
     this.held?.session.destroy();
   }
 
-  private readonly opener = () => openPooled(this.index, this.address, this.options, this.family);
+  private readonly opener = () =>
+    openPooled(this.index, this.address, this.options, this.family).catch((error) => {
+      throw new BackendUnavailable(this.address, error);
+    });
+
+  private acquire(schema: string): Promise<PooledConnection> {
+    return this.pool.acquire(this.index, this.family, schema, this.opener);
+  }
 
   /** Brings `conn` to the client's state: the database, then the system variables. */
   private async sync(conn: TrackedConnection): Promise<void> {
     if (this.state.schema !== "" && conn.state.schema !== this.state.schema) {
       await runOwnCommand(conn, encodeInitDb(this.state.schema));
     }
-    const sql = replayStatement(
-      this.state,
-      conn.state,
-      (conn.statusFlags & ServerStatus.NO_BACKSLASH_ESCAPES) !== 0,
-    );
-    if (sql !== undefined) await runOwnCommand(conn, queryPayload(sql));
+    const noBackslashEscapes = (conn.statusFlags & ServerStatus.NO_BACKSLASH_ESCAPES) !== 0;
+    for (let attempt = 0;; attempt++) {
+      const sql = replayStatement(this.state, conn.state, noBackslashEscapes);
+      if (sql === undefined) break;
+      try {
+        await runOwnCommand(conn, queryPayload(sql));
+        break;
+      } catch (error) {
+        // A variable the server reports but will not take back (read-only): left out from now on.
+        if (
+          !(error instanceof MysqlError) || error.errno !== 1238 || attempt > 8
+          || !learnReadOnly(error.message)
+        ) {
+          throw error;
+        }
+      }
+    }
+    if (conn.diagnosticsDirty) {
+      // Another statement's warnings must not show in this client's SHOW WARNINGS.
+      await runOwnCommand(conn, queryPayload(CLEAR_DIAGNOSTICS_SQL));
+      conn.diagnosticsDirty = false;
+    }
     this.versionAtSync = conn.version;
     conn.begin();
   }

@@ -52,7 +52,25 @@ const UNREPLAYED: ReadonlySet<string> = new Set([
   "identity",
   "rand_seed1",
   "rand_seed2",
+  "last_gtid",
+  "gtid_seq_no",
+  "in_transaction",
 ]);
+
+/** Variables a backend called read-only when the proxy replayed them (learned, then left out). */
+const readOnlyLearned = new Set<string>();
+
+/** Leaves `name` out of replays from now on (the server said it is read-only: ER 1238). */
+export function learnReadOnly(message: string): boolean {
+  const m = /Variable '([^']+)' is a read only variable/.exec(message);
+  if (m === null || readOnlyLearned.has(m[1].toLowerCase())) return false;
+  readOnlyLearned.add(m[1].toLowerCase());
+  return true;
+}
+
+function replayed(name: string): boolean {
+  return !UNREPLAYED.has(name) && !readOnlyLearned.has(name);
+}
 
 /** The tracking settings each backend connection of the pool runs once, after it logged in. */
 export const TRACKING_SQL = "SET session_track_system_variables='*', session_track_state_change=ON, "
@@ -61,6 +79,12 @@ export const TRACKING_SQL = "SET session_track_system_variables='*', session_tra
 /** The variables of a fresh connection that differ from the server's globals (from the handshake). */
 export const BASELINE_SQL = "SELECT @@character_set_client, @@character_set_connection, "
   + "@@character_set_results, @@collation_connection";
+
+/**
+ * Empties the diagnostics area (the warnings SHOW WARNINGS lists): only a statement that opens a
+ * table does, so this one opens an information_schema table every account may read, for no row.
+ */
+export const CLEAR_DIAGNOSTICS_SQL = "DO (SELECT 1 FROM information_schema.ENGINES LIMIT 0)";
 
 /** The names BASELINE_SQL reads, in its order. */
 export const BASELINE_VARIABLES: readonly string[] = [
@@ -96,10 +120,10 @@ export function replayStatement(
 ): string | undefined {
   const names: string[] = [];
   for (const [name, value] of want.variables) {
-    if (!UNREPLAYED.has(name) && have.variables.get(name) !== value) names.push(name);
+    if (replayed(name) && have.variables.get(name) !== value) names.push(name);
   }
   for (const name of have.variables.keys()) {
-    if (!UNREPLAYED.has(name) && !want.variables.has(name)) names.push(name);
+    if (replayed(name) && !want.variables.has(name)) names.push(name);
   }
   if (names.length === 0) return undefined;
   names.sort((a, b) => replayRank(a) - replayRank(b));
@@ -146,6 +170,11 @@ export class TrackedConnection implements BackendConnection {
   transactionCharacteristics = "";
   /** Bumped on every change of `state`. */
   version = 0;
+  /**
+   * A response had warnings or an error: the diagnostics area (SHOW WARNINGS, @@warning_count) may
+   * still hold them, so `CLEAR_DIAGNOSTICS_SQL` runs before another client uses the connection.
+   */
+  diagnosticsDirty = false;
   /** What the responses since `begin()` showed. */
   facts: ResponseFacts = freshFacts();
   private grammar: ResponseGrammar | undefined;
@@ -222,6 +251,7 @@ export class TrackedConnection implements BackendConnection {
       case "err":
         this.facts.error = true;
         this.facts.warnings = 0;
+        this.diagnosticsDirty = true;
         return;
       case "prepare-ok":
         this.facts.prepared.push(decodePrepareOk(p).statementId);
@@ -237,10 +267,12 @@ export class TrackedConnection implements BackendConnection {
     if (p[0] === 0xfe && (this.inner.capabilities & Capability.DEPRECATE_EOF) === 0 && p.length < 9) {
       // A classic EOF: warnings and status only.
       this.facts.warnings = p.length >= 3 ? p[1] | (p[2] << 8) : 0;
+      if (this.facts.warnings > 0) this.diagnosticsDirty = true;
       return;
     }
     const ok = decodeOk(p, this.inner.capabilities);
     this.facts.warnings = ok.warningCount;
+    if (ok.warningCount > 0) this.diagnosticsDirty = true;
     if (step.role === "ok" && ok.insertId !== 0 && ok.insertId !== 0n) this.facts.insertId = true;
     if (ok.sessionStateChanges === undefined) return;
     const changes = decodeSessionStateChanges(ok.sessionStateChanges);

@@ -1,0 +1,595 @@
+/**
+ * Multiplexing in the proxy, against the test server: Dormando's demo (two clients, one backend
+ * connection), then the pinning table as two-session interleavings (client A changes something,
+ * client B must not see it, A must keep it), each run with multiplexing on and off; the proxy's own
+ * connection ids in CONNECTION_ID() and KILL; a backend connection killed while its client is pinned
+ * mid-transaction; a full pool. Clients: mywire's own and mysql2.
+ */
+import mysql from "mysql2/promise";
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { connect, type Connection, MysqlError } from "../../mod.ts";
+import { resolveClientOptions } from "../../src/client/options.ts";
+import { resetSession } from "../../src/client/reset.ts";
+import { Session } from "../../src/session/session.ts";
+import { rootConnection, uniqueName } from "../support/db.ts";
+import { type TestEnv, testEnv } from "../support/env.ts";
+import { eventually as until } from "../support/eventually.ts";
+import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+
+let env: TestEnv;
+const backendUser = { user: uniqueName("mux_be").slice(0, 30), password: "mux-backend-pw" };
+const table = uniqueName("mux_t");
+const counter = uniqueName("mux_ai");
+let serverTimeZone = "";
+
+before(async () => {
+  env = await testEnv();
+  const admin = await rootConnection();
+  await admin.query(`CREATE USER '${backendUser.user}'@'%' IDENTIFIED BY '${backendUser.password}'`);
+  await admin.query(`GRANT ALL PRIVILEGES ON *.* TO '${backendUser.user}'@'%'`);
+  await admin.query(
+    `CREATE TABLE ${env.database}.${table} (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB`,
+  );
+  await admin.query(`INSERT INTO ${env.database}.${table} VALUES (1, 'one'), (2, 'two'), (3, 'three')`);
+  await admin.query(
+    `CREATE TABLE ${env.database}.${counter} (id INT AUTO_INCREMENT PRIMARY KEY, who VARCHAR(4))`,
+  );
+  serverTimeZone = String([...await admin.query("SELECT @@global.time_zone AS tz")][0].tz);
+  await admin.close();
+});
+
+after(async () => {
+  const admin = await rootConnection();
+  await admin.query(`DROP USER IF EXISTS '${backendUser.user}'@'%'`);
+  await admin.query(`DROP TABLE IF EXISTS ${env.database}.${table}, ${env.database}.${counter}`);
+  await admin.close();
+});
+
+/** A proxy whose backend login is this file's own user (so PROCESSLIST tells its connections apart). */
+function proxyFor(options: Parameters<typeof startProxy>[0] = {}): Promise<RunningProxy> {
+  return startProxy({
+    backends: [{ host: env.host, port: env.port, ...backendUser }],
+    ...options,
+  });
+}
+
+function client(p: RunningProxy, extra: Record<string, unknown> = {}): Promise<Connection> {
+  return connect({
+    host: p.host,
+    port: p.port,
+    user: PROXY_USER.user,
+    password: PROXY_USER.password,
+    database: env.database,
+    ...extra,
+  });
+}
+
+/** The first value of the first row. */
+async function one(c: Connection, sql: string): Promise<unknown> {
+  const rows = [...await c.query(sql)] as Record<string, unknown>[];
+  return Object.values(rows[0])[0];
+}
+
+/** The backend thread that runs this client's statement (the server's own id, not CONNECTION_ID()). */
+function backendThread(c: Connection): Promise<unknown> {
+  return one(c, "SELECT @@pseudo_thread_id");
+}
+
+async function backendProcesses(): Promise<number> {
+  const admin = await rootConnection();
+  try {
+    const rows = [
+      ...await admin.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?", [
+        backendUser.user,
+      ]),
+    ];
+    return Number(rows[0].n);
+  } finally {
+    await admin.close();
+  }
+}
+
+describe("Dormando's demo: two clients, one backend connection", () => {
+  let p: RunningProxy;
+  before(async () => {
+    p = await proxyFor();
+  });
+  after(() => p.stop());
+
+  test("mywire's client: SHOW PROCESSLIST through the proxy shows one backend connection", async () => {
+    const a = await client(p);
+    const b = await client(p);
+    try {
+      assert.equal(await one(a, "SELECT 'a'"), "a");
+      assert.equal(await one(b, "SELECT 'b'"), "b");
+      const list = [...await b.query("SHOW PROCESSLIST")].filter((r) => r.User === backendUser.user);
+      assert.equal(list.length, 1);
+      assert.equal(p.proxy.stats().authenticatedClients, 2);
+      assert.equal(p.proxy.stats().pool.total, 1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test("mysql2: two clients share the backend connection and keep their own time zones", async () => {
+    const options = {
+      host: p.host,
+      port: p.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+      database: env.database,
+    };
+    // mysql2 logs in with another collation than mywire's client: its own pool family.
+    const before = await backendProcesses();
+    const a = await mysql.createConnection(options);
+    const b = await mysql.createConnection(options);
+    try {
+      await a.query("SET time_zone = '+05:00'");
+      const [rb] = await b.query("SELECT @@time_zone AS tz") as [Record<string, unknown>[], unknown];
+      assert.equal(rb[0].tz, serverTimeZone);
+      const [ra] = await a.query("SELECT @@time_zone AS tz") as [Record<string, unknown>[], unknown];
+      assert.equal(ra[0].tz, "+05:00");
+      const [rows] = await b.query("SHOW PROCESSLIST") as [Record<string, unknown>[], unknown];
+      assert.equal(rows.filter((r) => r.User === backendUser.user).length, before + 1);
+      const [[id]] = await a.query("SELECT CONNECTION_ID() AS id") as [Record<string, unknown>[], unknown];
+      assert.equal(Number(id.id), a.threadId);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+});
+
+for (const multiplex of [true, false]) {
+  describe(`the pinning table, multiplexing ${multiplex ? "on" : "off"}`, () => {
+    let p: RunningProxy;
+    let a: Connection;
+    let b: Connection;
+    before(async () => {
+      p = await proxyFor({ multiplex });
+    });
+    after(() => p.stop());
+
+    /** Fresh clients A and B for each case. */
+    async function pair(): Promise<void> {
+      a = await client(p);
+      b = await client(p);
+    }
+    async function done(): Promise<void> {
+      await a?.close();
+      await b?.close();
+    }
+    function pinnedFor(reason: string): number {
+      return (p.proxy.stats().pinned as Record<string, number>)[reason];
+    }
+
+    test("replayed: time_zone, character set, sql_mode, isolation, autocommit, database, any variable", async () => {
+      await pair();
+      try {
+        const defaults = {
+          sqlMode: await one(b, "SELECT @@sql_mode"),
+          isolation: await one(b, "SELECT @@tx_isolation"),
+          sort: await one(b, "SELECT @@sort_buffer_size"),
+          cs: await one(b, "SELECT @@character_set_client"),
+        };
+        await a.query("SET time_zone = '+05:00'");
+        await a.query("SET NAMES latin1");
+        await a.query("SET sql_mode = 'ANSI_QUOTES'");
+        await a.query("SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+        await a.query("SET sort_buffer_size = 1048576");
+        await a.query("USE mysql");
+        await a.query("SET autocommit = 0");
+        // B on the same backend connection (multiplexing) sees none of it.
+        assert.equal(await one(b, "SELECT @@time_zone"), serverTimeZone);
+        assert.equal(await one(b, "SELECT @@character_set_client"), defaults.cs);
+        assert.equal(await one(b, "SELECT @@sql_mode"), defaults.sqlMode);
+        assert.equal(await one(b, "SELECT @@tx_isolation"), defaults.isolation);
+        assert.equal(await one(b, "SELECT @@sort_buffer_size"), defaults.sort);
+        assert.equal(await one(b, "SELECT DATABASE()"), env.database);
+        assert.equal(await one(b, "SELECT @@autocommit"), 1);
+        // A keeps all of it.
+        assert.equal(await one(a, "SELECT @@time_zone"), "+05:00");
+        assert.equal(await one(a, "SELECT @@character_set_client"), "latin1");
+        assert.equal(await one(a, "SELECT @@sql_mode"), "ANSI_QUOTES");
+        assert.equal(await one(a, "SELECT @@tx_isolation"), "SERIALIZABLE");
+        assert.equal(await one(a, "SELECT @@sort_buffer_size"), 1048576);
+        assert.equal(await one(a, "SELECT DATABASE()"), "mysql");
+        assert.equal(await one(a, "SELECT @@autocommit"), 0);
+        if (multiplex) {
+          assert.equal(p.proxy.stats().pinnedClients, 0, "replayable state pins nobody");
+          assert.equal(p.proxy.stats().pool.total, 1);
+        }
+      } finally {
+        await done();
+      }
+    });
+
+    test("an open transaction: B does not see A's insert nor run on A's connection; COMMIT unpins", async () => {
+      await pair();
+      try {
+        await a.query("BEGIN");
+        await a.query(`INSERT INTO ${table} VALUES (10, 'ten')`);
+        if (multiplex) assert.equal(pinnedFor("transaction"), 1);
+        const threadA = await backendThread(a);
+        assert.notEqual(await backendThread(b), threadA);
+        assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id = 10`), 0);
+        assert.equal(await one(a, `SELECT COUNT(*) FROM ${table} WHERE id = 10`), 1);
+        await a.query("COMMIT");
+        if (multiplex) assert.equal(pinnedFor("transaction"), 0);
+        assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id = 10`), 1);
+        await b.query(`DELETE FROM ${table} WHERE id = 10`);
+      } finally {
+        await done();
+      }
+    });
+
+    test("autocommit=0 with work pending, and savepoints: pinned until COMMIT/ROLLBACK", async () => {
+      await pair();
+      try {
+        await a.query("SET autocommit = 0");
+        await a.query(`INSERT INTO ${table} VALUES (11, 'eleven')`);
+        await a.query("SAVEPOINT s1");
+        await a.query(`INSERT INTO ${table} VALUES (12, 'twelve')`);
+        if (multiplex) assert.equal(pinnedFor("transaction"), 1);
+        assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id IN (11, 12)`), 0);
+        await a.query("ROLLBACK TO SAVEPOINT s1");
+        assert.equal(await one(a, `SELECT COUNT(*) FROM ${table} WHERE id IN (11, 12)`), 1);
+        await a.query("ROLLBACK");
+        if (multiplex) assert.equal(pinnedFor("transaction"), 0);
+        assert.equal(await one(a, `SELECT COUNT(*) FROM ${table} WHERE id IN (11, 12)`), 0);
+        await a.query("ROLLBACK");
+      } finally {
+        await done();
+      }
+    });
+
+    test("XA: pinned from XA START to XA COMMIT", async () => {
+      await pair();
+      try {
+        await a.query("XA START 'muxxa'");
+        await a.query(`INSERT INTO ${table} VALUES (13, 'xa')`);
+        await a.query("XA END 'muxxa'");
+        await a.query("XA PREPARE 'muxxa'");
+        if (multiplex) assert.equal(pinnedFor("xa"), 1);
+        assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id = 13`), 0);
+        await a.query("XA COMMIT 'muxxa'");
+        if (multiplex) assert.equal(pinnedFor("xa"), 0);
+        assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id = 13`), 1);
+        await b.query(`DELETE FROM ${table} WHERE id = 13`);
+      } finally {
+        await done();
+      }
+    });
+
+    test("user variables: SET @x and SELECT @y := stay A's", async () => {
+      await pair();
+      try {
+        await a.query("SET @mux_x = 5");
+        await a.query("SELECT @mux_y := 7");
+        if (multiplex) assert.equal(pinnedFor("user variable"), 1);
+        assert.equal(await one(b, "SELECT @mux_x"), null);
+        assert.equal(await one(b, "SELECT @mux_y"), null);
+        assert.equal(await one(a, "SELECT @mux_x + @mux_y"), 12);
+        if (multiplex) assert.equal(pinnedFor("user variable"), 1, "reading a variable pins nobody else");
+      } finally {
+        await done();
+      }
+    });
+
+    test("temporary tables: visible only to A; dropping the last one unpins", async () => {
+      await pair();
+      try {
+        await a.query("CREATE TEMPORARY TABLE mux_tmp (n INT)");
+        await a.query("INSERT INTO mux_tmp VALUES (1), (2)");
+        if (multiplex) assert.equal(pinnedFor("temporary table"), 1);
+        await assert.rejects(
+          b.query("SELECT * FROM mux_tmp"),
+          (e: unknown) => (e as MysqlError).errno === 1146,
+        );
+        assert.equal(await one(a, "SELECT COUNT(*) FROM mux_tmp"), 2);
+        await a.query("DROP TEMPORARY TABLE mux_tmp");
+        if (multiplex) assert.equal(pinnedFor("temporary table"), 0);
+      } finally {
+        await done();
+      }
+    });
+
+    test("GET_LOCK holds A's connection until RELEASE_LOCK", async () => {
+      await pair();
+      try {
+        assert.equal(await one(a, "SELECT GET_LOCK('mux_lock', 0)"), 1);
+        if (multiplex) assert.equal(pinnedFor("named lock"), 1);
+        assert.equal(await one(b, "SELECT IS_FREE_LOCK('mux_lock')"), 0);
+        assert.equal(await one(a, "SELECT IS_USED_LOCK('mux_lock') = @@pseudo_thread_id"), 1);
+        assert.equal(await one(a, "SELECT RELEASE_LOCK('mux_lock')"), 1);
+        if (multiplex) assert.equal(pinnedFor("named lock"), 0);
+        assert.equal(await one(b, "SELECT GET_LOCK('mux_lock', 0)"), 1);
+        assert.equal(await one(b, "SELECT RELEASE_ALL_LOCKS()"), 1);
+      } finally {
+        await done();
+      }
+    });
+
+    test("LOCK TABLES and FLUSH TABLES WITH READ LOCK: pinned until UNLOCK TABLES", async () => {
+      await pair();
+      try {
+        await a.query(`LOCK TABLES ${table} READ`);
+        if (multiplex) assert.equal(pinnedFor("table lock"), 1);
+        assert.equal(await one(a, `SELECT COUNT(*) FROM ${table}`), 3);
+        await a.query("UNLOCK TABLES");
+        if (multiplex) assert.equal(pinnedFor("table lock"), 0);
+        await a.query("FLUSH TABLES WITH READ LOCK");
+        if (multiplex) assert.equal(pinnedFor("table lock"), 1);
+        assert.equal(await one(b, "SELECT 1"), 1);
+        await a.query("UNLOCK TABLES");
+        if (multiplex) assert.equal(pinnedFor("table lock"), 0);
+      } finally {
+        await done();
+      }
+    });
+
+    test("text PREPARE: EXECUTE works for A only; DEALLOCATE unpins", async () => {
+      await pair();
+      try {
+        await a.query("PREPARE mux_s FROM 'SELECT 42'");
+        if (multiplex) assert.equal(pinnedFor("text prepare"), 1);
+        await assert.rejects(b.query("EXECUTE mux_s"), (e: unknown) => (e as MysqlError).errno === 1243);
+        assert.equal(await one(a, "EXECUTE mux_s"), 42);
+        await a.query("DEALLOCATE PREPARE mux_s");
+        if (multiplex) assert.equal(pinnedFor("text prepare"), 0);
+      } finally {
+        await done();
+      }
+    });
+
+    test("SQL_CALC_FOUND_ROWS: FOUND_ROWS() is A's even after B ran a statement", async () => {
+      await pair();
+      try {
+        await a.query(`SELECT SQL_CALC_FOUND_ROWS * FROM ${table} LIMIT 1`);
+        if (multiplex) assert.equal(pinnedFor("found rows"), 1);
+        await b.query(`SELECT SQL_CALC_FOUND_ROWS * FROM ${table} WHERE id = 1`);
+        assert.equal(await one(a, "SELECT FOUND_ROWS()"), 3);
+        assert.equal(await one(b, "SELECT FOUND_ROWS()"), 1);
+        if (multiplex) assert.equal(pinnedFor("found rows"), 0);
+      } finally {
+        await done();
+      }
+    });
+
+    test("sql_log_bin=0 stays A's", async () => {
+      await pair();
+      try {
+        await a.query("SET sql_log_bin = 0");
+        if (multiplex) assert.equal(pinnedFor("sql_log_bin"), 1);
+        assert.equal(await one(b, "SELECT @@sql_log_bin"), 1);
+        assert.equal(await one(a, "SELECT @@sql_log_bin"), 0);
+        await a.query("SET sql_log_bin = 1");
+        if (multiplex) assert.equal(pinnedFor("sql_log_bin"), 0);
+      } finally {
+        await done();
+      }
+    });
+
+    test("warnings: SHOW WARNINGS after a statement sees that statement's warnings", async () => {
+      await pair();
+      try {
+        const r = await a.query("SELECT CAST('12abc' AS INT) AS n");
+        assert.equal(r.warningCount, 1);
+        await b.query("SELECT 1");
+        const w = [...await a.query("SHOW WARNINGS")];
+        assert.equal(w.length, 1);
+        assert.equal(w[0].Code, 1292);
+        assert.equal([...await b.query("SHOW WARNINGS")].length, 0);
+        assert.equal(await one(b, "SELECT @@warning_count"), 0);
+        await assert.rejects(a.query("SELECT * FROM mux_no_such_table"));
+        assert.equal([...await b.query("SHOW ERRORS")].length, 0);
+        assert.equal([...await a.query("SHOW ERRORS")][0].Code, 1146);
+      } finally {
+        await done();
+      }
+    });
+
+    test("LAST_INSERT_ID() after an insert is A's own", async () => {
+      await pair();
+      try {
+        const ra = await a.query(`INSERT INTO ${counter} (who) VALUES ('a')`);
+        await b.query(`INSERT INTO ${counter} (who) VALUES ('b')`);
+        assert.equal(Number(await one(a, "SELECT LAST_INSERT_ID()")), Number(ra.insertId));
+      } finally {
+        await done();
+      }
+    });
+
+    test("prepared statements (COM_STMT_PREPARE): pinned until closed", async () => {
+      await pair();
+      try {
+        const s = await a.prepare(`SELECT v FROM ${table} WHERE id = ?`);
+        if (multiplex) assert.equal(pinnedFor("prepared statement"), 1);
+        assert.equal(await one(b, "SELECT 'b'"), "b");
+        assert.deepEqual([...await s.execute([2])], [{ v: "two" }]);
+        await a.query("SET time_zone = '+01:00'");
+        assert.deepEqual([...await s.execute([3])], [{ v: "three" }]);
+        await s.close();
+        assert.equal(await one(a, "SELECT 'after close'"), "after close");
+        if (multiplex) assert.equal(pinnedFor("prepared statement"), 0);
+        assert.equal(await one(a, "SELECT @@time_zone"), "+01:00");
+      } finally {
+        await done();
+      }
+    });
+
+    test("COM_RESET_CONNECTION drops A's state and pins, keeps its database", async () => {
+      const s = await Session.open(
+        resolveClientOptions({
+          host: p.host,
+          port: p.port,
+          user: PROXY_USER.user,
+          password: PROXY_USER.password,
+          database: env.database,
+        }).session,
+      );
+      const value = async (sql: string) => Object.values([...await s.query(sql)][0] as object)[0];
+      try {
+        await s.query("SET @mux_r = 1");
+        await s.query("SET time_zone = '+03:00'");
+        if (multiplex) assert.equal(p.proxy.stats().pinnedClients, 1);
+        assert.equal(await resetSession(s, "reset-connection", undefined), "reset-connection");
+        if (multiplex) assert.equal(p.proxy.stats().pinnedClients, 0);
+        assert.equal(await value("SELECT @mux_r"), null);
+        assert.equal(await value("SELECT @@time_zone"), serverTimeZone);
+        assert.equal(await value("SELECT DATABASE()"), env.database);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test("nothing leaks and nothing is left: every client gone, no backend connection in use", async () => {
+      await until(() => p.proxy.stats().clients === 0, "the clients left");
+      assert.equal(p.proxy.stats().pinnedClients, 0);
+      if (multiplex) {
+        assert.equal(p.proxy.stats().pool.inUse, 0);
+        assert.equal(p.proxy.stats().pool.total, p.proxy.stats().pool.idle);
+        assert.equal(await backendProcesses(), p.proxy.stats().pool.total);
+      } else {
+        assert.equal(p.proxy.stats().backendConnections, 0);
+      }
+    });
+  });
+}
+
+describe("the proxy's connection ids", () => {
+  let p: RunningProxy;
+  before(async () => {
+    p = await proxyFor();
+  });
+  after(() => p.stop());
+
+  test("CONNECTION_ID() answers the greeting's id, also inside expressions", async () => {
+    const a = await client(p);
+    try {
+      const rows = [...await a.query("SELECT CONNECTION_ID()")];
+      assert.deepEqual(Object.keys(rows[0]), ["CONNECTION_ID()"]);
+      assert.equal(Number(rows[0]["CONNECTION_ID()"]), a.threadId);
+      assert.equal(await one(a, "SELECT CONNECTION_ID() + 1"), a.threadId + 1);
+    } finally {
+      await a.close();
+    }
+  });
+
+  test("KILL QUERY with the proxy's id interrupts the statement the client runs now", async () => {
+    const a = await client(p);
+    const b = await client(p);
+    try {
+      const running = a.query("SELECT SLEEP(30) AS s").then((r) => [...r][0].s, (e) => e);
+      await until(async () => (await backendProcessesSleeping()) === 1, "A's statement runs");
+      await b.query(`KILL QUERY ${a.threadId}`);
+      const outcome = await running;
+      if (outcome instanceof MysqlError) assert.equal(outcome.errno, 1317);
+      else assert.equal(Number(outcome), 1, "SLEEP interrupted");
+      assert.equal(await one(a, "SELECT 'a goes on'"), "a goes on");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test("KILL n closes client n (idle: answered by the proxy); unknown ids get ERR 1094", async () => {
+    const a = await client(p);
+    const b = await client(p);
+    try {
+      const before = p.proxy.stats().clients;
+      await b.query(`KILL ${a.threadId}`);
+      await until(() => p.proxy.stats().clients === before - 1, "A closed");
+      await assert.rejects(a.query("SELECT 1"));
+      await assert.rejects(b.query("KILL 999999"), (e: unknown) => (e as MysqlError).errno === 1094);
+      assert.equal(await one(b, "SELECT 'b goes on'"), "b goes on");
+    } finally {
+      a.destroy();
+      await b.close();
+    }
+  });
+});
+
+async function backendProcessesSleeping(): Promise<number> {
+  const admin = await rootConnection();
+  try {
+    const rows = [
+      ...await admin.query(
+        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ? AND INFO LIKE 'SELECT SLEEP(30)%'",
+        [backendUser.user],
+      ),
+    ];
+    return Number(rows[0].n);
+  } finally {
+    await admin.close();
+  }
+}
+
+describe("failures with multiplexing", () => {
+  test("a backend connection killed while its client is pinned mid-transaction", async () => {
+    const p = await proxyFor();
+    const a = await client(p);
+    const b = await client(p);
+    const admin = await rootConnection();
+    try {
+      await a.query("BEGIN");
+      await a.query(`INSERT INTO ${table} VALUES (20, 'lost')`);
+      const thread = await backendThread(a);
+      await admin.query(`KILL ${thread}`);
+      await assert.rejects(a.query("SELECT 1"), (e: unknown) => (e as MysqlError).errno === 2013);
+      assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id = 20`), 0);
+      await until(() => p.proxy.stats().clients === 1, "A closed");
+      assert.equal(p.proxy.stats().pool.inUse, 0);
+      assert.equal(p.proxy.stats().pinnedClients, 0);
+      await until(
+        async () => (await backendProcesses()) === p.proxy.stats().pool.total,
+        "no leaked connection",
+      );
+      const c = await client(p);
+      assert.equal(await one(c, "SELECT 'still up'"), "still up");
+      await c.close();
+    } finally {
+      a.destroy();
+      await b.close();
+      await admin.close();
+      await p.stop();
+    }
+  });
+
+  test("the pool full: a clear ERR 1040 when nobody may wait, a wait served when one may", async () => {
+    const full = await proxyFor({ maxBackendConnections: 1, maxWaiting: 0 });
+    const waiting = await proxyFor({ maxBackendConnections: 1, maxWaiting: 1, waitTimeout: 60_000 });
+    try {
+      for (const p of [full, waiting]) {
+        const a = await client(p);
+        const b = await client(p);
+        try {
+          await a.query("BEGIN");
+          if (p === full) {
+            await assert.rejects(b.query("SELECT 1"), (e: unknown) => {
+              assert.ok(e instanceof MysqlError);
+              assert.equal(e.errno, 1040);
+              assert.match(e.message, /all 1 backend connections are in use.*maxBackendConnections/);
+              return true;
+            });
+            await a.query("COMMIT");
+            assert.equal(await one(b, "SELECT 'free again'"), "free again");
+          } else {
+            const queued = one(b, "SELECT 'served'");
+            await until(() => p.proxy.stats().pool.waiting === 1, "B waits");
+            await a.query("COMMIT");
+            assert.equal(await queued, "served");
+          }
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      }
+    } finally {
+      await full.stop();
+      await waiting.stop();
+    }
+  });
+});
