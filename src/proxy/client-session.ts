@@ -430,10 +430,13 @@ export class ProxyClient {
         const local = await this.localCommand(payload, sql);
         if (local !== undefined) return local;
         query = mux.prepareQuery(payload, sql, this.id);
+        let bound: Uint8Array | ErrPacket;
         try {
           await mux.borrow();
+          bound = await mux.bind(query);
         } catch (error) {
           if (error instanceof BackendFailure) throw error;
+          healthy = error instanceof MysqlError;
           await this.sendErr(
             error instanceof PoolFull
               ? poolFull(error.message)
@@ -445,7 +448,12 @@ export class ProxyClient {
           );
           return true;
         }
-        payload = query.payload;
+        if (!(bound instanceof Uint8Array)) {
+          healthy = true;
+          await this.sendErr(bound);
+          return true;
+        }
+        payload = bound;
       }
       if (this.ps!.interceptsQueries) await runPlan(this.ps!, payload, this.relay!);
       else await this.direct(payload);
@@ -480,6 +488,10 @@ export class ProxyClient {
       kill = { query: false, id: decodeProcessKill(payload) };
     } else if (sql !== undefined) kill = parseKill(sql);
     if (kill !== undefined) return this.kill(kill);
+    if (code === Command.COM_STMT_CLOSE) {
+      await this.mux!.closeStatement(payload);
+      return true;
+    }
     if (code === Command.COM_RESET_CONNECTION) {
       this.mux!.reset();
       await this.output.push(this.okPayload());

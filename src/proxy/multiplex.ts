@@ -5,11 +5,16 @@
  * session-tracker.ts); before a command, the connection chosen is brought to it: COM_INIT_DB when
  * the database differs, one SET for the system variables that differ (what the client never set
  * goes back to DEFAULT). What cannot be replayed pins the client to its connection (pinning.ts)
- * until it ends. `CONNECTION_ID()` is rewritten to the client's own id (connection-ids.ts).
+ * until it ends. `CONNECTION_ID()` is rewritten to the client's own id (connection-ids.ts);
+ * prepared statements have the proxy's ids and follow the client to any connection (statements.ts).
  */
+import { commandName } from "../pipeline/command.ts";
+import { utf8 } from "../protocol/bytes.ts";
 import { encodeInitDb } from "../protocol/commands/utility.ts";
 import { Command, ServerStatus } from "../protocol/constants.ts";
 import { MysqlError } from "../protocol/errors.ts";
+import type { ErrPacket } from "../protocol/results.ts";
+import { encodeStatementCommand } from "../protocol/statements.ts";
 import type { SessionOptions } from "../session/options.ts";
 import type { BackendPool, PooledConnection } from "./backend-pool.ts";
 import { familyKey, openPooled } from "./backend.ts";
@@ -20,11 +25,13 @@ import { BackendFailure } from "./relay.ts";
 import {
   CLEAR_DIAGNOSTICS_SQL,
   learnReadOnly,
+  prepareCommand,
   queryPayload,
   replayStatement,
   SessionState,
   type TrackedConnection,
 } from "./session-tracker.ts";
+import { ClientStatements, statementIdOf, withStatementId } from "./statements.ts";
 
 /** A new backend connection could not be opened (unreachable, or the credentials refused). */
 export class BackendUnavailable extends Error {
@@ -46,11 +53,24 @@ export interface MuxQuery {
   readonly effects: StatementEffects | undefined;
   /** The statement id a COM_STMT_CLOSE closes. */
   readonly closedStatement: number | undefined;
+  /** The proxy's statement id an EXECUTE, SEND_LONG_DATA, RESET or FETCH names. */
+  readonly statementId: number | undefined;
+  /** A COM_STMT_PREPARE's SQL. */
+  readonly prepareSql: string | undefined;
 }
+
+/** The commands that name a prepared statement and run on a connection. */
+const STATEMENT_COMMANDS: ReadonlySet<number> = new Set([
+  Command.COM_STMT_EXECUTE,
+  Command.COM_STMT_SEND_LONG_DATA,
+  Command.COM_STMT_RESET,
+  Command.COM_STMT_FETCH,
+]);
 
 /** The multiplexing state of one logged-in client. */
 export class Multiplexed {
   readonly pins = new Pins();
+  readonly statements = new ClientStatements();
   private readonly pool: BackendPool;
   private readonly index: number;
   private readonly options: SessionOptions;
@@ -115,11 +135,58 @@ export class Multiplexed {
       if (rewritten !== undefined) payload = queryPayload(rewritten);
       effects = statementEffects(sql);
     }
-    const closedStatement = code === Command.COM_STMT_CLOSE && payload.length >= 5
-      ? (payload[1] | (payload[2] << 8) | (payload[3] << 16) | (payload[4] << 24)) >>> 0
-      : undefined;
+    const named = payload.length >= 5 ? statementIdOf(payload) : undefined;
+    const closedStatement = code === Command.COM_STMT_CLOSE ? named : undefined;
+    const statementId = STATEMENT_COMMANDS.has(code) ? named : undefined;
+    let prepareSql: string | undefined;
+    if (code === Command.COM_STMT_PREPARE) {
+      prepareSql = utf8(payload, 1);
+      this.statements.lastPrepared = undefined;
+    }
     this.busy = true;
-    return { payload, code, effects, closedStatement };
+    return { payload, code, effects, closedStatement, statementId, prepareSql };
+  }
+
+  /**
+   * The payload for the connection borrowed: a PREPARE_OK will be renumbered to the proxy's id; a
+   * command naming a statement gets the backend's id there (prepared there first when it is not).
+   * An ERR instead for a statement id the client does not have. Rejects with the backend's
+   * MysqlError when the lazy prepare fails.
+   */
+  async bind(q: MuxQuery): Promise<Uint8Array | ErrPacket> {
+    const conn = this.held!.conn;
+    if (q.prepareSql !== undefined) {
+      const sql = q.prepareSql;
+      conn.renumber = (backendId, paramCount) => this.statements.register(sql, conn, backendId, paramCount);
+      return q.payload;
+    }
+    if (q.statementId === undefined) return q.payload;
+    const stmt = this.statements.get(q.statementId);
+    if (stmt === undefined) {
+      return {
+        errno: 1243,
+        sqlState: "HY000",
+        message: `Unknown prepared statement handler (${q.statementId}) given to ${commandName(q.code)}`,
+      };
+    }
+    if (!stmt.on.has(conn)) {
+      await runOwnCommand(conn, prepareCommand(stmt.sql));
+      this.statements.prepared(stmt, conn, conn.facts.prepared[conn.facts.prepared.length - 1]);
+      conn.begin();
+    }
+    if (q.code === Command.COM_STMT_EXECUTE) return this.statements.executePayload(stmt, conn, q.payload);
+    return withStatementId(q.payload, stmt.on.get(conn)!.id);
+  }
+
+  /** COM_STMT_CLOSE (no response): closed on the connection held now, queued for the others. */
+  async closeStatement(payload: Uint8Array): Promise<void> {
+    if (payload.length < 5) return;
+    const id = statementIdOf(payload);
+    const stmt = this.statements.get(id);
+    if (stmt !== undefined) this.pins.cursors.delete(stmt.id);
+    const now = this.statements.close(id, this.held?.conn);
+    if (now !== undefined) await this.held!.conn.writeCommand(now);
+    this.giveBack();
   }
 
   /**
@@ -159,10 +226,23 @@ export class Multiplexed {
       return;
     }
     const conn = c.conn;
+    conn.renumber = undefined;
     if (q.effects !== undefined) this.pins.afterQuery(q.effects, conn);
     else this.pins.afterCommand(conn);
-    if (q.closedStatement !== undefined) this.pins.statements.delete(q.closedStatement);
     if (q.code === Command.COM_SET_OPTION) this.pins.optionSet();
+    if (q.code === Command.COM_STMT_SEND_LONG_DATA) this.pins.longData = true;
+    const stmt = q.statementId === undefined ? undefined : this.statements.get(q.statementId);
+    if (q.code === Command.COM_STMT_EXECUTE || q.code === Command.COM_STMT_RESET) {
+      this.pins.longData = false;
+      if (stmt !== undefined) this.pins.cursors.delete(stmt.id);
+    }
+    if (
+      q.code === Command.COM_STMT_EXECUTE && stmt !== undefined && (q.payload[5] & 0x0f) !== 0
+      && !conn.facts.error
+    ) {
+      // A cursor stays open on this connection's statement until it is reset or closed.
+      this.pins.cursors.add(stmt.id);
+    }
     if (conn.version !== this.versionAtSync) {
       this.state = conn.state.clone();
       this.versionAtSync = conn.version;
@@ -190,6 +270,7 @@ export class Multiplexed {
     this.held = undefined;
     if (c !== undefined) this.pool.release(c, this.pins.onlyTransient);
     this.pins.clear();
+    this.statements.closeAll();
     const schema = this.state.schema;
     this.state = (this.pool.baseline(this.family) ?? new SessionState("")).clone();
     this.state.schema = schema;
@@ -197,6 +278,7 @@ export class Multiplexed {
 
   /** The client leaves (or changes user): a connection still held goes back, or is closed when pinned by what lasts. */
   leave(): void {
+    this.statements.closeAll();
     const c = this.held;
     this.held = undefined;
     if (c !== undefined) this.pool.release(c, !this.busy && this.pins.onlyTransient);
@@ -218,6 +300,10 @@ export class Multiplexed {
 
   /** Brings `conn` to the client's state: the database, then the system variables. */
   private async sync(conn: TrackedConnection): Promise<void> {
+    // Statements closed by clients while the connection was elsewhere (COM_STMT_CLOSE: no response).
+    for (const id of conn.pendingCloses.splice(0)) {
+      await conn.writeCommand(encodeStatementCommand(Command.COM_STMT_CLOSE, id));
+    }
     if (this.state.schema !== "" && conn.state.schema !== this.state.schema) {
       await runOwnCommand(conn, encodeInitDb(this.state.schema));
     }

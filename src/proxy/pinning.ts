@@ -4,8 +4,10 @@
  * sources: the statement text through the project's SQL lexer (user variables, temporary tables,
  * named locks, FLUSH TABLES WITH READ LOCK, text PREPARE, SQL_CALC_FOUND_ROWS, XA, changes to the
  * session trackers), and the backend's own answer (`TrackedConnection`: the transaction state and
- * status flags, LOCK TABLES, `sql_log_bin`, warnings, a last insert id, prepared statement ids, a
- * session state change nothing else explains). docs/proxy.md has the table.
+ * status flags, LOCK TABLES, `sql_log_bin`, warnings, a last insert id, a session state change
+ * nothing else explains), and from the statement commands (long data sent for a prepared statement
+ * and not executed yet, a cursor open). Prepared statements themselves do not pin (statements.ts).
+ * docs/proxy.md has the table.
  */
 import { type Token, tokenize } from "../protocol/sql/lexer.ts";
 import { unquoteName } from "../sql/use.ts";
@@ -20,7 +22,8 @@ export type PinReason =
   | "temporary table"
   | "named lock"
   | "text prepare"
-  | "prepared statement"
+  | "long data"
+  | "cursor"
   | "found rows"
   | "sql_log_bin"
   | "warnings"
@@ -38,7 +41,8 @@ export const PIN_REASONS: readonly PinReason[] = [
   "temporary table",
   "named lock",
   "text prepare",
-  "prepared statement",
+  "long data",
+  "cursor",
   "found rows",
   "sql_log_bin",
   "warnings",
@@ -195,8 +199,10 @@ export class Pins {
   private namedLocks = 0;
   private globalReadLock = false;
   private readonly textPrepared = new Set<string>();
-  /** The backend's statement ids of the client's open prepared statements. */
-  readonly statements = new Set<number>();
+  /** COM_STMT_SEND_LONG_DATA sent, not executed or reset yet (the data sits in one backend statement). */
+  longData = false;
+  /** The proxy's ids of statements with a cursor open (executed with a cursor type). */
+  readonly cursors = new Set<number>();
   private foundRows = false;
   private xa = false;
   private sessionTracking = false;
@@ -232,7 +238,6 @@ export class Pins {
   /** After any command on `conn`: what its answer says. */
   afterCommand(conn: TrackedConnection): void {
     const f = conn.facts;
-    for (const id of f.prepared) this.statements.add(id);
     this.warnings = f.warnings > 0 || f.error;
     this.lastInsertId = f.insertId;
     this.transaction = conn.inTransaction;
@@ -252,7 +257,8 @@ export class Pins {
     this.namedLocks = 0;
     this.globalReadLock = false;
     this.textPrepared.clear();
-    this.statements.clear();
+    this.longData = false;
+    this.cursors.clear();
     this.foundRows =
       this.xa =
       this.sessionTracking =
@@ -277,7 +283,8 @@ export class Pins {
     if (this.temporaryTables.size > 0) r.push("temporary table");
     if (this.namedLocks > 0) r.push("named lock");
     if (this.textPrepared.size > 0) r.push("text prepare");
-    if (this.statements.size > 0) r.push("prepared statement");
+    if (this.longData) r.push("long data");
+    if (this.cursors.size > 0) r.push("cursor");
     if (this.foundRows) r.push("found rows");
     if (this.sqlLogBin) r.push("sql_log_bin");
     if (this.warnings) r.push("warnings");
@@ -292,7 +299,7 @@ export class Pins {
   get pinned(): boolean {
     return this.transaction || this.xa || this.tableLock || this.globalReadLock || this.userVariables
       || this.temporaryTables.size > 0 || this.namedLocks > 0 || this.textPrepared.size > 0
-      || this.statements.size > 0 || this.foundRows || this.sqlLogBin || this.warnings
+      || this.longData || this.cursors.size > 0 || this.foundRows || this.sqlLogBin || this.warnings
       || this.lastInsertId || this.sessionTracking || this.setOption || this.unexplained;
   }
 
@@ -303,7 +310,7 @@ export class Pins {
   get onlyTransient(): boolean {
     return !(this.transaction || this.xa || this.tableLock || this.globalReadLock || this.userVariables
       || this.temporaryTables.size > 0 || this.namedLocks > 0 || this.textPrepared.size > 0
-      || this.statements.size > 0 || this.sqlLogBin || this.sessionTracking || this.setOption
+      || this.longData || this.cursors.size > 0 || this.sqlLogBin || this.sessionTracking || this.setOption
       || this.unexplained);
   }
 }

@@ -146,9 +146,15 @@ export interface ResponseFacts {
   error: boolean;
   /** The server said the session state changed with no variable or database change to explain it. */
   unexplainedChange: boolean;
-  /** Statement ids of COM_STMT_PREPARE answers. */
+  /** Statement ids of COM_STMT_PREPARE answers (the backend's). */
   readonly prepared: number[];
 }
+
+/**
+ * Gives the id a client is to see for a statement the backend prepared as `backendId` (the proxy's
+ * own statement ids, statements.ts).
+ */
+export type StatementRenumbering = (backendId: number, paramCount: number) => number;
 
 function freshFacts(): ResponseFacts {
   return { warnings: 0, insertId: false, error: false, unexplainedChange: false, prepared: [] };
@@ -175,6 +181,10 @@ export class TrackedConnection implements BackendConnection {
    * still hold them, so `CLEAR_DIAGNOSTICS_SQL` runs before another client uses the connection.
    */
   diagnosticsDirty = false;
+  /** Backend statement ids whose COM_STMT_CLOSE waits for the connection's next use. */
+  readonly pendingCloses: number[] = [];
+  /** While set, a PREPARE_OK read is renumbered in place to the id this gives (the client's). */
+  renumber: StatementRenumbering | undefined;
   /** What the responses since `begin()` showed. */
   facts: ResponseFacts = freshFacts();
   private grammar: ResponseGrammar | undefined;
@@ -253,9 +263,18 @@ export class TrackedConnection implements BackendConnection {
         this.facts.warnings = 0;
         this.diagnosticsDirty = true;
         return;
-      case "prepare-ok":
-        this.facts.prepared.push(decodePrepareOk(p).statementId);
+      case "prepare-ok": {
+        const ok = decodePrepareOk(p);
+        this.facts.prepared.push(ok.statementId);
+        if (this.renumber !== undefined) {
+          const id = this.renumber(ok.statementId, ok.paramCount);
+          p[1] = id & 0xff;
+          p[2] = (id >>> 8) & 0xff;
+          p[3] = (id >>> 16) & 0xff;
+          p[4] = (id >>> 24) & 0xff;
+        }
         return;
+      }
       case "ok":
       case "rows-end":
       case "eof":
@@ -287,11 +306,21 @@ export class TrackedConnection implements BackendConnection {
   }
 }
 
-/** COM_QUERY for `sql` (the proxy's own statements). */
-export function queryPayload(sql: string): Uint8Array {
+/** A command byte followed by `sql` (the proxy's own statements). */
+function textCommand(code: number, sql: string): Uint8Array {
   const text = encodeUtf8(sql);
   const p = new Uint8Array(text.length + 1);
-  p[0] = Command.COM_QUERY;
+  p[0] = code;
   p.set(text, 1);
   return p;
+}
+
+/** COM_QUERY for `sql` (the proxy's own statements). */
+export function queryPayload(sql: string): Uint8Array {
+  return textCommand(Command.COM_QUERY, sql);
+}
+
+/** COM_STMT_PREPARE for `sql` (a lazy re-prepare). */
+export function prepareCommand(sql: string): Uint8Array {
+  return textCommand(Command.COM_STMT_PREPARE, sql);
 }

@@ -11,6 +11,10 @@ import { after, before, describe, test } from "node:test";
 import { connect, type Connection, MysqlError } from "../../mod.ts";
 import { resolveClientOptions } from "../../src/client/options.ts";
 import { resetSession } from "../../src/client/reset.ts";
+import { encodeUtf8, utf8 } from "../../src/protocol/bytes.ts";
+import { Command } from "../../src/protocol/constants.ts";
+import { ResponseGrammar, responseShapeOf } from "../../src/protocol/response-grammar.ts";
+import { decodeErr } from "../../src/protocol/results.ts";
 import { Session } from "../../src/session/session.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
@@ -63,6 +67,58 @@ function client(p: RunningProxy, extra: Record<string, unknown> = {}): Promise<C
     database: env.database,
     ...extra,
   });
+}
+
+/** COM_STMT_EXECUTE of a one-parameter statement with a BIGINT value, types sent or omitted. */
+function executePayload(id: number, value: bigint, withTypes: boolean): Uint8Array {
+  const bytes = [Command.COM_STMT_EXECUTE, id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, id >>> 24];
+  bytes.push(0, 1, 0, 0, 0); // no cursor, iteration count 1
+  bytes.push(0); // null bitmap
+  bytes.push(withTypes ? 1 : 0);
+  if (withTypes) bytes.push(0x08, 0x00); // MYSQL_TYPE_LONGLONG
+  const v = new Uint8Array(8);
+  new DataView(v.buffer).setBigInt64(0, value, true);
+  return new Uint8Array([...bytes, ...v]);
+}
+
+function command(code: number, body: string | Uint8Array): Uint8Array {
+  const bytes = typeof body === "string" ? encodeUtf8(body) : body;
+  return new Uint8Array([code, ...bytes]);
+}
+
+/** A protocol session through the proxy, for commands mywire's client does not send that way. */
+async function rawSession(p: RunningProxy) {
+  const session = await Session.open(
+    resolveClientOptions({
+      host: p.host,
+      port: p.port,
+      user: PROXY_USER.user,
+      password: PROXY_USER.password,
+      database: env.database,
+    }).session,
+  );
+  const roundTrip = (payload: Uint8Array, response = true): Promise<Uint8Array[]> =>
+    session.exclusive(async (ch) => {
+      await ch.writeCommand(payload);
+      if (!response) return [];
+      const grammar = new ResponseGrammar(responseShapeOf(payload[0]), session.info.capabilities);
+      const packets: Uint8Array[] = [];
+      while (!grammar.done) {
+        const packet = (await ch.read()).slice();
+        packets.push(packet);
+        grammar.push(packet);
+      }
+      return packets;
+    });
+  /** Executes and returns the one string value of the binary row. */
+  const execute = async (id: number, value: bigint, withTypes: boolean): Promise<string> => {
+    const packets = await roundTrip(executePayload(id, value, withTypes));
+    if (packets[0][0] === 0xff) throw new Error(decodeErr(packets[0]).message);
+    const row = packets.find((q, i) => i >= 2 && q[0] === 0x00)!;
+    const length = row[2];
+    return utf8(row, 3, 3 + length);
+  };
+  return { session, roundTrip, execute };
 }
 
 /** The first value of the first row. */
@@ -402,21 +458,53 @@ for (const multiplex of [true, false]) {
       }
     });
 
-    test("prepared statements (COM_STMT_PREPARE): pinned until closed", async () => {
+    test("prepared statements (COM_STMT_PREPARE) follow A to another backend connection", async () => {
       await pair();
       try {
         const s = await a.prepare(`SELECT v FROM ${table} WHERE id = ?`);
-        if (multiplex) assert.equal(pinnedFor("prepared statement"), 1);
-        assert.equal(await one(b, "SELECT 'b'"), "b");
+        assert.equal(p.proxy.stats().pinnedClients, 0, "a prepared statement pins nobody");
+        // B takes the connection A prepared on (the one given back last) and keeps it.
+        await b.query("BEGIN");
+        await b.query(`SELECT * FROM ${table} WHERE id = 1 FOR UPDATE`);
         assert.deepEqual([...await s.execute([2])], [{ v: "two" }]);
+        if (multiplex) assert.equal(p.proxy.stats().pool.total, 2, "A ran on a second connection");
+        await b.query("COMMIT");
         await a.query("SET time_zone = '+01:00'");
         assert.deepEqual([...await s.execute([3])], [{ v: "three" }]);
         await s.close();
-        assert.equal(await one(a, "SELECT 'after close'"), "after close");
-        if (multiplex) assert.equal(pinnedFor("prepared statement"), 0);
         assert.equal(await one(a, "SELECT @@time_zone"), "+01:00");
+        assert.equal(p.proxy.stats().pinnedClients, 0);
       } finally {
         await done();
+      }
+    });
+
+    test("COM_STMT_EXECUTE without parameter types, and MariaDB's id 0xFFFFFFFF, on another connection", async () => {
+      const raw = await rawSession(p);
+      b = await client(p);
+      try {
+        const [prepareOk] = await raw.roundTrip(
+          command(Command.COM_STMT_PREPARE, "SELECT CAST(? + 1 AS CHAR) AS n"),
+        );
+        assert.equal(prepareOk[0], 0x00);
+        const id = new DataView(prepareOk.buffer, prepareOk.byteOffset).getUint32(1, true);
+        if (multiplex) assert.equal(id, 1, "the proxy's own statement id");
+        assert.equal(await raw.execute(id, 41n, true), "42");
+        await b.query("BEGIN");
+        await b.query(`SELECT * FROM ${table} WHERE id = 1 FOR UPDATE`);
+        // Types omitted, as libmariadb and mysqlnd do after the first execute.
+        assert.equal(await raw.execute(id, 9n, false), "10");
+        if (multiplex) assert.equal(p.proxy.stats().pool.total, 2, "executed on a second connection");
+        assert.equal(await raw.execute(0xffffffff, 99n, true), "100");
+        await b.query("COMMIT");
+        const unknown = await raw.roundTrip(executePayload(12345, 1n, true));
+        assert.equal(decodeErr(unknown[0]).errno, 1243);
+        await raw.roundTrip(command(Command.COM_STMT_CLOSE, new Uint8Array([id, 0, 0, 0])), false);
+        const closed = await raw.roundTrip(executePayload(id, 1n, true));
+        assert.equal(decodeErr(closed[0]).errno, 1243);
+      } finally {
+        await raw.session.close();
+        await b.close();
       }
     });
 
