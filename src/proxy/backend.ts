@@ -9,6 +9,7 @@
  * (`familyKey`) naming what makes two such connections interchangeable.
  */
 import { toHex } from "../protocol/bytes.ts";
+import { collationCharset, collationName } from "../protocol/collations.ts";
 import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { defaultValueOptions } from "../protocol/values.ts";
 import type { Runtime } from "../runtime/socket.ts";
@@ -91,10 +92,31 @@ export function openBackend(options: SessionOptions): Promise<Session> {
 /** The capabilities a pool connection shares with every client of its family. */
 const FAMILY_CAPABILITIES = Capability.MULTI_STATEMENTS | Capability.FOUND_ROWS | Capability.LOCAL_FILES;
 
+/** Character sets a server does not take as a client's (it falls back to its default then). */
+const NOT_CLIENT_CHARSETS: ReadonlySet<string> = new Set(["ucs2", "utf16", "utf16le", "utf32"]);
+
+/**
+ * The character set variables a login with collation `id` gives a session (what SET NAMES would
+ * set), or undefined when the server would not take it as is (unknown, or not a client charset).
+ */
+export function handshakeCharsetVariables(id: number): [string, string][] | undefined {
+  const charset = collationCharset(id);
+  const name = collationName(id);
+  if (charset === undefined || name === undefined || NOT_CLIENT_CHARSETS.has(charset)) return undefined;
+  return [
+    ["character_set_client", charset],
+    ["character_set_connection", charset],
+    ["character_set_results", charset],
+    ["collation_connection", name],
+  ];
+}
+
 /**
  * The pool family of a session opened with `options` on backend `index`: the backend, the login
- * (user and a digest-free rendering of its secret: the key stays in memory), the options the
- * handshake fixed (multi-statements, found rows, LOCAL INFILE, extended type info, collation).
+ * (user and secret; the key stays in memory), the options the handshake fixed (multi-statements,
+ * found rows, LOCAL INFILE, extended type info). The collation only where the character set
+ * variables cannot be replayed from it (`handshakeCharsetVariables`): clients that log in with
+ * different collations share connections, their character sets replayed like any variable.
  */
 export function familyKey(index: number, options: SessionOptions): string {
   const secret = options.passwordSha1 !== undefined
@@ -110,7 +132,7 @@ export function familyKey(index: number, options: SessionOptions): string {
     secret,
     caps & FAMILY_CAPABILITIES,
     options.extendedTypeInfo !== false,
-    options.charset,
+    handshakeCharsetVariables(options.charset) === undefined ? options.charset : "any",
   ]);
 }
 

@@ -17,7 +17,7 @@ import type { ErrPacket } from "../protocol/results.ts";
 import { encodeStatementCommand } from "../protocol/statements.ts";
 import type { SessionOptions } from "../session/options.ts";
 import type { BackendPool, PooledConnection } from "./backend-pool.ts";
-import { familyKey, openPooled } from "./backend.ts";
+import { familyKey, handshakeCharsetVariables, openPooled } from "./backend.ts";
 import { rewriteConnectionId } from "./connection-ids.ts";
 import { runOwnCommand } from "./own-statement.ts";
 import { Pins, type StatementEffects, statementEffects } from "./pinning.ts";
@@ -107,9 +107,7 @@ export class Multiplexed {
    */
   async logIn(database: string): Promise<PooledConnection> {
     const c = await this.acquire(database);
-    const base = this.pool.baseline(this.family) ?? c.baseline;
-    this.state = base.clone();
-    this.state.schema = database;
+    this.state = this.baselineState(database, c);
     this.held = c;
     try {
       await this.sync(c.conn);
@@ -271,9 +269,20 @@ export class Multiplexed {
     if (c !== undefined) this.pool.release(c, this.pins.onlyTransient);
     this.pins.clear();
     this.statements.closeAll();
-    const schema = this.state.schema;
-    this.state = (this.pool.baseline(this.family) ?? new SessionState("")).clone();
-    this.state.schema = schema;
+    this.state = this.baselineState(this.state.schema, undefined);
+  }
+
+  /**
+   * A fresh session of this client on `database`: the family's baseline, with the character set
+   * variables of the client's own handshake collation.
+   */
+  private baselineState(database: string, opened: PooledConnection | undefined): SessionState {
+    const state = (this.pool.baseline(this.family) ?? opened?.baseline ?? new SessionState("")).clone();
+    state.schema = database;
+    for (const [name, value] of handshakeCharsetVariables(this.options.charset) ?? []) {
+      state.variables.set(name, value);
+    }
+    return state;
   }
 
   /** The client leaves (or changes user): a connection still held goes back, or is closed when pinned by what lasts. */

@@ -169,6 +169,22 @@ describe("Dormando's demo: two clients, one backend connection", () => {
     }
   });
 
+  test("clients logging in with different collations share the connection, each with its own", async () => {
+    const a = await client(p, { charset: "latin1_swedish_ci" });
+    const b = await client(p, { charset: "utf8mb4_unicode_ci" });
+    try {
+      assert.equal(await one(a, "SELECT @@collation_connection"), "latin1_swedish_ci");
+      assert.equal(await one(b, "SELECT @@collation_connection"), "utf8mb4_unicode_ci");
+      assert.equal(await one(a, "SELECT @@character_set_results"), "latin1");
+      assert.equal(await one(b, "SELECT 'é' AS e"), "é");
+      const list = [...await b.query("SHOW PROCESSLIST")].filter((r) => r.User === backendUser.user);
+      assert.equal(list.length, 1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test("mysql2: two clients share the backend connection and keep their own time zones", async () => {
     const options = {
       host: p.host,
@@ -177,8 +193,13 @@ describe("Dormando's demo: two clients, one backend connection", () => {
       password: PROXY_USER.password,
       database: env.database,
     };
-    // mysql2 logs in with another collation than mywire's client: its own pool family.
+    // mysql2 asks for FOUND_ROWS and LOCAL_FILES, mywire's client does not: another pool family.
     const before = await backendProcesses();
+    const direct = await mysql.createConnection({ host: env.host, port: env.port, ...env.root });
+    const [[expected]] = await direct.query(
+      "SELECT @@collation_connection AS c, @@character_set_results AS r",
+    ) as [Record<string, unknown>[], unknown];
+    await direct.end();
     const a = await mysql.createConnection(options);
     const b = await mysql.createConnection(options);
     try {
@@ -188,7 +209,16 @@ describe("Dormando's demo: two clients, one backend connection", () => {
       const [ra] = await a.query("SELECT @@time_zone AS tz") as [Record<string, unknown>[], unknown];
       assert.equal(ra[0].tz, "+05:00");
       const [rows] = await b.query("SHOW PROCESSLIST") as [Record<string, unknown>[], unknown];
-      assert.equal(rows.filter((r) => r.User === backendUser.user).length, before + 1);
+      assert.equal(
+        rows.filter((r) => r.User === backendUser.user).length,
+        before + 1,
+        "the mysql2 clients share one",
+      );
+      const [[seen]] = await b.query("SELECT @@collation_connection AS c, @@character_set_results AS r") as [
+        Record<string, unknown>[],
+        unknown,
+      ];
+      assert.deepEqual(seen, expected);
       const [[id]] = await a.query("SELECT CONNECTION_ID() AS id") as [Record<string, unknown>[], unknown];
       assert.equal(Number(id.id), a.threadId);
     } finally {
