@@ -456,7 +456,7 @@ export class ProxyClient {
         payload = bound;
       }
       if (this.ps!.interceptsQueries) await runPlan(this.ps!, payload, this.relay!);
-      else await this.direct(payload);
+      else await this.direct(payload, query);
       healthy = true;
       return true;
     } catch (error) {
@@ -547,8 +547,8 @@ export class ProxyClient {
    * the client's backend connection and its response relayed by the same `read` the plan runner
    * calls, without the pipeline's decoding of the command.
    */
-  private async direct(payload: Uint8Array): Promise<void> {
-    const conn = this.mux?.conn ?? this.backend!.conn;
+  private async direct(payload: Uint8Array, query?: MuxQuery): Promise<void> {
+    let conn = this.mux?.conn ?? this.backend!.conn;
     const code = payload[0];
     const entry: Injection = {
       id: 0,
@@ -560,12 +560,24 @@ export class ProxyClient {
       expectsResponse: code !== Command.COM_STMT_CLOSE && code !== Command.COM_STMT_SEND_LONG_DATA,
       injectedBy: undefined,
     };
-    await conn.writeCommand(payload);
-    try {
-      await this.relay!.read(entry, conn);
-    } catch (error) {
-      // The server's ERR has been relayed to the client: the command is done.
-      if (!(error instanceof MysqlError)) throw error;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await conn.writeCommand(payload);
+        await this.relay!.read(entry, conn);
+        return;
+      } catch (error) {
+        // The server's ERR has been relayed to the client: the command is done.
+        if (error instanceof MysqlError) return;
+        // A pooled connection the server had dropped while idle: when nothing was sent, or nothing
+        // came back of a statement safe to send again, the command goes to another connection.
+        const again =
+          error instanceof BackendFailure && query !== undefined && !this.output.wrote && attempt < 3
+            ? await this.mux?.replaceDead(query)
+            : undefined;
+        if (again === undefined) throw error;
+        conn = this.mux!.conn!;
+        payload = again;
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import { MysqlError } from "../protocol/errors.ts";
 import type { ErrPacket } from "../protocol/results.ts";
 import { encodeStatementCommand } from "../protocol/statements.ts";
 import type { SessionOptions } from "../session/options.ts";
+import { isReadOnlySql } from "../sql/read-only.ts";
 import type { BackendPool, PooledConnection } from "./backend-pool.ts";
 import { familyKey, handshakeCharsetVariables, openPooled } from "./backend.ts";
 import { rewriteConnectionId } from "./connection-ids.ts";
@@ -57,6 +58,8 @@ export interface MuxQuery {
   readonly statementId: number | undefined;
   /** A COM_STMT_PREPARE's SQL. */
   readonly prepareSql: string | undefined;
+  /** Safe to send again on another connection when no answer came (a read-only statement, a ping). */
+  readonly resendable: boolean;
 }
 
 /** The commands that name a prepared statement and run on a connection. */
@@ -79,6 +82,8 @@ export class Multiplexed {
   private state: SessionState;
   private held: PooledConnection | undefined;
   private busy = false;
+  /** The connection held was borrowed from the pool for the current command (not kept by a pin). */
+  private fresh = false;
   private versionAtSync = 0;
 
   constructor(pool: BackendPool, index: number, options: SessionOptions, address: string) {
@@ -142,7 +147,8 @@ export class Multiplexed {
       this.statements.lastPrepared = undefined;
     }
     this.busy = true;
-    return { payload, code, effects, closedStatement, statementId, prepareSql };
+    const resendable = code === Command.COM_PING || (sql !== undefined && isReadOnlySql(sql));
+    return { payload, code, effects, closedStatement, statementId, prepareSql, resendable };
   }
 
   /**
@@ -193,20 +199,46 @@ export class Multiplexed {
    * `BackendFailure`; then no connection is held.
    */
   async borrow(): Promise<void> {
+    this.fresh = false;
     if (this.held !== undefined) {
       this.held.conn.begin();
       return;
     }
-    const c = await this.acquire(this.state.schema);
-    this.held = c;
-    try {
-      await this.sync(c.conn);
-    } catch (error) {
-      this.held = undefined;
-      this.busy = false;
-      this.pool.release(c, !(error instanceof BackendFailure));
-      throw error;
+    for (let attempt = 1;; attempt++) {
+      const c = await this.acquire(this.state.schema);
+      this.held = c;
+      try {
+        await this.sync(c.conn);
+        this.fresh = true;
+        return;
+      } catch (error) {
+        this.held = undefined;
+        this.pool.release(c, !(error instanceof BackendFailure));
+        // The replay only sets state: on a broken connection it is tried again on another one.
+        if (!(error instanceof BackendFailure) || attempt >= 3) {
+          this.busy = false;
+          throw error;
+        }
+      }
     }
+  }
+
+  /**
+   * The connection borrowed for `q` was found closed (an idle connection the server dropped)
+   * before the command was sent, or before any answer to a command safe to send again (the
+   * client's retry rule, `isReadOnlySql`): it is closed, another is borrowed, and `q`'s payload
+   * bound for it is returned; undefined when that does not apply (the client was pinned, or the
+   * command may have run).
+   */
+  async replaceDead(q: MuxQuery): Promise<Uint8Array | undefined> {
+    const dead = this.held;
+    if (!this.fresh || dead === undefined) return undefined;
+    if (!dead.conn.failedUnsent && !(q.resendable && !dead.conn.received)) return undefined;
+    this.held = undefined;
+    this.pool.release(dead, false);
+    await this.borrow();
+    const bound = await this.bind(q);
+    return bound instanceof Uint8Array ? bound : undefined;
   }
 
   /**

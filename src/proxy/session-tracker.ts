@@ -219,9 +219,21 @@ export class TrackedConnection implements BackendConnection {
     return this.transactionState[7] === "L";
   }
 
+  /**
+   * The first command since `begin()` was refused because the connection was already closed
+   * (ConnectionError "CLOSED": nothing of it was sent), so it may go to another connection.
+   */
+  failedUnsent = false;
+  /** A packet was read since `begin()`. */
+  received = false;
+  private sent = false;
+
   /** Forgets the facts of earlier responses (before a client's command). */
   begin(): void {
     this.facts = freshFacts();
+    this.sent = false;
+    this.failedUnsent = false;
+    this.received = false;
   }
 
   writeCommand(payload: Uint8Array): Promise<void> {
@@ -229,7 +241,16 @@ export class TrackedConnection implements BackendConnection {
     const shape = responseShapeOf(code);
     this.grammar = shape === "none" ? undefined : new ResponseGrammar(shape, this.inner.capabilities);
     if (code === Command.COM_STMT_CLOSE) this.grammar = undefined;
-    return this.inner.writeCommand(payload);
+    return this.inner.writeCommand(payload).then(
+      () => {
+        this.sent = true;
+      },
+      (error) => {
+        const cause = (error as Error)?.cause as { code?: unknown } | undefined;
+        if (!this.sent && cause?.code === "CLOSED") this.failedUnsent = true;
+        throw error;
+      },
+    );
   }
 
   write(payload: Uint8Array): Promise<void> {
@@ -253,6 +274,7 @@ export class TrackedConnection implements BackendConnection {
   }
 
   private observe(p: Uint8Array): void {
+    this.received = true;
     const grammar = this.grammar;
     if (grammar === undefined) return;
     const step = grammar.push(p);

@@ -676,6 +676,25 @@ describe("failures with multiplexing", () => {
     }
   });
 
+  test("an idle pooled connection the server dropped: the next statement goes to another one", async () => {
+    const p = await proxyFor();
+    const a = await client(p);
+    const admin = await rootConnection();
+    try {
+      const thread = await backendThread(a);
+      await admin.query(`KILL ${thread}`);
+      await until(async () => (await backendProcesses()) === 0, "the backend thread gone");
+      // The proxy may or may not have seen the close yet; either way A's statement is answered.
+      assert.equal(await one(a, "SELECT 'answered'"), "answered");
+      assert.notEqual(await backendThread(a), thread);
+      assert.equal(p.proxy.stats().clients, 1);
+    } finally {
+      await a.close();
+      await admin.close();
+      await p.stop();
+    }
+  });
+
   test("the pool full: a clear ERR 1040 when nobody may wait, a wait served when one may", async () => {
     const full = await proxyFor({ maxBackendConnections: 1, maxWaiting: 0 });
     const waiting = await proxyFor({ maxBackendConnections: 1, maxWaiting: 1, waitTimeout: 60_000 });
