@@ -4,7 +4,7 @@
  * `SELECT 1` (latency at 1 client: median µs per statement, and what the proxy adds) and a
  * 1,000-row SELECT, then `SELECT 1` from 16 clients at once (throughput ratio proxy / direct);
  * each through a proxy without plugins and through one with a plugin that parses every statement
- * (the query log computing fingerprints). Paths take turns in short batches so drift hits them
+ * (the query log computing fingerprints), and through one with `multiplex: false`. Paths take turns in short batches so drift hits them
  * alike. Each proxy runs in its own Node process (bench/proxy-child.ts). Where Debian's sysbench is
  * installed, also `oltp_point_select` and `oltp_read_only` at 1 and 16 threads, direct and through
  * the proxy. Not yet: 64/256 clients, TLS frontend, CPU seconds (see docs/proxy.md).
@@ -83,7 +83,13 @@ async function main(): Promise<void> {
   const backendUrl = `mysql://${encodeURIComponent(base.user)}:${
     encodeURIComponent(base.password)
   }@${base.host}:${base.port}`;
-  for (const [name, mode] of [["proxy", "plain"], ["proxy + parsing plugin", "parsing"]] as const) {
+  for (
+    const [name, mode] of [
+      ["proxy", "plain"],
+      ["proxy, multiplex: false", "no-multiplex"],
+      ["proxy + parsing plugin", "parsing"],
+    ] as const
+  ) {
     const child = spawn(process.execPath, [CHILD, backendUrl, mode], { stdio: ["pipe", "pipe", "inherit"] });
     children.push(child);
     const port = await new Promise<number>((resolve, reject) => {
@@ -148,7 +154,8 @@ async function main(): Promise<void> {
       new Date().toISOString().slice(0, 10)
     }, `
     + `Node ${process.versions.node}; statements/s (time per statement per client, added by the proxy, `
-    + `throughput as % of direct). One backend connection per client (no multiplexing yet).\n\n${table}\n`
+    + `throughput as % of direct). The proxies multiplex (a pool of backend connections shared by the `
+    + `clients) but the one with \`multiplex: false\` (one backend connection per client).\n\n${table}\n`
     + (sysbenchTable
       ? `\nsysbench ${SYSBENCH_SECONDS} s runs, direct then through the proxy (no plugin):\n\n${sysbenchTable}\n`
       : "");

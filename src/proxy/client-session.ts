@@ -572,7 +572,7 @@ export class ProxyClient {
         // came back of a statement safe to send again, the command goes to another connection.
         const again =
           error instanceof BackendFailure && query !== undefined && !this.output.wrote && attempt < 3
-            ? await this.mux?.replaceDead(query)
+            ? await this.mux?.replaceDead(query, error)
             : undefined;
         if (again === undefined) throw error;
         conn = this.mux!.conn!;

@@ -58,8 +58,8 @@ export interface MuxQuery {
   readonly statementId: number | undefined;
   /** A COM_STMT_PREPARE's SQL. */
   readonly prepareSql: string | undefined;
-  /** Safe to send again on another connection when no answer came (a read-only statement, a ping). */
-  readonly resendable: boolean;
+  /** A COM_QUERY's SQL. */
+  readonly sql: string | undefined;
 }
 
 /** The commands that name a prepared statement and run on a connection. */
@@ -147,8 +147,7 @@ export class Multiplexed {
       this.statements.lastPrepared = undefined;
     }
     this.busy = true;
-    const resendable = code === Command.COM_PING || (sql !== undefined && isReadOnlySql(sql));
-    return { payload, code, effects, closedStatement, statementId, prepareSql, resendable };
+    return { payload, code, effects, closedStatement, statementId, prepareSql, sql };
   }
 
   /**
@@ -230,10 +229,15 @@ export class Multiplexed {
    * bound for it is returned; undefined when that does not apply (the client was pinned, or the
    * command may have run).
    */
-  async replaceDead(q: MuxQuery): Promise<Uint8Array | undefined> {
+  async replaceDead(q: MuxQuery, error: BackendFailure): Promise<Uint8Array | undefined> {
     const dead = this.held;
     if (!this.fresh || dead === undefined) return undefined;
-    if (!dead.conn.failedUnsent && !(q.resendable && !dead.conn.received)) return undefined;
+    // A write refused as "closed" is refused before anything of it goes out: the first one sent nothing.
+    const unsent = dead.conn.writes === 1
+      && (error.cause as { code?: unknown } | undefined)?.code === "CLOSED";
+    // Safe to send again when no answer came: a read-only statement (the client's retry rule), a ping.
+    const resendable = q.code === Command.COM_PING || (q.sql !== undefined && isReadOnlySql(q.sql));
+    if (!unsent && !(resendable && !dead.conn.received)) return undefined;
     this.held = undefined;
     this.pool.release(dead, false);
     await this.borrow();
@@ -302,6 +306,7 @@ export class Multiplexed {
     this.pins.clear();
     this.statements.closeAll();
     this.state = this.baselineState(this.state.schema, undefined);
+    this.versionAtSync = -1; // the next connection, even the last one, is brought to the new state
   }
 
   /**
@@ -341,6 +346,12 @@ export class Multiplexed {
 
   /** Brings `conn` to the client's state: the database, then the system variables. */
   private async sync(conn: TrackedConnection): Promise<void> {
+    if (conn.lastUser === this && conn.version === this.versionAtSync && conn.pendingCloses.length === 0) {
+      // Nobody used the connection since this client did: its state is the client's.
+      conn.begin();
+      return;
+    }
+    conn.lastUser = this;
     // Statements closed by clients while the connection was elsewhere (COM_STMT_CLOSE: no response).
     for (const id of conn.pendingCloses.splice(0)) {
       await conn.writeCommand(encodeStatementCommand(Command.COM_STMT_CLOSE, id));
@@ -354,6 +365,9 @@ export class Multiplexed {
       if (sql === undefined) break;
       try {
         await runOwnCommand(conn, queryPayload(sql));
+        // The client's state as the server spells it (what it reported back), so that the next
+        // comparison finds no difference where there is none.
+        this.state = conn.state.clone();
         break;
       } catch (error) {
         // A variable the server reports but will not take back (read-only): left out from now on.

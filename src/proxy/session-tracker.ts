@@ -219,20 +219,17 @@ export class TrackedConnection implements BackendConnection {
     return this.transactionState[7] === "L";
   }
 
-  /**
-   * The first command since `begin()` was refused because the connection was already closed
-   * (ConnectionError "CLOSED": nothing of it was sent), so it may go to another connection.
-   */
-  failedUnsent = false;
+  /** The client whose state the connection was last brought to (multiplex.ts). */
+  lastUser: unknown;
+  /** Commands written since `begin()`. */
+  writes = 0;
   /** A packet was read since `begin()`. */
   received = false;
-  private sent = false;
 
   /** Forgets the facts of earlier responses (before a client's command). */
   begin(): void {
     this.facts = freshFacts();
-    this.sent = false;
-    this.failedUnsent = false;
+    this.writes = 0;
     this.received = false;
   }
 
@@ -241,16 +238,8 @@ export class TrackedConnection implements BackendConnection {
     const shape = responseShapeOf(code);
     this.grammar = shape === "none" ? undefined : new ResponseGrammar(shape, this.inner.capabilities);
     if (code === Command.COM_STMT_CLOSE) this.grammar = undefined;
-    return this.inner.writeCommand(payload).then(
-      () => {
-        this.sent = true;
-      },
-      (error) => {
-        const cause = (error as Error)?.cause as { code?: unknown } | undefined;
-        if (!this.sent && cause?.code === "CLOSED") this.failedUnsent = true;
-        throw error;
-      },
-    );
+    this.writes++;
+    return this.inner.writeCommand(payload);
   }
 
   write(payload: Uint8Array): Promise<void> {
