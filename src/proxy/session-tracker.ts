@@ -5,14 +5,15 @@
  * packet says which system variables changed (with their new values), the new default database,
  * whether anything else of the session changed, and the transaction state. `TrackedConnection`
  * wraps a backend connection and follows every response packet by packet with its own response
- * grammar (whatever reads it: the relay, the plan runner's collector, the proxy's own statements),
+ * grammar (the plan runner's collector, the proxy's own statements), or as the relay reports it
+ * (it runs the grammar anyway: `observeStep`),
  * so the tracked state is the connection's, whoever ran what. `replayStatement` gives the SET that
  * makes a connection's state a client's (the state a client left its last connection in).
  */
 import { encodeUtf8 } from "../protocol/bytes.ts";
 import { Capability, Command, ServerStatus } from "../protocol/constants.ts";
 import { escapeValue } from "../protocol/escape.ts";
-import { ResponseGrammar, responseShapeOf } from "../protocol/response-grammar.ts";
+import { ResponseGrammar, responseShapeOf, type ResponseStep } from "../protocol/response-grammar.ts";
 import { decodeOk } from "../protocol/results.ts";
 import { decodeSessionStateChanges } from "../protocol/session-state.ts";
 import { decodePrepareOk } from "../protocol/statements.ts";
@@ -252,10 +253,9 @@ export class TrackedConnection implements BackendConnection {
     return p;
   }
 
+  /** For the relay, which runs the response grammar itself and reports each packet (`observeStep`). */
   tryRead(): Uint8Array | undefined {
-    const p = this.inner.tryRead();
-    if (p !== undefined) this.observe(p);
-    return p;
+    return this.inner.tryRead();
   }
 
   fill(): Promise<void> {
@@ -263,11 +263,16 @@ export class TrackedConnection implements BackendConnection {
   }
 
   private observe(p: Uint8Array): void {
-    this.received = true;
     const grammar = this.grammar;
     if (grammar === undefined) return;
     const step = grammar.push(p);
     if (step.done) this.grammar = undefined;
+    this.observeStep(p, step);
+  }
+
+  /** One packet of a response and what the response grammar said of it: what the tracking reads. */
+  observeStep(p: Uint8Array, step: ResponseStep): void {
+    this.received = true;
     switch (step.role) {
       case "err":
         this.facts.error = true;
