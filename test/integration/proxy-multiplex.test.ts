@@ -331,6 +331,25 @@ for (const multiplex of [true, false]) {
       }
     });
 
+    test("SET TRANSACTION (the next transaction's characteristics): pinned until that transaction ends", async () => {
+      await pair();
+      try {
+        await a.query("SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED");
+        if (multiplex) assert.equal(pinnedFor("transaction"), 1);
+        await b.query("BEGIN");
+        await b.query(`UPDATE ${table} SET v = 'dirty' WHERE id = 1`);
+        await a.query("BEGIN");
+        // READ UNCOMMITTED: A's transaction sees B's uncommitted change, so it ran where it was set.
+        assert.equal(await one(a, `SELECT v FROM ${table} WHERE id = 1`), "dirty");
+        await a.query("COMMIT");
+        await b.query("ROLLBACK");
+        if (multiplex) assert.equal(pinnedFor("transaction"), 0);
+        assert.equal(await one(a, `SELECT v FROM ${table} WHERE id = 1`), "one");
+      } finally {
+        await done();
+      }
+    });
+
     test("XA: pinned from XA START to XA COMMIT", async () => {
       await pair();
       try {
@@ -379,6 +398,28 @@ for (const multiplex of [true, false]) {
         if (multiplex) assert.equal(pinnedFor("temporary table"), 0);
       } finally {
         await done();
+      }
+    });
+
+    test("session state only the server's tracker reports (a procedure's temporary table) pins", async () => {
+      await pair();
+      const admin = await rootConnection();
+      const proc = uniqueName("mux_proc");
+      await admin.query(
+        `CREATE PROCEDURE ${env.database}.${proc}() CREATE TEMPORARY TABLE ${env.database}.mux_ptmp (n INT)`,
+      );
+      try {
+        await a.query(`CALL ${proc}()`);
+        if (multiplex) assert.equal(pinnedFor("session state"), 1);
+        await assert.rejects(
+          b.query("SELECT * FROM mux_ptmp"),
+          (e: unknown) => (e as MysqlError).errno === 1146,
+        );
+        assert.equal(await one(a, "SELECT COUNT(*) FROM mux_ptmp"), 0);
+      } finally {
+        await done();
+        await admin.query(`DROP PROCEDURE ${env.database}.${proc}`);
+        await admin.close();
       }
     });
 
