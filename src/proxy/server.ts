@@ -207,8 +207,9 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         } else await all;
       }
       for (const c of clients) c.destroy();
-      await Promise.all(running);
+      // Clients waiting for a pooled connection are refused now rather than after their wait.
       shared?.pool?.close();
+      await Promise.all(running);
       await pipeline.dispose();
     },
 

@@ -717,6 +717,23 @@ describe("failures with multiplexing", () => {
     }
   });
 
+  test("close() while a client waits for a pooled connection: the wait ends with an error", async () => {
+    const p = await proxyFor({ maxBackendConnections: 1, waitTimeout: 600_000 });
+    const a = await client(p);
+    const b = await client(p);
+    try {
+      await a.query("BEGIN");
+      const waiting = b.query("SELECT 1").then(() => "answered", (e) => e);
+      await until(() => p.proxy.stats().pool.waiting === 1, "B waits");
+      await p.stop();
+      assert.ok((await waiting) instanceof Error);
+      assert.equal(p.proxy.stats().backendConnections, 0);
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  });
+
   test("an idle pooled connection the server dropped: the next statement goes to another one", async () => {
     const p = await proxyFor();
     const a = await client(p);
