@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { parseProxyArgs, ProxyUsageError } from "../../src/cli/proxy.ts";
 import { parseKill, rewriteConnectionId } from "../../src/proxy/connection-ids.ts";
+import { resolveProxyOptions } from "../../src/proxy/options.ts";
 import { statementEffects } from "../../src/proxy/pinning.ts";
 import { replayStatement, SessionState } from "../../src/proxy/session-tracker.ts";
 
@@ -84,5 +86,33 @@ describe("replay", () => {
         + "@@session.sql_mode = DEFAULT",
     );
     assert.equal(replayStatement(have, have.clone(), false), undefined);
+  });
+});
+
+describe("options", () => {
+  test("multiplex on by default; the limits validated; the CLI flags", () => {
+    const base = { backends: ["mysql://u:p@127.0.0.1:3306"], users: { a: "pw" } };
+    const resolved = resolveProxyOptions(base);
+    assert.equal(resolved.multiplex, true);
+    assert.equal(resolved.maxBackendConnections, 64);
+    assert.throws(() => resolveProxyOptions({ ...base, maxBackendConnections: 0 }), /maxBackendConnections/);
+    assert.throws(() => resolveProxyOptions({ ...base, maxWaiting: -1 }), /maxWaiting/);
+    assert.throws(() => resolveProxyOptions({ ...base, multiplex: "yes" as never }), /multiplex/);
+    const cli = parseProxyArgs([
+      "--backend",
+      "mysql://u:p@h:1",
+      "--user",
+      "a:pw",
+      "--no-multiplex",
+      "--max-backend-connections",
+      "5",
+    ]);
+    assert.equal(cli.multiplex, false);
+    assert.equal(cli.maxBackendConnections, 5);
+    assert.throws(
+      () =>
+        parseProxyArgs(["--backend", "mysql://u:p@h:1", "--user", "a:pw", "--max-backend-connections", "x"]),
+      ProxyUsageError,
+    );
   });
 });
