@@ -144,6 +144,11 @@ export class Multiplexed {
     let prepareSql: string | undefined;
     if (code === Command.COM_STMT_PREPARE) {
       prepareSql = utf8(payload, 1);
+      const rewritten = rewriteConnectionId(prepareSql, clientId);
+      if (rewritten !== undefined) {
+        prepareSql = rewritten;
+        payload = prepareCommand(rewritten);
+      }
       this.statements.lastPrepared = undefined;
     }
     this.busy = true;

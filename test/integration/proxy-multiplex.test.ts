@@ -632,6 +632,9 @@ describe("the proxy's connection ids", () => {
       assert.deepEqual(Object.keys(rows[0]), ["CONNECTION_ID()"]);
       assert.equal(Number(rows[0]["CONNECTION_ID()"]), a.threadId);
       assert.equal(await one(a, "SELECT CONNECTION_ID() + 1"), a.threadId + 1);
+      const s = await a.prepare("SELECT CONNECTION_ID() AS id");
+      assert.equal(Number([...await s.execute([])][0].id), a.threadId);
+      await s.close();
     } finally {
       await a.close();
     }
