@@ -472,7 +472,7 @@ export class ProxyClient {
       await this.sendErr(proxyFailure((error as Error)?.message ?? String(error)));
       return true;
     } finally {
-      if (query !== undefined) mux?.settle(query, healthy && !this.ended);
+      if (query !== undefined) await mux?.settle(query, healthy && !this.ended);
     }
   }
 

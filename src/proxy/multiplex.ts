@@ -82,6 +82,10 @@ export class Multiplexed {
   private state: SessionState;
   private held: PooledConnection | undefined;
   private busy = false;
+  /** The client's LAST_INSERT_ID() as last read from its connection ("0" for a fresh session). */
+  private lastInsertId = "0";
+  /** An insert id was made (or LAST_INSERT_ID(n) called) since `lastInsertId` was read. */
+  private insertIdDirty = false;
   /** The connection held was borrowed from the pool for the current command (not kept by a pin). */
   private fresh = false;
   private versionAtSync = 0;
@@ -168,7 +172,10 @@ export class Multiplexed {
       conn.renumber = (backendId, paramCount) => this.statements.register(sql, conn, backendId, paramCount);
       return q.payload;
     }
-    if (q.statementId === undefined) return q.payload;
+    if (q.statementId === undefined) {
+      if (q.effects?.lastInsertId) await this.ownLastInsertId(conn);
+      return q.payload;
+    }
     const stmt = this.statements.get(q.statementId);
     if (stmt === undefined) {
       return {
@@ -182,6 +189,7 @@ export class Multiplexed {
       this.statements.prepared(stmt, conn, conn.facts.prepared[conn.facts.prepared.length - 1]);
       conn.begin();
     }
+    if (stmt.usesLastInsertId) await this.ownLastInsertId(conn);
     if (q.code === Command.COM_STMT_EXECUTE) return this.statements.executePayload(stmt, conn, q.payload);
     return withStatementId(q.payload, stmt.on.get(conn)!.id);
   }
@@ -255,7 +263,7 @@ export class Multiplexed {
    * what it did and answered, the client's state taken from the connection, the connection given
    * back unless the client is pinned now (or closed when not healthy).
    */
-  settle(q: MuxQuery, healthy: boolean): void {
+  async settle(q: MuxQuery, healthy: boolean): Promise<void> {
     this.busy = false;
     const c = this.held;
     if (c === undefined) return;
@@ -286,7 +294,33 @@ export class Multiplexed {
       this.state = conn.state.clone();
       this.versionAtSync = conn.version;
     }
+    const stmtUses = stmt?.usesLastInsertId === true && q.code === Command.COM_STMT_EXECUTE;
+    if (conn.facts.insertId || q.effects?.setsLastInsertId || stmtUses) {
+      conn.lastInsertIdOwner = this;
+      this.insertIdDirty = true;
+    }
+    if (this.insertIdDirty && !this.pins.pinned && conn.lastInsertIdOwner === this) {
+      // The connection goes back to the pool: the client's LAST_INSERT_ID() is read first, to be
+      // set again wherever the client reads it later (its response has been sent already).
+      try {
+        const [row] = await runOwnCommand(conn, queryPayload("SELECT @@last_insert_id"));
+        this.lastInsertId = /^\d+$/.test(row?.[0] ?? "") ? row![0]! : "0";
+        this.insertIdDirty = false;
+      } catch {
+        this.held = undefined;
+        this.pool.release(c, false);
+        return;
+      }
+    }
     this.giveBack();
+  }
+
+  /** Before a statement reading LAST_INSERT_ID(): the connection made to hold the client's value. */
+  private async ownLastInsertId(conn: TrackedConnection): Promise<void> {
+    if (conn.lastInsertIdOwner === this) return;
+    await runOwnCommand(conn, queryPayload(`SET @@session.last_insert_id = ${this.lastInsertId}`));
+    conn.lastInsertIdOwner = this;
+    conn.begin();
   }
 
   /** Runs one of the proxy's own statements (a translated KILL) on a connection of the client. */
@@ -310,6 +344,8 @@ export class Multiplexed {
     if (c !== undefined) this.pool.release(c, this.pins.onlyTransient);
     this.pins.clear();
     this.statements.closeAll();
+    this.lastInsertId = "0";
+    this.insertIdDirty = false;
     this.state = this.baselineState(this.state.schema, undefined);
     this.versionAtSync = -1; // the next connection, even the last one, is brought to the new state
   }

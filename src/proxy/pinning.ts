@@ -66,6 +66,10 @@ export interface StatementEffects {
   readonly deallocated: string[];
   calcFoundRows: boolean;
   readsFoundRows: boolean;
+  /** Uses LAST_INSERT_ID() (a read, or with an argument a set), `@@last_insert_id` or `@@identity`. */
+  lastInsertId: boolean;
+  /** Calls LAST_INSERT_ID(expr), which sets it. */
+  setsLastInsertId: boolean;
   xaStart: boolean;
   xaEnd: boolean;
   sessionTracking: boolean;
@@ -85,6 +89,8 @@ function noEffects(): StatementEffects {
     deallocated: [],
     calcFoundRows: false,
     readsFoundRows: false,
+    lastInsertId: false,
+    setsLastInsertId: false,
     xaStart: false,
     xaEnd: false,
     sessionTracking: false,
@@ -93,7 +99,7 @@ function noEffects(): StatementEffects {
 
 /** Words one of which a statement must contain to have any effect (a cheap test before lexing). */
 const CANDIDATE =
-  /@|temporary|drop|_lock|unlock|flush|prepare|found_rows|xa\b|session_track|deallocate|release/i;
+  /@|temporary|drop|_lock|unlock|flush|prepare|found_rows|last_insert_id|xa\b|session_track|deallocate|release/i;
 
 function up(t: Token | undefined): string {
   return t !== undefined && t.kind === "word" ? t.text.toUpperCase() : "";
@@ -147,6 +153,8 @@ function readStatement(st: readonly Token[], fx: StatementEffects): void {
     if (t.kind === "variable") {
       if (!t.text.startsWith("@@")) {
         if (assignsUserVariable(st, i, w0, into)) fx.userVariables = true;
+      } else if (/last_insert_id|identity/i.test(t.text)) {
+        fx.lastInsertId = true;
       } else if (w0 === "SET" && t.text.toLowerCase().includes("session_track")) fx.sessionTracking = true;
       continue;
     }
@@ -158,7 +166,10 @@ function readStatement(st: readonly Token[], fx: StatementEffects): void {
     else if (call && w === "RELEASE_LOCK") fx.releaseLocks++;
     else if (call && w === "RELEASE_ALL_LOCKS") fx.releaseAllLocks = true;
     else if (call && w === "FOUND_ROWS") fx.readsFoundRows = true;
-    else if (w === "SQL_CALC_FOUND_ROWS") fx.calcFoundRows = true;
+    else if (call && w === "LAST_INSERT_ID") {
+      fx.lastInsertId = true;
+      if (st[i + 2]?.text !== ")") fx.setsLastInsertId = true;
+    } else if (w === "SQL_CALC_FOUND_ROWS") fx.calcFoundRows = true;
     else if (w0 === "SET" && w.startsWith("SESSION_TRACK")) fx.sessionTracking = true;
   }
   if (w0 === "CREATE" && w1 === "TEMPORARY" && up(st[2]) === "TABLE") {

@@ -222,6 +222,8 @@ export class TrackedConnection implements BackendConnection {
 
   /** The client whose state the connection was last brought to (multiplex.ts). */
   lastUser: unknown;
+  /** The client whose LAST_INSERT_ID() the connection holds (its insert ran here, or it was set). */
+  lastInsertIdOwner: unknown;
   /** Commands written since `begin()`. */
   writes = 0;
   /** A packet was read since `begin()`. */

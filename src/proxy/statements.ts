@@ -28,6 +28,8 @@ export interface ProxyStatement {
   readonly id: number;
   readonly sql: string;
   readonly paramCount: number;
+  /** Its SQL may use LAST_INSERT_ID() / @@last_insert_id / @@identity (multiplex.ts replays the client's). */
+  readonly usesLastInsertId: boolean;
   /** The parameter types of the client's last execute that sent them (2 bytes per parameter). */
   types: Uint8Array | undefined;
   readonly on: Map<TrackedConnection, BackendStatement>;
@@ -92,6 +94,7 @@ export class ClientStatements {
       id,
       sql,
       paramCount,
+      usesLastInsertId: /last_insert_id|identity/i.test(sql),
       types: undefined,
       on: new Map([[conn, { id: backendId, typesSent: false }]]),
     });

@@ -518,12 +518,24 @@ for (const multiplex of [true, false]) {
       }
     });
 
-    test("LAST_INSERT_ID() after an insert is A's own", async () => {
+    test("LAST_INSERT_ID() after an insert is A's own, also statements later; B's is its own", async () => {
       await pair();
       try {
         const ra = await a.query(`INSERT INTO ${counter} (who) VALUES ('a')`);
         await b.query(`INSERT INTO ${counter} (who) VALUES ('b')`);
         assert.equal(Number(await one(a, "SELECT LAST_INSERT_ID()")), Number(ra.insertId));
+        assert.equal(await one(a, "SELECT 'between'"), "between");
+        const rb = await b.query(`INSERT INTO ${counter} (who) VALUES ('b2')`);
+        assert.equal(await one(b, "SELECT 'between'"), "between");
+        assert.equal(Number(await one(a, "SELECT LAST_INSERT_ID()")), Number(ra.insertId));
+        assert.equal(Number(await one(a, "SELECT @@last_insert_id")), Number(ra.insertId));
+        assert.equal(Number(await one(b, "SELECT LAST_INSERT_ID()")), Number(rb.insertId));
+        await a.query("SELECT LAST_INSERT_ID(777)");
+        assert.equal(await one(b, "SELECT 'between'"), "between");
+        assert.equal(Number(await one(a, "SELECT LAST_INSERT_ID()")), 777);
+        const c = await client(p);
+        assert.equal(Number(await one(c, "SELECT LAST_INSERT_ID()")), 0, "a new client has none");
+        await c.close();
       } finally {
         await done();
       }
