@@ -11,7 +11,7 @@ import { rootConnection, uniqueName } from "../support/db.ts";
 import { testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
-import { run, sysbench } from "../support/sysbench.ts";
+import { run, sysbench, sysbenchOptions } from "../support/sysbench.ts";
 
 let proxy: RunningProxy;
 const database = uniqueName("mux_sb");
@@ -34,17 +34,7 @@ after(async () => {
 describe("sysbench through a multiplexing proxy", () => {
   test("more clients than backend connections, transactions and prepared statements", async () => {
     const bin = await sysbench();
-    const common = [
-      "--db-driver=mysql",
-      "--mysql-host=127.0.0.1",
-      `--mysql-port=${proxy.port}`,
-      `--mysql-user=${PROXY_USER.user}`,
-      `--mysql-password=${PROXY_USER.password}`,
-      `--mysql-db=${database}`,
-      "--mysql-ssl=off",
-      "--tables=1",
-      "--table-size=2000",
-    ];
+    const common = sysbenchOptions(proxy.port, PROXY_USER, database);
     const prepare = await run(bin, ["oltp_read_write", ...common, "prepare"]);
     assert.equal(prepare.code, 0, prepare.err + prepare.out);
     try {

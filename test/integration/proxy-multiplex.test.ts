@@ -238,22 +238,26 @@ for (const multiplex of [true, false]) {
     });
     after(() => p.stop());
 
-    /** Fresh clients A and B for each case. */
-    async function pair(): Promise<void> {
-      a = await client(p);
-      b = await client(p);
-    }
-    async function done(): Promise<void> {
-      await a?.close();
-      await b?.close();
+    /** Runs `body` with fresh clients A and B, closed after it. */
+    function withPair(body: () => Promise<void>): () => Promise<void> {
+      return async () => {
+        a = await client(p);
+        b = await client(p);
+        try {
+          await body();
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      };
     }
     function pinnedFor(reason: string): number {
       return (p.proxy.stats().pinned as Record<string, number>)[reason];
     }
 
-    test("replayed: time_zone, character set, sql_mode, isolation, autocommit, database, any variable", async () => {
-      await pair();
-      try {
+    test(
+      "replayed: time_zone, character set, sql_mode, isolation, autocommit, database, any variable",
+      withPair(async () => {
         const defaults = {
           sqlMode: await one(b, "SELECT @@sql_mode"),
           isolation: await one(b, "SELECT @@tx_isolation"),
@@ -287,14 +291,12 @@ for (const multiplex of [true, false]) {
           assert.equal(p.proxy.stats().pinnedClients, 0, "replayable state pins nobody");
           assert.equal(p.proxy.stats().pool.total, 1);
         }
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("an open transaction: B does not see A's insert nor run on A's connection; COMMIT unpins", async () => {
-      await pair();
-      try {
+    test(
+      "an open transaction: B does not see A's insert nor run on A's connection; COMMIT unpins",
+      withPair(async () => {
         await a.query("BEGIN");
         await a.query(`INSERT INTO ${table} VALUES (10, 'ten')`);
         if (multiplex) assert.equal(pinnedFor("transaction"), 1);
@@ -306,14 +308,12 @@ for (const multiplex of [true, false]) {
         if (multiplex) assert.equal(pinnedFor("transaction"), 0);
         assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id = 10`), 1);
         await b.query(`DELETE FROM ${table} WHERE id = 10`);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("autocommit=0 with work pending, and savepoints: pinned until COMMIT/ROLLBACK", async () => {
-      await pair();
-      try {
+    test(
+      "autocommit=0 with work pending, and savepoints: pinned until COMMIT/ROLLBACK",
+      withPair(async () => {
         await a.query("SET autocommit = 0");
         await a.query(`INSERT INTO ${table} VALUES (11, 'eleven')`);
         await a.query("SAVEPOINT s1");
@@ -326,14 +326,12 @@ for (const multiplex of [true, false]) {
         if (multiplex) assert.equal(pinnedFor("transaction"), 0);
         assert.equal(await one(a, `SELECT COUNT(*) FROM ${table} WHERE id IN (11, 12)`), 0);
         await a.query("ROLLBACK");
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("SET TRANSACTION (the next transaction's characteristics): pinned until that transaction ends", async () => {
-      await pair();
-      try {
+    test(
+      "SET TRANSACTION (the next transaction's characteristics): pinned until that transaction ends",
+      withPair(async () => {
         await a.query("SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED");
         if (multiplex) assert.equal(pinnedFor("transaction"), 1);
         await b.query("BEGIN");
@@ -345,14 +343,12 @@ for (const multiplex of [true, false]) {
         await b.query("ROLLBACK");
         if (multiplex) assert.equal(pinnedFor("transaction"), 0);
         assert.equal(await one(a, `SELECT v FROM ${table} WHERE id = 1`), "one");
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("XA: pinned from XA START to XA COMMIT", async () => {
-      await pair();
-      try {
+    test(
+      "XA: pinned from XA START to XA COMMIT",
+      withPair(async () => {
         await a.query("XA START 'muxxa'");
         await a.query(`INSERT INTO ${table} VALUES (13, 'xa')`);
         await a.query("XA END 'muxxa'");
@@ -363,14 +359,12 @@ for (const multiplex of [true, false]) {
         if (multiplex) assert.equal(pinnedFor("xa"), 0);
         assert.equal(await one(b, `SELECT COUNT(*) FROM ${table} WHERE id = 13`), 1);
         await b.query(`DELETE FROM ${table} WHERE id = 13`);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("user variables: SET @x and SELECT @y := stay A's", async () => {
-      await pair();
-      try {
+    test(
+      "user variables: SET @x and SELECT @y := stay A's",
+      withPair(async () => {
         await a.query("SET @mux_x = 5");
         await a.query("SELECT @mux_y := 7");
         if (multiplex) assert.equal(pinnedFor("user variable"), 1);
@@ -378,14 +372,12 @@ for (const multiplex of [true, false]) {
         assert.equal(await one(b, "SELECT @mux_y"), null);
         assert.equal(await one(a, "SELECT @mux_x + @mux_y"), 12);
         if (multiplex) assert.equal(pinnedFor("user variable"), 1, "reading a variable pins nobody else");
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("temporary tables: visible only to A; dropping the last one unpins", async () => {
-      await pair();
-      try {
+    test(
+      "temporary tables: visible only to A; dropping the last one unpins",
+      withPair(async () => {
         await a.query("CREATE TEMPORARY TABLE mux_tmp (n INT)");
         await a.query("INSERT INTO mux_tmp VALUES (1), (2)");
         if (multiplex) assert.equal(pinnedFor("temporary table"), 1);
@@ -396,36 +388,35 @@ for (const multiplex of [true, false]) {
         assert.equal(await one(a, "SELECT COUNT(*) FROM mux_tmp"), 2);
         await a.query("DROP TEMPORARY TABLE mux_tmp");
         if (multiplex) assert.equal(pinnedFor("temporary table"), 0);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("session state only the server's tracker reports (a procedure's temporary table) pins", async () => {
-      await pair();
-      const admin = await rootConnection();
-      const proc = uniqueName("mux_proc");
-      await admin.query(
-        `CREATE PROCEDURE ${env.database}.${proc}() CREATE TEMPORARY TABLE ${env.database}.mux_ptmp (n INT)`,
-      );
-      try {
-        await a.query(`CALL ${proc}()`);
-        if (multiplex) assert.equal(pinnedFor("session state"), 1);
-        await assert.rejects(
-          b.query("SELECT * FROM mux_ptmp"),
-          (e: unknown) => (e as MysqlError).errno === 1146,
+    test(
+      "session state only the server's tracker reports (a procedure's temporary table) pins",
+      withPair(async () => {
+        const admin = await rootConnection();
+        const proc = uniqueName("mux_proc");
+        await admin.query(
+          `CREATE PROCEDURE ${env.database}.${proc}() CREATE TEMPORARY TABLE ${env.database}.mux_ptmp (n INT)`,
         );
-        assert.equal(await one(a, "SELECT COUNT(*) FROM mux_ptmp"), 0);
-      } finally {
-        await done();
-        await admin.query(`DROP PROCEDURE ${env.database}.${proc}`);
-        await admin.close();
-      }
-    });
+        try {
+          await a.query(`CALL ${proc}()`);
+          if (multiplex) assert.equal(pinnedFor("session state"), 1);
+          await assert.rejects(
+            b.query("SELECT * FROM mux_ptmp"),
+            (e: unknown) => (e as MysqlError).errno === 1146,
+          );
+          assert.equal(await one(a, "SELECT COUNT(*) FROM mux_ptmp"), 0);
+        } finally {
+          await admin.query(`DROP PROCEDURE ${env.database}.${proc}`);
+          await admin.close();
+        }
+      }),
+    );
 
-    test("GET_LOCK holds A's connection until RELEASE_LOCK", async () => {
-      await pair();
-      try {
+    test(
+      "GET_LOCK holds A's connection until RELEASE_LOCK",
+      withPair(async () => {
         assert.equal(await one(a, "SELECT GET_LOCK('mux_lock', 0)"), 1);
         if (multiplex) assert.equal(pinnedFor("named lock"), 1);
         assert.equal(await one(b, "SELECT IS_FREE_LOCK('mux_lock')"), 0);
@@ -434,14 +425,12 @@ for (const multiplex of [true, false]) {
         if (multiplex) assert.equal(pinnedFor("named lock"), 0);
         assert.equal(await one(b, "SELECT GET_LOCK('mux_lock', 0)"), 1);
         assert.equal(await one(b, "SELECT RELEASE_ALL_LOCKS()"), 1);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("LOCK TABLES and FLUSH TABLES WITH READ LOCK: pinned until UNLOCK TABLES", async () => {
-      await pair();
-      try {
+    test(
+      "LOCK TABLES and FLUSH TABLES WITH READ LOCK: pinned until UNLOCK TABLES",
+      withPair(async () => {
         await a.query(`LOCK TABLES ${table} READ`);
         if (multiplex) assert.equal(pinnedFor("table lock"), 1);
         assert.equal(await one(a, `SELECT COUNT(*) FROM ${table}`), 3);
@@ -452,56 +441,48 @@ for (const multiplex of [true, false]) {
         assert.equal(await one(b, "SELECT 1"), 1);
         await a.query("UNLOCK TABLES");
         if (multiplex) assert.equal(pinnedFor("table lock"), 0);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("text PREPARE: EXECUTE works for A only; DEALLOCATE unpins", async () => {
-      await pair();
-      try {
+    test(
+      "text PREPARE: EXECUTE works for A only; DEALLOCATE unpins",
+      withPair(async () => {
         await a.query("PREPARE mux_s FROM 'SELECT 42'");
         if (multiplex) assert.equal(pinnedFor("text prepare"), 1);
         await assert.rejects(b.query("EXECUTE mux_s"), (e: unknown) => (e as MysqlError).errno === 1243);
         assert.equal(await one(a, "EXECUTE mux_s"), 42);
         await a.query("DEALLOCATE PREPARE mux_s");
         if (multiplex) assert.equal(pinnedFor("text prepare"), 0);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("SQL_CALC_FOUND_ROWS: FOUND_ROWS() is A's even after B ran a statement", async () => {
-      await pair();
-      try {
+    test(
+      "SQL_CALC_FOUND_ROWS: FOUND_ROWS() is A's even after B ran a statement",
+      withPair(async () => {
         await a.query(`SELECT SQL_CALC_FOUND_ROWS * FROM ${table} LIMIT 1`);
         if (multiplex) assert.equal(pinnedFor("found rows"), 1);
         await b.query(`SELECT SQL_CALC_FOUND_ROWS * FROM ${table} WHERE id = 1`);
         assert.equal(await one(a, "SELECT FOUND_ROWS()"), 3);
         assert.equal(await one(b, "SELECT FOUND_ROWS()"), 1);
         if (multiplex) assert.equal(pinnedFor("found rows"), 0);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("sql_log_bin=0 stays A's", async () => {
-      await pair();
-      try {
+    test(
+      "sql_log_bin=0 stays A's",
+      withPair(async () => {
         await a.query("SET sql_log_bin = 0");
         if (multiplex) assert.equal(pinnedFor("sql_log_bin"), 1);
         assert.equal(await one(b, "SELECT @@sql_log_bin"), 1);
         assert.equal(await one(a, "SELECT @@sql_log_bin"), 0);
         await a.query("SET sql_log_bin = 1");
         if (multiplex) assert.equal(pinnedFor("sql_log_bin"), 0);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("warnings: SHOW WARNINGS after a statement sees that statement's warnings", async () => {
-      await pair();
-      try {
+    test(
+      "warnings: SHOW WARNINGS after a statement sees that statement's warnings",
+      withPair(async () => {
         const r = await a.query("SELECT CAST('12abc' AS INT) AS n");
         assert.equal(r.warningCount, 1);
         await b.query("SELECT 1");
@@ -513,14 +494,12 @@ for (const multiplex of [true, false]) {
         await assert.rejects(a.query("SELECT * FROM mux_no_such_table"));
         assert.equal([...await b.query("SHOW ERRORS")].length, 0);
         assert.equal([...await a.query("SHOW ERRORS")][0].Code, 1146);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("LAST_INSERT_ID() after an insert is A's own, also statements later; B's is its own", async () => {
-      await pair();
-      try {
+    test(
+      "LAST_INSERT_ID() after an insert is A's own, also statements later; B's is its own",
+      withPair(async () => {
         const ra = await a.query(`INSERT INTO ${counter} (who) VALUES ('a')`);
         await b.query(`INSERT INTO ${counter} (who) VALUES ('b')`);
         assert.equal(Number(await one(a, "SELECT LAST_INSERT_ID()")), Number(ra.insertId));
@@ -536,14 +515,12 @@ for (const multiplex of [true, false]) {
         const c = await client(p);
         assert.equal(Number(await one(c, "SELECT LAST_INSERT_ID()")), 0, "a new client has none");
         await c.close();
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
-    test("prepared statements (COM_STMT_PREPARE) follow A to another backend connection", async () => {
-      await pair();
-      try {
+    test(
+      "prepared statements (COM_STMT_PREPARE) follow A to another backend connection",
+      withPair(async () => {
         const s = await a.prepare(`SELECT v FROM ${table} WHERE id = ?`);
         assert.equal(p.proxy.stats().pinnedClients, 0, "a prepared statement pins nobody");
         // B takes the connection A prepared on (the one given back last) and keeps it.
@@ -557,10 +534,8 @@ for (const multiplex of [true, false]) {
         await s.close();
         assert.equal(await one(a, "SELECT @@time_zone"), "+01:00");
         assert.equal(p.proxy.stats().pinnedClients, 0);
-      } finally {
-        await done();
-      }
-    });
+      }),
+    );
 
     test("COM_STMT_EXECUTE without parameter types, and MariaDB's id 0xFFFFFFFF, on another connection", async () => {
       const raw = await rawSession(p);

@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { testEnv } from "../support/env.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
-import { run, sysbench } from "../support/sysbench.ts";
+import { run, sysbench, sysbenchOptions } from "../support/sysbench.ts";
 
 let proxy: RunningProxy;
 const database = uniqueName("proxy_sb");
@@ -33,17 +33,7 @@ after(async () => {
 describe("sysbench", () => {
   test("prepare, oltp_read_only (4 threads), oltp_write_only, cleanup through the proxy without errors", async () => {
     const bin = await sysbench();
-    const common = [
-      "--db-driver=mysql",
-      "--mysql-host=127.0.0.1",
-      `--mysql-port=${proxy.port}`,
-      `--mysql-user=${PROXY_USER.user}`,
-      `--mysql-password=${PROXY_USER.password}`,
-      `--mysql-db=${database}`,
-      "--mysql-ssl=off",
-      "--tables=1",
-      "--table-size=2000",
-    ];
+    const common = sysbenchOptions(proxy.port, PROXY_USER, database);
     const prepare = await run(bin, ["oltp_read_write", ...common, "prepare"]);
     assert.equal(prepare.code, 0, prepare.err + prepare.out);
     try {

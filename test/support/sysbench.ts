@@ -42,3 +42,22 @@ export async function sysbench(): Promise<string> {
   }
   return "/usr/bin/sysbench";
 }
+
+/** sysbench's connection and table options for a run through the proxy at `port` on `database`. */
+export function sysbenchOptions(
+  port: number,
+  login: { user: string; password: string },
+  database: string,
+): string[] {
+  return [
+    "--db-driver=mysql",
+    "--mysql-host=127.0.0.1",
+    `--mysql-port=${port}`,
+    `--mysql-user=${login.user}`,
+    `--mysql-password=${login.password}`,
+    `--mysql-db=${database}`,
+    "--mysql-ssl=off",
+    "--tables=1",
+    "--table-size=2000",
+  ];
+}
