@@ -86,6 +86,8 @@ export class Multiplexed {
   private lastInsertId = "0";
   /** An insert id was made (or LAST_INSERT_ID(n) called) since `lastInsertId` was read. */
   private insertIdDirty = false;
+  /** Counts the changes of the client's LAST_INSERT_ID() (a connection holding an older one is stale). */
+  private insertIdGeneration = 0;
   /** The connection held was borrowed from the pool for the current command (not kept by a pin). */
   private fresh = false;
   private versionAtSync = 0;
@@ -296,10 +298,10 @@ export class Multiplexed {
     }
     const stmtUses = stmt?.usesLastInsertId === true && q.code === Command.COM_STMT_EXECUTE;
     if (conn.facts.insertId || q.effects?.setsLastInsertId || stmtUses) {
-      conn.lastInsertIdOwner = this;
+      conn.lastInsertIdOf = { owner: this, generation: ++this.insertIdGeneration };
       this.insertIdDirty = true;
     }
-    if (this.insertIdDirty && !this.pins.pinned && conn.lastInsertIdOwner === this) {
+    if (this.insertIdDirty && !this.pins.pinned && this.holdsOwnInsertId(conn)) {
       // The connection goes back to the pool: the client's LAST_INSERT_ID() is read first, to be
       // set again wherever the client reads it later (its response has been sent already).
       try {
@@ -317,10 +319,15 @@ export class Multiplexed {
 
   /** Before a statement reading LAST_INSERT_ID(): the connection made to hold the client's value. */
   private async ownLastInsertId(conn: TrackedConnection): Promise<void> {
-    if (conn.lastInsertIdOwner === this) return;
+    if (this.holdsOwnInsertId(conn)) return;
     await runOwnCommand(conn, queryPayload(`SET @@session.last_insert_id = ${this.lastInsertId}`));
-    conn.lastInsertIdOwner = this;
+    conn.lastInsertIdOf = { owner: this, generation: this.insertIdGeneration };
     conn.begin();
+  }
+
+  /** Whether `conn` holds the client's current LAST_INSERT_ID(). */
+  private holdsOwnInsertId(conn: TrackedConnection): boolean {
+    return conn.lastInsertIdOf?.owner === this && conn.lastInsertIdOf.generation === this.insertIdGeneration;
   }
 
   /** Runs one of the proxy's own statements (a translated KILL) on a connection of the client. */
@@ -346,6 +353,7 @@ export class Multiplexed {
     this.statements.closeAll();
     this.lastInsertId = "0";
     this.insertIdDirty = false;
+    this.insertIdGeneration++;
     this.state = this.baselineState(this.state.schema, undefined);
     this.versionAtSync = -1; // the next connection, even the last one, is brought to the new state
   }

@@ -222,8 +222,11 @@ export class TrackedConnection implements BackendConnection {
 
   /** The client whose state the connection was last brought to (multiplex.ts). */
   lastUser: unknown;
-  /** The client whose LAST_INSERT_ID() the connection holds (its insert ran here, or it was set). */
-  lastInsertIdOwner: unknown;
+  /**
+   * Whose LAST_INSERT_ID() the connection holds, and which of that client's values (its insert ran
+   * here, or the proxy set it here): multiplex.ts.
+   */
+  lastInsertIdOf: { readonly owner: unknown; readonly generation: number } | undefined;
   /** Commands written since `begin()`. */
   writes = 0;
   /** A packet was read since `begin()`. */

@@ -566,6 +566,37 @@ for (const multiplex of [true, false]) {
       }
     });
 
+    test("COM_CHANGE_USER (mysql2's changeUser) drops the session's state and pins", async () => {
+      const c = await mysql.createConnection({
+        host: p.host,
+        port: p.port,
+        user: PROXY_USER.user,
+        password: PROXY_USER.password,
+        database: env.database,
+      });
+      try {
+        await c.query("SET @mux_cu = 1");
+        await c.query("SET time_zone = '+04:00'");
+        await c.query("BEGIN");
+        await c.query(`INSERT INTO ${table} VALUES (30, 'changed')`);
+        if (multiplex) assert.equal(p.proxy.stats().pinnedClients, 1);
+        await c.changeUser({ user: PROXY_USER.user, password: PROXY_USER.password, database: env.database });
+        if (multiplex) assert.equal(p.proxy.stats().pinnedClients, 0);
+        const [[row]] = await c.query("SELECT @mux_cu AS v, @@time_zone AS tz") as [
+          Record<string, unknown>[],
+          unknown,
+        ];
+        assert.deepEqual({ ...row }, { v: null, tz: serverTimeZone });
+        const [[n]] = await c.query(`SELECT COUNT(*) AS n FROM ${table} WHERE id = 30`) as [
+          Record<string, unknown>[],
+          unknown,
+        ];
+        assert.equal(Number(n.n), 0, "the open transaction was rolled back");
+      } finally {
+        await c.end();
+      }
+    });
+
     test("COM_RESET_CONNECTION drops A's state and pins, keeps its database", async () => {
       const s = await Session.open(
         resolveClientOptions({
