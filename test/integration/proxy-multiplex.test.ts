@@ -519,6 +519,23 @@ for (const multiplex of [true, false]) {
     );
 
     test(
+      "LAST_INSERT_ID() changed on one connection is not read stale from another that had it before",
+      withPair(async () => {
+        // B's transactions hold the connection given back last, so A alternates between two.
+        await b.query("BEGIN");
+        const ra = await a.query(`INSERT INTO ${counter} (who) VALUES ('a')`);
+        await a.query("SELECT 'gives back'");
+        await b.query("COMMIT");
+        assert.equal(Number(await one(a, "SELECT LAST_INSERT_ID()")), Number(ra.insertId));
+        await b.query("BEGIN");
+        await a.query("SELECT LAST_INSERT_ID(4242)");
+        await b.query("COMMIT");
+        assert.equal(Number(await one(a, "SELECT LAST_INSERT_ID()")), 4242);
+        if (multiplex) assert.equal(p.proxy.stats().pool.total >= 2, true);
+      }),
+    );
+
+    test(
       "prepared statements (COM_STMT_PREPARE) follow A to another backend connection",
       withPair(async () => {
         const s = await a.prepare(`SELECT v FROM ${table} WHERE id = ?`);
