@@ -1,13 +1,15 @@
 /**
  * One client of the proxy, from accept to close: the connection phase (client-auth.ts), its
  * backend connection (with multiplexing, one borrowed from the pool per statement, or kept while
- * the client is pinned, see multiplex.ts; without, its own, backend.ts), then each command through the plan runner
- * with the client's relay as target (relay.ts), so plugins decide in the proxy exactly as in the
- * client (without plugins that hook commands, straight to the relay, as the client session skips
- * the pipeline then). COM_QUIT ends the client; COM_CHANGE_USER re-authenticates it against the proxy's users
- * and gives it a fresh backend connection as the new user. A client that breaks the protocol gets
- * an ERR where the protocol allows and is closed; nothing it sends before it is authenticated
- * reaches a backend; a backend that fails mid-command gets the client an ERR naming the backend.
+ * the client is pinned, see multiplex.ts; without, its own, backend.ts), then each command
+ * through the plan runner with the client's relay as target (relay.ts), so plugins decide in the
+ * proxy exactly as in the client (without plugins that hook commands, straight to the relay, as
+ * the client session skips the pipeline then). With multiplexing the proxy answers KILL,
+ * COM_PROCESS_KILL, COM_RESET_CONNECTION and COM_STMT_CLOSE itself. COM_QUIT ends the client;
+ * COM_CHANGE_USER re-authenticates it against the proxy's users and gives it a fresh backend
+ * session as the new user. A client that breaks the protocol gets an ERR where the protocol
+ * allows and is closed; nothing it sends before it is authenticated reaches a backend; a backend
+ * that fails mid-command gets the client an ERR naming the backend.
  */
 import { commandName, type QueryCommand } from "../pipeline/command.ts";
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
@@ -24,8 +26,7 @@ import type { Runtime, Socket } from "../runtime/socket.ts";
 import type { PacketChannel } from "../session/channel.ts";
 import type { SessionOptions } from "../session/options.ts";
 import type { Session } from "../session/session.ts";
-import type { BackendPool } from "./backend-pool.ts";
-import { PoolFull } from "./backend-pool.ts";
+import { type BackendPool, PoolFull } from "./backend-pool.ts";
 import { backendSessionOptions, openBackend } from "./backend.ts";
 import {
   acceptClient,
@@ -280,7 +281,7 @@ export class ProxyClient {
       }
     } catch (error) {
       this.mux = undefined;
-      if (error instanceof MysqlError && !(error instanceof BackendUnavailable)) {
+      if (error instanceof MysqlError) {
         // The backend refused the login's database (or the replay): the client gets that ERR.
         await this.trySendErr(error);
         return false;
