@@ -1,6 +1,6 @@
 /**
  * A proxy in its own process for bench/proxy.ts (so it does not share the benchmark clients' event
- * loop): `node bench/proxy-child.ts BACKEND_URL plain|parsing [CERT_PEM_FILE KEY_PEM_FILE]`
+ * loop): `node bench/proxy-child.ts BACKEND_URL plain|parsing|no-multiplex [CERT_PEM_FILE KEY_PEM_FILE]`
  * listens on a free port and prints it as the first line of stdout. Then each line on stdin is a
  * request answered by one JSON line: `cpu` (this process's CPU seconds so far), `stats` (the
  * proxy's `stats()`); it closes the proxy and exits when stdin ends.
@@ -19,6 +19,7 @@ const proxy = createProxy({
     ? undefined
     : { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") },
   healthCheck: false,
+  multiplex: mode !== "no-multiplex",
 });
 const address = await proxy.listen({ host: "127.0.0.1", port: 0 });
 if ("path" in address) throw new Error("expected TCP");

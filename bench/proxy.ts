@@ -1,7 +1,8 @@
 /**
  * What the mywire proxy adds, against the same statements straight to the server, in one run,
- * against a throwaway MariaDB with TLS (or MYWIRE_BENCH_URL, then without the TLS rows). Five
- * paths: direct; through the proxy without plugins; through it with a plugin that parses every
+ * against a throwaway MariaDB with TLS (or MYWIRE_BENCH_URL, then without the TLS rows). Six
+ * paths: direct; through the proxy without plugins (multiplexing, and with `multiplex: false`: one
+ * backend connection per client); through it with a plugin that parses every
  * statement (the query log computing fingerprints: a readQuery hook); direct over TLS; through the
  * proxy with TLS between client and proxy. Each proxy runs in its own Node process
  * (bench/proxy-child.ts), which reports its CPU time and `stats()`.
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
     });
   };
   await proxied("proxy", ["plain"], false, 0);
+  await proxied("proxy, multiplex: false", ["no-multiplex"], false, 0);
   await proxied("proxy + readQuery plugin", ["parsing"], false, 0);
   if (certs) {
     targets.push({ name: "direct, TLS", ...base, tls: true, baseline: 3 });

@@ -5,10 +5,12 @@
  * sends, with its timing, to show the plugin pipeline at work. Last it reads the binlog from where
  * it stood before the demo's statements and prints the demo's own changes as binlog events. Set
  * MYWIRE_DEMO_URL to use an existing server instead (its user then needs REPLICATION SLAVE and
- * REPLICATION CLIENT / BINLOG MONITOR for the last part).
+ * REPLICATION CLIENT / BINLOG MONITOR for the binlog part). Then two clients through a mywire
+ * proxy share one backend connection (dev/proxy-demo.ts).
  */
 import { binlog, connect, parseUrl } from "../mod.ts";
 import { queryLog } from "../plugins/query-log.ts";
+import { runProxyDemo } from "./proxy-demo.ts";
 import { startThrowawayServer, type ThrowawayServer } from "./throwaway-server.ts";
 
 /** Runs the demo against `url` and prints what it does. */
@@ -57,7 +59,10 @@ export async function runDemo(url: string, print: (line: string) => void = conso
 
 async function main(): Promise<void> {
   const existing = process.env.MYWIRE_DEMO_URL;
-  if (existing) return runDemo(existing);
+  if (existing) {
+    await runDemo(existing);
+    return runProxyDemo(existing);
+  }
   console.log("starting a throwaway MariaDB ...");
   const server: ThrowawayServer = await startThrowawayServer({});
   try {
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
     }@${server.host}:${server.port}/`;
     console.log(`MariaDB is up on ${server.host}:${server.port}`);
     await runDemo(url);
+    await runProxyDemo(url);
   } finally {
     await server.stop();
     console.log("server stopped");

@@ -23,6 +23,7 @@ export const PROXY_USAGE =
   `  mywire proxy --listen HOST:PORT --backend mysql://user:pw@host:3306 [--backend URL]...
                [--user NAME:PASSWORD]... [--tls-cert FILE --tls-key FILE]
                [--default-auth mysql_native_password|caching_sha2_password] [--config FILE]
+               [--no-multiplex] [--max-backend-connections N]
 
   --listen HOST:PORT  where clients connect (default 127.0.0.1:6033; port 0 picks a free one)
   --backend URL       a backend server; its user logs in for every client (without one, the
@@ -31,7 +32,9 @@ export const PROXY_USAGE =
   --tls-cert FILE     PEM certificate offered to clients that ask for TLS (with --tls-key)
   --default-auth P    the auth plugin named in the greeting (default mysql_native_password)
   --config FILE       createProxy's options: JSON, or a .ts/.js/.mjs module's default export
-                      (flags override it)`;
+                      (flags override it)
+  --no-multiplex      one backend connection per client (default: clients share a pool)
+  --max-backend-connections N   pooled connections per backend (default 64)`;
 
 /** A bad `mywire proxy` command line. */
 export class ProxyUsageError extends Error {}
@@ -51,7 +54,7 @@ async function readConfig(file: string): Promise<unknown> {
 
 /** Parses the arguments after `proxy` into `createProxy`'s options. Throws ProxyUsageError. */
 export async function parseProxyArgs(argv: string[]): Promise<ProxyOptions> {
-  let values: Record<string, string | string[] | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -65,8 +68,10 @@ export async function parseProxyArgs(argv: string[]): Promise<ProxyOptions> {
         "tls-key": { type: "string" },
         "default-auth": { type: "string" },
         config: { type: "string" },
+        "no-multiplex": { type: "boolean" },
+        "max-backend-connections": { type: "string" },
       },
-    }) as { values: Record<string, string | string[] | undefined> });
+    }) as { values: Record<string, string | string[] | boolean | undefined> });
   } catch (error) {
     throw new ProxyUsageError((error as Error).message.split("\n")[0]);
   }
@@ -95,6 +100,16 @@ export async function parseProxyArgs(argv: string[]): Promise<ProxyOptions> {
     options.users = map;
   }
   if (values["default-auth"] !== undefined) options.defaultAuthPlugin = values["default-auth"];
+  if (values["no-multiplex"] === true) options.multiplex = false;
+  const limit = values["max-backend-connections"] as string | undefined;
+  if (limit !== undefined) {
+    if (!/^[1-9]\d*$/.test(limit)) {
+      throw new ProxyUsageError(
+        `--max-backend-connections must be a positive integer, got ${JSON.stringify(limit)}`,
+      );
+    }
+    options.maxBackendConnections = Number(limit);
+  }
   const tls = (base.tls ?? {}) as { cert?: string; key?: string; certFile?: string; keyFile?: string };
   const certFile = (values["tls-cert"] as string | undefined) ?? tls.certFile;
   const keyFile = (values["tls-key"] as string | undefined) ?? tls.keyFile;

@@ -1,25 +1,32 @@
 /**
- * One client of the proxy, from accept to close: the connection phase (client-auth.ts), its own
- * backend connection (backend.ts; no multiplexing yet), then each command through the plan runner
- * with the client's relay as target (relay.ts), so plugins decide in the proxy exactly as in the
- * client (without plugins that hook commands, straight to the relay, as the client session skips
- * the pipeline then). COM_QUIT ends the client; COM_CHANGE_USER re-authenticates it against the proxy's users
- * and gives it a fresh backend connection as the new user. A client that breaks the protocol gets
- * an ERR where the protocol allows and is closed; nothing it sends before it is authenticated
- * reaches a backend; a backend that fails mid-command gets the client an ERR naming the backend.
+ * One client of the proxy, from accept to close: the connection phase (client-auth.ts), its
+ * backend connection (with multiplexing, one borrowed from the pool per statement, or kept while
+ * the client is pinned, see multiplex.ts; without, its own, backend.ts), then each command
+ * through the plan runner with the client's relay as target (relay.ts), so plugins decide in the
+ * proxy exactly as in the client (without plugins that hook commands, straight to the relay, as
+ * the client session skips the pipeline then). With multiplexing the proxy answers KILL,
+ * COM_PROCESS_KILL, COM_RESET_CONNECTION and COM_STMT_CLOSE itself. COM_QUIT ends the client;
+ * COM_CHANGE_USER re-authenticates it against the proxy's users and gives it a fresh backend
+ * session as the new user. A client that breaks the protocol gets an ERR where the protocol
+ * allows and is closed; nothing it sends before it is authenticated reaches a backend; a backend
+ * that fails mid-command gets the client an ERR naming the backend.
  */
 import { commandName, type QueryCommand } from "../pipeline/command.ts";
 import type { PipelineSession } from "../pipeline/pipeline-session.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { Injection } from "../pipeline/queue.ts";
 import { PlanDisconnect, runPlan } from "../pipeline/run-plan.ts";
+import { utf8 } from "../protocol/bytes.ts";
 import { decodeChangeUser } from "../protocol/commands/change-user.ts";
+import { decodeProcessKill } from "../protocol/commands/utility.ts";
 import { Command } from "../protocol/constants.ts";
 import { MysqlError, ProtocolError } from "../protocol/errors.ts";
 import { encodeOk, type ErrPacket } from "../protocol/results.ts";
 import type { Runtime, Socket } from "../runtime/socket.ts";
 import type { PacketChannel } from "../session/channel.ts";
+import type { SessionOptions } from "../session/options.ts";
 import type { Session } from "../session/session.ts";
+import { type BackendPool, PoolFull } from "./backend-pool.ts";
 import { backendSessionOptions, openBackend } from "./backend.ts";
 import { isBinlogDump, relayBinlogDump } from "./binlog-relay.ts";
 import {
@@ -33,6 +40,7 @@ import {
 } from "./client-auth.ts";
 import { ClientOutput } from "./client-output.ts";
 import { compressClient, startCommand } from "./compression.ts";
+import { type KillStatement, parseKill } from "./connection-ids.ts";
 import {
   backendLost,
   backendUnavailable,
@@ -40,10 +48,13 @@ import {
   errPayload,
   packetsOutOfOrder,
   packetTooLarge,
+  poolFull,
   proxyFailure,
   unknownCommand,
 } from "./errors.ts";
+import { BackendUnavailable, Multiplexed, type MuxQuery } from "./multiplex.ts";
 import type { ResolvedProxyOptions, ResolvedUser } from "./options.ts";
+import type { PinReason } from "./pinning.ts";
 import {
   type BackendConnection,
   backendConnection,
@@ -59,8 +70,12 @@ export interface ProxyShared {
   readonly facts: GreetingFacts;
   readonly pipeline: Pipeline<any, any>;
   readonly runtime: Runtime | undefined;
-  /** Open backend connections, over all clients. */
+  /** Open backend connections outside the pool, over all clients. */
   backendConnections: number;
+  /** The pool of backend connections, when multiplexing. */
+  readonly pool: BackendPool | undefined;
+  /** The logged-in clients by their connection id (for KILL). */
+  readonly clients: Map<number, ProxyClient>;
 }
 
 /** The host part of "host:port", for "Access denied for user 'u'@'host'". */
@@ -75,6 +90,14 @@ function protocolErr(error: ProtocolError): ErrPacket {
   if (error.reason === "sequence") return packetsOutOfOrder();
   return badHandshake(error.message);
 }
+
+/** Who a backend connection logs in for: the client's user, secret, database and attributes. */
+type BackendLogin = {
+  readonly user: ResolvedUser;
+  readonly secret: ClientSecret;
+  readonly database: string;
+  readonly attributes: Readonly<Record<string, string>>;
+};
 
 /** An open backend connection of a client. */
 interface OpenBackend {
@@ -94,6 +117,9 @@ export class ProxyClient {
   private ps: PipelineSession | undefined;
   private relay: ClientRelay | undefined;
   private backend: OpenBackend | undefined;
+  /** The multiplexing part of this client (when the proxy multiplexes). */
+  private mux: Multiplexed | undefined;
+  private loggedIn = false;
   private readonly others = new Map<number, OpenBackend>();
   private ownIndex = -1;
   private ended = false;
@@ -107,7 +133,22 @@ export class ProxyClient {
 
   /** True once the client authenticated and has its backend connection. */
   get authenticated(): boolean {
-    return this.backend !== undefined;
+    return this.loggedIn;
+  }
+
+  /** The proxy user this client is logged in as. */
+  get userName(): string | undefined {
+    return this.login?.user.name;
+  }
+
+  /** Why the client is pinned to its backend connection now (empty: it is not). */
+  pinReasons(): PinReason[] {
+    return this.mux?.pins.reasons() ?? [];
+  }
+
+  /** The backend thread serving this client now (while a statement runs, or pinned), if any. */
+  get servingThread(): { readonly threadId: number; readonly busy: boolean } | undefined {
+    return this.mux?.serving;
   }
 
   /** Serves the client until it leaves or fails; always resolves, having closed everything. */
@@ -127,6 +168,7 @@ export class ProxyClient {
     this.socket.close();
     this.channel?.socket.close();
     this.backend?.session.destroy();
+    this.mux?.destroy();
     for (const b of this.others.values()) b.session.destroy();
   }
 
@@ -214,21 +256,40 @@ export class ProxyClient {
       await this.output.flush();
       return false;
     }
+    const who = { user, secret, database: auth.auth.database ?? "", attributes: auth.auth.attributes };
+    const pool = this.shared.pool;
     let opened: OpenBackend;
     // A backend that cannot be reached is marked down; the default choice then moves to the next.
     for (let plan = connect;;) {
       this.ownIndex = plan.backendIndex;
+      const index = Math.max(0, plan.backendIndex);
       try {
-        opened = await this.open(Math.max(0, plan.backendIndex), {
-          user,
-          secret,
-          database: auth.auth.database ?? "",
-          attributes: auth.auth.attributes,
-        });
+        if (pool !== undefined) {
+          this.mux = new Multiplexed(
+            pool,
+            index,
+            this.backendOptions(index, who),
+            this.shared.options.backends[index].address,
+          );
+          const held = await this.mux.logIn(who.database);
+          opened = { session: held.session, conn: held.conn };
+        } else {
+          opened = await this.open(index, who);
+        }
         break;
       } catch (error) {
+        this.mux = undefined;
         if (this.ended) return false;
-        const failed = this.shared.options.backends[Math.max(0, plan.backendIndex)];
+        if (error instanceof MysqlError) {
+          // The backend refused the login's database (or the replay): the client gets that ERR.
+          await this.trySendErr(error);
+          return false;
+        }
+        if (error instanceof PoolFull) {
+          await this.trySendErr(poolFull(error.message));
+          return false;
+        }
+        const failed = this.shared.options.backends[index];
         let next: typeof plan | undefined;
         if (plan.chosenByPlugin) ps.markBackend(plan.backendIndex, "down");
         else if (plan.backendIndex >= 0) next = ps.failOver();
@@ -241,7 +302,7 @@ export class ProxyClient {
         plan = next;
       }
     }
-    this.backend = opened;
+    if (pool === undefined) this.backend = opened;
     const session = opened.session;
     Object.assign(ps.connection.server, {
       version: session.info.greeting.serverVersion,
@@ -257,7 +318,7 @@ export class ProxyClient {
     this.relay = new ClientRelay(
       { channel: this.channel, output: this.output, capabilities: login.capabilities },
       {
-        own: () => this.backend!.conn,
+        own: () => this.mux?.conn ?? this.backend!.conn,
         ownIndex: this.ownIndex,
         other: (index) => this.otherBackend(index),
       },
@@ -273,25 +334,23 @@ export class ProxyClient {
       tls: login.tls,
       authPlugin: login.plugin,
     });
+    this.mux?.afterLogin();
     await this.output.push(final);
     await this.output.flush();
-    if (final[0] === 0x00) await compressClient(this.channel, login.capabilities);
-    return final[0] === 0x00;
+    const loggedIn = final[0] === 0x00;
+    if (loggedIn) await compressClient(this.channel, login.capabilities);
+    this.loggedIn = loggedIn;
+    if (loggedIn) this.shared.clients.set(this.id, this);
+    return loggedIn;
   }
 
-  /** Opens a backend connection to backend `index` for the logged-in client. */
-  private async open(
+  /** The session options of a backend connection for the logged-in client. */
+  private backendOptions(
     index: number,
-    who: {
-      user: ResolvedUser;
-      secret: ClientSecret;
-      database: string;
-      attributes: Readonly<Record<string, string>>;
-    },
-  ): Promise<OpenBackend> {
+    who: BackendLogin,
+  ): SessionOptions {
     const login = this.login!;
-    const backend = this.shared.options.backends[index];
-    const session = await openBackend(backendSessionOptions(backend, {
+    return backendSessionOptions(this.shared.options.backends[index], {
       ...who,
       charset: login.response.charset,
       capabilities: login.capabilities,
@@ -300,7 +359,16 @@ export class ProxyClient {
       connectTimeout: this.shared.options.connectTimeout,
       maxPacketSize: this.shared.options.maxPacketSize,
       runtime: this.shared.runtime,
-    }));
+    });
+  }
+
+  /** Opens a backend connection to backend `index` for the logged-in client. */
+  private async open(
+    index: number,
+    who: BackendLogin,
+  ): Promise<OpenBackend> {
+    const backend = this.shared.options.backends[index];
+    const session = await openBackend(this.backendOptions(index, who));
     this.shared.backendConnections++;
     if (this.ended) {
       this.closeBackend({ session, conn: undefined as never });
@@ -354,8 +422,11 @@ export class ProxyClient {
       if (payload[0] === Command.COM_QUIT) return;
       if (isBinlogDump(payload[0])) {
         // The dump takes the backend connection over; the client's session ends with it.
-        await relayBinlogDump({ channel: this.channel, output: this.output }, this.backend!.conn, payload)
-          .catch(() => {});
+        const io = { channel: this.channel, output: this.output };
+        await (async () => {
+          const conn = this.mux !== undefined ? await this.mux.dedicate() : this.backend!.conn;
+          await relayBinlogDump(io, conn, payload);
+        })().catch(() => {});
         return;
       }
       if (payload[0] === Command.COM_CHANGE_USER) {
@@ -369,9 +440,43 @@ export class ProxyClient {
   /** Runs one command through the plan runner; false when the client must be closed. */
   private async command(payload: Uint8Array): Promise<boolean> {
     this.output.reset();
+    const mux = this.mux;
+    let query: MuxQuery | undefined;
+    let healthy = false;
     try {
+      if (mux !== undefined) {
+        const sql = payload[0] === Command.COM_QUERY ? utf8(payload, 1) : undefined;
+        const local = await this.localCommand(payload, sql);
+        if (local !== undefined) return local;
+        query = mux.prepareQuery(payload, sql, this.id);
+        let bound: Uint8Array | ErrPacket;
+        try {
+          await mux.borrow();
+          bound = await mux.bind(query);
+        } catch (error) {
+          if (error instanceof BackendFailure) throw error;
+          healthy = error instanceof MysqlError;
+          await this.sendErr(
+            error instanceof PoolFull
+              ? poolFull(error.message)
+              : error instanceof BackendUnavailable
+              ? backendUnavailable(error.address, error.message)
+              : error instanceof MysqlError
+              ? error
+              : proxyFailure((error as Error)?.message ?? String(error)),
+          );
+          return true;
+        }
+        if (!(bound instanceof Uint8Array)) {
+          healthy = true;
+          await this.sendErr(bound);
+          return true;
+        }
+        payload = bound;
+      }
       if (this.ps!.interceptsQueries) await runPlan(this.ps!, payload, this.relay!);
-      else await this.direct(payload);
+      else await this.direct(payload, query);
+      healthy = true;
       return true;
     } catch (error) {
       if (error instanceof PlanDisconnect || error instanceof ClientFailure) return false;
@@ -382,9 +487,78 @@ export class ProxyClient {
       if (this.output.wrote || this.ended) return false;
       // Nothing reached the client yet and the backend is in step (a plugin failed, or the
       // command could not be decoded): the client gets an ERR and goes on.
+      healthy = true;
       await this.sendErr(proxyFailure((error as Error)?.message ?? String(error)));
       return true;
+    } finally {
+      if (query !== undefined) await mux?.settle(query, healthy && !this.ended);
     }
+  }
+
+  /**
+   * The commands the proxy answers itself when multiplexing: KILL and COM_PROCESS_KILL with the
+   * proxy's connection ids, COM_RESET_CONNECTION. Undefined for every other command; else whether
+   * the client goes on.
+   */
+  private async localCommand(payload: Uint8Array, sql: string | undefined): Promise<boolean | undefined> {
+    const code = payload[0];
+    let kill: KillStatement | undefined;
+    if (code === Command.COM_PROCESS_KILL && payload.length >= 5) {
+      kill = { query: false, id: decodeProcessKill(payload) };
+    } else if (sql !== undefined) kill = parseKill(sql);
+    if (kill !== undefined) return this.kill(kill);
+    if (code === Command.COM_STMT_CLOSE) {
+      await this.mux!.closeStatement(payload);
+      return true;
+    }
+    if (code === Command.COM_RESET_CONNECTION) {
+      this.mux!.reset();
+      await this.output.push(this.okPayload());
+      await this.output.flush();
+      return true;
+    }
+    return undefined;
+  }
+
+  private okPayload(): Uint8Array {
+    return encodeOk(
+      { affectedRows: 0, insertId: 0, statusFlags: this.relay?.statusFlags ?? 2, warningCount: 0, info: "" },
+      this.login!.capabilities,
+    );
+  }
+
+  /**
+   * KILL n with the proxy's id n: client n's backend thread is killed when it has one now (a
+   * statement running, or pinned; KILL QUERY only when running), and for KILL CONNECTION client n
+   * is closed. An unknown id: ERR 1094; another user's client: ERR 1095; the own connection: closed.
+   */
+  private async kill(k: KillStatement): Promise<boolean> {
+    const target = this.shared.clients.get(k.id);
+    if (target === undefined) {
+      await this.sendErr({ errno: 1094, sqlState: "HY000", message: `Unknown thread id: ${k.id}` });
+      return true;
+    }
+    if (target.userName !== this.userName) {
+      await this.sendErr({ errno: 1095, sqlState: "HY000", message: `You are not owner of thread ${k.id}` });
+      return true;
+    }
+    if (target === this && !k.query) {
+      await this.trySendErr({ errno: 1927, sqlState: "70100", message: "Connection was killed" });
+      return false;
+    }
+    const serving = target.servingThread;
+    if (serving !== undefined && (serving.busy || !k.query) && this.mux !== undefined) {
+      try {
+        await this.mux.run(`KILL ${k.query ? "QUERY " : ""}${serving.threadId}`);
+      } catch (error) {
+        if (error instanceof BackendFailure) throw error;
+        // The thread ended meanwhile: what was asked is done.
+      }
+    }
+    if (!k.query) target.destroy();
+    await this.output.push(this.okPayload());
+    await this.output.flush();
+    return true;
   }
 
   /**
@@ -392,8 +566,8 @@ export class ProxyClient {
    * the client's backend connection and its response relayed by the same `read` the plan runner
    * calls, without the pipeline's decoding of the command.
    */
-  private async direct(payload: Uint8Array): Promise<void> {
-    const conn = this.backend!.conn;
+  private async direct(payload: Uint8Array, query?: MuxQuery): Promise<void> {
+    let conn = this.mux?.conn ?? this.backend!.conn;
     const code = payload[0];
     const entry: Injection = {
       id: 0,
@@ -405,12 +579,24 @@ export class ProxyClient {
       expectsResponse: code !== Command.COM_STMT_CLOSE && code !== Command.COM_STMT_SEND_LONG_DATA,
       injectedBy: undefined,
     };
-    await conn.writeCommand(payload);
-    try {
-      await this.relay!.read(entry, conn);
-    } catch (error) {
-      // The server's ERR has been relayed to the client: the command is done.
-      if (!(error instanceof MysqlError)) throw error;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await conn.writeCommand(payload);
+        await this.relay!.read(entry, conn);
+        return;
+      } catch (error) {
+        // The server's ERR has been relayed to the client: the command is done.
+        if (error instanceof MysqlError) return;
+        // A pooled connection the server had dropped while idle: when nothing was sent, or nothing
+        // came back of a statement safe to send again, the command goes to another connection.
+        const again =
+          error instanceof BackendFailure && query !== undefined && !this.output.wrote && attempt < 3
+            ? await this.mux?.replaceDead(query, error)
+            : undefined;
+        if (again === undefined) throw error;
+        conn = this.mux!.conn!;
+        payload = again;
+      }
     }
   }
 
@@ -455,6 +641,10 @@ export class ProxyClient {
   private async releaseBackends(): Promise<void> {
     if (this.backend !== undefined) this.closeBackend(this.backend);
     this.backend = undefined;
+    this.mux?.leave();
+    this.mux = undefined;
+    if (this.shared.clients.get(this.id) === this) this.shared.clients.delete(this.id);
+    this.loggedIn = false;
     for (const b of this.others.values()) this.closeBackend(b);
     this.others.clear();
     const ps = this.ps;

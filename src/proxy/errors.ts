@@ -52,6 +52,11 @@ export function backendLost(address: string, detail: string): ErrPacket {
   };
 }
 
+/** No backend connection free and the wait queue full or timed out (ER_CON_COUNT_ERROR's number). */
+export function poolFull(detail: string): ErrPacket {
+  return { errno: 1040, sqlState: "08004", message: `mywire proxy: too many connections: ${detail}` };
+}
+
 /** ER_UNKNOWN_ERROR for a failure inside the proxy (a plugin's, say). */
 export function proxyFailure(detail: string): ErrPacket {
   return { errno: 1105, sqlState: "HY000", message: `mywire proxy: ${detail}` };

@@ -84,6 +84,19 @@ export interface ProxyOptions {
   readonly runtime?: Runtime;
   /** Health checks of the backends (default: every 2 s; `false`: none). See src/proxy/health.ts. */
   readonly healthCheck?: HealthCheckOptions | false;
+  /**
+   * Share pooled backend connections among clients, statement by statement, tracking and replaying
+   * each client's session state and pinning a client to its connection while it holds state that
+   * cannot be replayed (docs/proxy.md, "Multiplexing"). Default true; false: one backend connection
+   * per client, opened at login and closed when it leaves.
+   */
+  readonly multiplex?: boolean;
+  /** Most backend connections open to one backend, in use or idle (multiplexing; default 64). */
+  readonly maxBackendConnections?: number;
+  /** Most clients waiting for a backend connection of one backend when all are in use (default 1024). */
+  readonly maxWaiting?: number;
+  /** Milliseconds a client waits for a backend connection before its statement fails (default 10000). */
+  readonly waitTimeout?: number;
 }
 
 /** A backend, validated. */
@@ -122,6 +135,19 @@ export interface ResolvedProxyOptions {
   readonly loginTimeout: number;
   readonly maxPacketSize: number;
   readonly healthCheck: ResolvedHealthCheck;
+  readonly multiplex: boolean;
+  readonly maxBackendConnections: number;
+  readonly maxWaiting: number;
+  readonly waitTimeout: number;
+}
+
+/** A non-negative integer option, or its default; TypeError naming it otherwise. */
+function count(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`${name} must be an integer >= ${min}`);
+  }
+  return value;
 }
 
 const PLUGINS: readonly string[] = ["mysql_native_password", "caching_sha2_password"];
@@ -244,6 +270,9 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
   if (!PLUGINS.includes(plugin)) {
     throw new TypeError(`defaultAuthPlugin must be one of ${PLUGINS.join(", ")}`);
   }
+  if (o.multiplex !== undefined && typeof o.multiplex !== "boolean") {
+    throw new TypeError("multiplex must be true or false");
+  }
   const listen = typeof o.listen === "string"
     ? parseListen(o.listen)
     : o.listen ?? { host: "127.0.0.1", port: 6033 };
@@ -256,5 +285,9 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
     loginTimeout: o.loginTimeout ?? 10_000,
     maxPacketSize: o.maxPacketSize ?? 1024 * 1024 * 1024,
     healthCheck: resolveHealthCheck(o.healthCheck, o.connectTimeout ?? 10_000),
+    multiplex: o.multiplex ?? true,
+    maxBackendConnections: count("maxBackendConnections", o.maxBackendConnections, 64, 1),
+    maxWaiting: count("maxWaiting", o.maxWaiting, 1024, 0),
+    waitTimeout: count("waitTimeout", o.waitTimeout, 10_000, 0),
   };
 }

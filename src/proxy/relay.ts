@@ -14,7 +14,12 @@ import { replayPackets } from "../pipeline/replay.ts";
 import type { PlanConnection, PlanTarget, Replay } from "../pipeline/run-plan.ts";
 import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { MysqlError, type ServerFlavor } from "../protocol/errors.ts";
-import { ResponseGrammar, responseShapeOf, translateResponsePacket } from "../protocol/response-grammar.ts";
+import {
+  ResponseGrammar,
+  responseShapeOf,
+  type ResponseStep,
+  translateResponsePacket,
+} from "../protocol/response-grammar.ts";
 import {
   type ColumnDefinition,
   decodeColumnDefinition,
@@ -57,6 +62,8 @@ export interface BackendConnection extends PlanConnection {
   readonly capabilities: number;
   readonly mariadbCapabilities: number;
   readonly flavor: ServerFlavor;
+  /** Told each packet `read` takes from the connection, with the grammar's step (session tracking). */
+  observeStep?(packet: Uint8Array, step: ResponseStep): void;
 }
 
 /** A backend connection over a session's packet channel; failures become `BackendFailure`s. */
@@ -178,6 +185,7 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
         continue;
       }
       const step = grammar.push(p);
+      if (replay === undefined) conn.observeStep?.(p, step);
       if (step.statusFlags !== undefined) this.statusFlags = step.statusFlags;
       switch (step.role) {
         case "err":

@@ -3,7 +3,8 @@
  * backends, running the same plugins as the client. `listen()` asks the first backend for its
  * greeting (to offer clients what it offers: version, capabilities, MariaDB extended capabilities),
  * makes the RSA key pair for caching_sha2_password without TLS, binds and accepts clients, each
- * served by a `ProxyClient`. No multiplexing yet: every client has its own backend connection.
+ * served by a `ProxyClient`. With `multiplex` (the default) the clients share a pool of backend
+ * connections (backend-pool.ts, multiplex.ts); without, every client has its own.
  */
 import { createPipeline, Pipeline } from "../pipeline/pipeline.ts";
 import { generateRsaKeyPair } from "../protocol/auth/rsa-keys.ts";
@@ -14,10 +15,12 @@ import { defaultValueOptions } from "../protocol/values.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import type { Listener, ListenOptions, Runtime, SocketAddress } from "../runtime/socket.ts";
 import { PacketChannel } from "../session/channel.ts";
+import { BackendPool, type BackendPoolCounts } from "./backend-pool.ts";
 import type { AuthSettings, GreetingFacts } from "./client-auth.ts";
 import { ProxyClient, type ProxyShared } from "./client-session.ts";
 import { type BackendHealth, HealthChecker } from "./health.ts";
 import { parseListen, type ProxyOptions, type ResolvedBackend, resolveProxyOptions } from "./options.ts";
+import { PIN_REASONS, type PinReason } from "./pinning.ts";
 
 /** The capabilities the proxy can relay between a client and a backend connection. */
 export const RELAYED_CAPABILITIES: number = Capability.LONG_PASSWORD | Capability.FOUND_ROWS
@@ -44,12 +47,24 @@ export interface ProxyStats {
   readonly clients: number;
   /** Clients logged in with a backend connection. */
   readonly authenticatedClients: number;
-  /** Backend connections open now. */
+  /** Backend connections open now (pooled and per client). */
   readonly backendConnections: number;
   /** Clients accepted since `listen()`. */
   readonly acceptedClients: number;
   /** Each backend's type and state, and what its last health check found. */
   readonly backends: readonly BackendHealth[];
+  /** The pool, when multiplexing: connections open (in use or idle) and clients waiting, per backend. */
+  readonly pool: {
+    readonly total: number;
+    readonly idle: number;
+    readonly inUse: number;
+    readonly waiting: number;
+    readonly backends: readonly BackendPoolCounts[];
+  };
+  /** Clients pinned to a backend connection now. */
+  readonly pinnedClients: number;
+  /** Pinned clients per reason (a client pinned for two reasons counts in both). */
+  readonly pinned: Readonly<Record<PinReason, number>>;
 }
 
 /** A proxy made by `createProxy`. */
@@ -178,7 +193,19 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         sha2Cache: new Map(),
         learnedPasswords: new Map(),
       };
-      shared = { options: resolved, auth, facts, pipeline, runtime, backendConnections: 0 };
+      const pool = resolved.multiplex
+        ? new BackendPool(resolved, resolved.backends.map((b) => b.address))
+        : undefined;
+      shared = {
+        options: resolved,
+        auth,
+        facts,
+        pipeline,
+        runtime,
+        backendConnections: 0,
+        pool,
+        clients: new Map(),
+      };
       const where = typeof address === "string" ? parseListen(address) : address ?? resolved.listen;
       listener = await runtime.listen(where);
       health.start(runtime);
@@ -199,19 +226,39 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         } else await all;
       }
       for (const c of clients) c.destroy();
+      // Clients waiting for a pooled connection are refused now rather than after their wait.
+      shared?.pool?.close();
       await Promise.all(running);
       await pipeline.dispose();
     },
 
     stats() {
       let authenticated = 0;
-      for (const c of clients) if (c.authenticated) authenticated++;
+      let pinnedClients = 0;
+      const pinned = Object.fromEntries(PIN_REASONS.map((r) => [r, 0])) as Record<PinReason, number>;
+      for (const c of clients) {
+        if (c.authenticated) authenticated++;
+        const reasons = c.pinReasons();
+        if (reasons.length > 0) pinnedClients++;
+        for (const r of reasons) pinned[r]++;
+      }
+      const backends = shared?.pool?.counts() ?? [];
+      const sum = (k: "total" | "idle" | "inUse" | "waiting") => backends.reduce((n, b) => n + b[k], 0);
       return {
         clients: clients.size,
         authenticatedClients: authenticated,
-        backendConnections: shared?.backendConnections ?? 0,
+        backendConnections: (shared?.backendConnections ?? 0) + sum("total"),
         acceptedClients: accepted,
         backends: health.snapshot(),
+        pool: {
+          total: sum("total"),
+          idle: sum("idle"),
+          inUse: sum("inUse"),
+          waiting: sum("waiting"),
+          backends,
+        },
+        pinnedClients,
+        pinned,
       };
     },
   };

@@ -72,6 +72,7 @@ function wantedCapabilities(options: SessionOptions): number {
   if (options.infile) caps |= Capability.LOCAL_FILES;
   if (options.compress) caps |= Capability.COMPRESS;
   if (options.queryAttributes) caps |= Capability.QUERY_ATTRIBUTES;
+  if (options.sessionTrack) caps |= Capability.SESSION_TRACK;
   return caps;
 }
 

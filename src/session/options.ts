@@ -36,6 +36,11 @@ export interface SessionOptions {
    * from its client's login (protocol/auth/native-verify.ts) to log into a backend as that client.
    */
   readonly passwordSha1?: Uint8Array;
+  /**
+   * Ask for CLIENT_SESSION_TRACK, so OK packets carry the session state changes (a proxy tracks a
+   * multiplexed connection's state from them; default false).
+   */
+  readonly sessionTrack?: boolean;
   /** Ask a MariaDB server for extended type info in column definitions (default true). */
   readonly extendedTypeInfo?: boolean;
   readonly database?: string;

@@ -93,6 +93,9 @@ describe("query attributes toward a backend that has them (scripted MySQL 8)", (
     const options = {
       backends: [{ host: "127.0.0.1", port: backend.port, user: "app", password: "x" }],
       users: { [PROXY_USER.user]: PROXY_USER.password },
+      // the scripted server answers only a client's queries: no pool set-up, no health checks
+      multiplex: false,
+      healthCheck: false as const,
     };
     proxy = createProxy(options);
     const a = await proxy.listen({ host: "127.0.0.1", port: 0 });

@@ -6,49 +6,14 @@
  * is not asserted here (bench/proxy.ts measures). Installs Debian's sysbench when missing, as root.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { testEnv } from "../support/env.ts";
 import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { run, sysbench, sysbenchOptions } from "../support/sysbench.ts";
 
 let proxy: RunningProxy;
 const database = uniqueName("proxy_sb");
-
-function run(file: string, args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
-          out: String(stdout),
-          err: String(stderr),
-        }),
-    );
-  });
-}
-
-/** sysbench's path, installed with apt-get when missing and possible. */
-async function sysbench(): Promise<string> {
-  for (const p of ["/usr/bin/sysbench", "/usr/local/bin/sysbench"]) if (existsSync(p)) return p;
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!isRoot || !existsSync("/usr/bin/apt-get")) {
-    throw new Error("sysbench is missing: install Debian's sysbench");
-  }
-  let r = await run("/usr/bin/apt-get", ["install", "-y", "--no-install-recommends", "sysbench"]);
-  if (r.code !== 0) {
-    await run("/usr/bin/apt-get", ["update"]);
-    r = await run("/usr/bin/apt-get", ["install", "-y", "--no-install-recommends", "sysbench"]);
-  }
-  if (!existsSync("/usr/bin/sysbench")) {
-    throw new Error(`apt-get could not install sysbench: ${r.err.trim()}`);
-  }
-  return "/usr/bin/sysbench";
-}
 
 before(async () => {
   await testEnv();
@@ -68,17 +33,7 @@ after(async () => {
 describe("sysbench", () => {
   test("prepare, oltp_read_only (4 threads), oltp_write_only, cleanup through the proxy without errors", async () => {
     const bin = await sysbench();
-    const common = [
-      "--db-driver=mysql",
-      "--mysql-host=127.0.0.1",
-      `--mysql-port=${proxy.port}`,
-      `--mysql-user=${PROXY_USER.user}`,
-      `--mysql-password=${PROXY_USER.password}`,
-      `--mysql-db=${database}`,
-      "--mysql-ssl=off",
-      "--tables=1",
-      "--table-size=2000",
-    ];
+    const common = sysbenchOptions(proxy.port, PROXY_USER, database);
     const prepare = await run(bin, ["oltp_read_write", ...common, "prepare"]);
     assert.equal(prepare.code, 0, prepare.err + prepare.out);
     try {
