@@ -143,6 +143,7 @@ export class Connection implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
+    let ran = text;
     return queue.run({
       owner: this.#owner,
       sql: text,
@@ -151,14 +152,12 @@ export class Connection implements AsyncDisposable {
       retryable: options?.retryable ?? (() => isReadOnlySql(text)),
       work: (live) => {
         // Formatted again if this session escapes differently from what was assumed at the call.
-        const run = params !== undefined && live.session.noBackslashEscapes !== escapesOff
+        ran = params !== undefined && live.session.noBackslashEscapes !== escapesOff
           ? this.#format(sql, params, live.session.noBackslashEscapes)
           : text;
-        return live.session.query(run).then((result) => {
-          queue.settings.observe(run);
-          return result;
-        });
+        return live.session.query(ran);
       },
+      succeeded: () => queue.settings.observe(ran),
     }) as Promise<QueryResult<Row>>;
   }
 

@@ -28,6 +28,29 @@ export function encodePacket(payload: Uint8Array, seq: number): Uint8Array {
   return out;
 }
 
+/** Longest text `frameShortCommand` frames (in UTF-16 code units). */
+const SHORT_COMMAND_TEXT = 256;
+
+/**
+ * A command byte and its text argument (COM_QUERY's SQL, ...) framed as one packet with sequence
+ * id 0, when the text is ASCII and at most 256 characters: written straight into the packet, with
+ * no intermediate payload. `undefined` otherwise (then `encodePacket` the payload).
+ */
+export function frameShortCommand(command: number, text: string): Uint8Array | undefined {
+  const n = text.length;
+  if (n > SHORT_COMMAND_TEXT) return undefined;
+  const out = new Uint8Array(n + 5);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return undefined;
+    out[i + 5] = c;
+  }
+  out[0] = n + 1; // payload length (3 bytes; under 256 + 2 here), sequence id 0
+  out[1] = (n + 1) >> 8;
+  out[4] = command;
+  return out;
+}
+
 /** How many physical packets `encodePacket` makes of a payload of this length. */
 export function frameCount(payloadLength: number): number {
   return Math.floor(payloadLength / MAX_PAYLOAD) + 1;

@@ -34,6 +34,7 @@ import {
   type SocketAddress,
   type TlsOptions,
   upgradedSocketError,
+  WRITTEN,
 } from "./socket.ts";
 
 // The parts of Bun's socket API used here (the project type-checks with @types/node only).
@@ -274,7 +275,7 @@ class BunSocket extends SocketState implements Socket {
     if (this.closed || this.ended || this.handle === undefined) return Promise.reject(this.closedError());
     if (this.writes.length === 0) {
       const n = this.handle.write(data);
-      if (n === data.length) return Promise.resolve();
+      if (n === data.length) return WRITTEN;
       if (n < 0) return Promise.reject(this.closedError());
       data = data.subarray(n);
     }

@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import { Reader, Writer } from "../../src/protocol/bytes.ts";
 import { Capability } from "../../src/protocol/constants.ts";
 import { ProtocolError } from "../../src/protocol/errors.ts";
-import { encodePacket, PacketDecoder } from "../../src/protocol/framing.ts";
+import { encodePacket, frameShortCommand, PacketDecoder } from "../../src/protocol/framing.ts";
 import {
   decodeAuthMoreData,
   decodeAuthSwitchRequest,
@@ -111,6 +111,28 @@ describe("Reader / Writer", () => {
 });
 
 describe("framing", () => {
+  test("frameShortCommand frames short ASCII text as encodePacket frames its payload, and declines the rest", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 255 }),
+        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 40 })),
+        (command, text) => {
+          const framed = frameShortCommand(command, text);
+          const ascii = [...text].every((c) => c.charCodeAt(0) < 0x80);
+          if (!ascii || text.length > 256) {
+            assert.equal(framed, undefined);
+            return;
+          }
+          const payload = new Uint8Array([command, ...new TextEncoder().encode(text)]);
+          assert.deepEqual(framed, encodePacket(payload, 0));
+        },
+      ),
+      runs,
+    );
+    assert.equal(frameShortCommand(3, "SELECT 'é'"), undefined);
+    assert.equal(frameShortCommand(3, "x".repeat(257)), undefined);
+    assert.deepEqual(frameShortCommand(3, "x".repeat(256))!.subarray(0, 5), new Uint8Array([1, 1, 0, 0, 3]));
+  });
   test("arbitrary payloads split at arbitrary chunk boundaries give the same packets", () => {
     fc.assert(
       fc.property(
