@@ -135,6 +135,16 @@ export interface ResponseStep {
   readonly statusFlags?: number;
 }
 
+// The steps that carry nothing but their role, shared (a response makes one per column and row).
+const ROW_STEP: ResponseStep = Object.freeze({ role: "row", done: false });
+const COLUMN_STEP: ResponseStep = Object.freeze({ role: "column", done: false });
+const PARAM_STEP: ResponseStep = Object.freeze({ role: "param", done: false });
+const COLUMN_COUNT_STEP: ResponseStep = Object.freeze({ role: "column-count", done: false });
+const INFILE_STEP: ResponseStep = Object.freeze({ role: "infile-request", done: false });
+
+/** `definition`'s next phase after the last parameter: columns or the end (`afterParams`). */
+const AFTER_PARAMS = 0;
+
 type Phase =
   | "first"
   | "infile-reply"
@@ -206,7 +216,7 @@ export class ResponseGrammar {
         if (p[0] === 0xff) return this.end("err");
         throw new ProtocolError("unexpected", "expected OK or ERR after the LOCAL INFILE data");
       case "columns":
-        return this.definition(p, "column", () => (this.deprecateEof ? "rows" : "columns-eof"));
+        return this.definition(p, "column", this.deprecateEof ? "rows" : "columns-eof");
       case "columns-eof": {
         const eof = this.eof(p, "after column definitions");
         if (this.shape === "execute" && (eof.statusFlags & ServerStatus.CURSOR_EXISTS)) {
@@ -224,10 +234,10 @@ export class ResponseGrammar {
             : decodeEof(p).statusFlags;
           return this.more("rows-end", status);
         }
-        return { role: "row", done: false };
+        return ROW_STEP;
       }
       case "params":
-        return this.definition(p, "param", () => (this.deprecateEof ? this.afterParams() : "params-eof"));
+        return this.definition(p, "param", this.deprecateEof ? AFTER_PARAMS : "params-eof");
       case "params-eof": {
         const eof = this.eof(p, "after parameter definitions");
         const step: ResponseStep = { role: "params-eof", done: false, statusFlags: eof.statusFlags };
@@ -235,7 +245,7 @@ export class ResponseGrammar {
         return this.phase === "done" ? { ...step, done: true } : step;
       }
       case "prepare-columns":
-        return this.definition(p, "column", () => (this.deprecateEof ? "done" : "prepare-columns-eof"));
+        return this.definition(p, "column", this.deprecateEof ? "done" : "prepare-columns-eof");
       case "prepare-columns-eof": {
         const eof = this.eof(p, "after column definitions");
         return this.end("columns-eof", eof.statusFlags);
@@ -248,7 +258,7 @@ export class ResponseGrammar {
             : decodeEof(p).statusFlags;
           return this.end("rows-end", status);
         }
-        return { role: "column", done: false };
+        return COLUMN_STEP;
     }
   }
 
@@ -283,12 +293,12 @@ export class ResponseGrammar {
     if (head === 0x00) return this.ok(p);
     if (head === 0xfb && this.shape === "query") {
       this.phase = "infile-reply";
-      return { role: "infile-request", done: false };
+      return INFILE_STEP;
     }
     if (isEof(p)) throw new ProtocolError("unexpected", "an EOF where a result was expected");
     this.left = decodeColumnCount(p);
     this.phase = "columns";
-    return { role: "column-count", done: false };
+    return COLUMN_COUNT_STEP;
   }
 
   private afterParams(): Phase {
@@ -297,16 +307,20 @@ export class ResponseGrammar {
     return "prepare-columns";
   }
 
-  /** A definition of a list; after the last one the phase `next()` gives (called only then). */
-  private definition(p: Uint8Array, role: "column" | "param", next: () => Phase): ResponseStep {
+  /** A definition of a list; after the last one, phase `next` (`AFTER_PARAMS`: what follows the parameters). */
+  private definition(
+    p: Uint8Array,
+    role: "column" | "param",
+    next: Phase | typeof AFTER_PARAMS,
+  ): ResponseStep {
     if (p[0] === 0xff || isResultTerminator(p)) {
       throw new ProtocolError(
         "unexpected",
         `expected a ${role} definition, got a packet headed 0x${hex(p[0])}`,
       );
     }
-    if (--this.left > 0) return { role, done: false };
-    this.phase = next();
+    if (--this.left > 0) return role === "column" ? COLUMN_STEP : PARAM_STEP;
+    this.phase = next === AFTER_PARAMS ? this.afterParams() : next;
     return { role, done: this.phase === "done", lastDefinition: true };
   }
 
