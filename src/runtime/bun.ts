@@ -61,6 +61,8 @@ interface BunTlsOptions {
   rejectUnauthorized: boolean;
 }
 interface BunHandlers {
+  /** What `data` gets: a plain Uint8Array (the default is a Buffer). */
+  binaryType?: "uint8array";
   open?(socket: BunTcpSocket): void;
   data(socket: BunTcpSocket, chunk: Uint8Array): void;
   drain?(socket: BunTcpSocket): void;
@@ -114,6 +116,7 @@ class BunSocket extends SocketState implements Socket {
 
   /** Callbacks for Bun.connect / upgradeTLS (Bun.listen shares one set and dispatches by `data`). */
   readonly handlers: BunHandlers = {
+    binaryType: "uint8array",
     open: (s) => this.attach(s),
     data: (_s, chunk) => this.onData(chunk),
     drain: () => this.flush(),
@@ -161,8 +164,12 @@ class BunSocket extends SocketState implements Socket {
 
   onData(chunk: Uint8Array): void {
     if (this.upgraded || this.closed) return; // after upgradeTLS the raw socket still sees TLS records
-    // Bun hands out a fresh buffer per callback, so it may be kept without copying.
-    const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Bun hands out a fresh buffer per callback, so it may be kept without copying. The handlers
+    // ask for plain Uint8Arrays (`binaryType`); a Buffer (an older Bun) becomes a view of its bytes
+    // (reading `.buffer` costs JSC a conversion of the array, so only then).
+    const view = Object.getPrototypeOf(chunk) === Uint8Array.prototype
+      ? chunk
+      : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const waiter = this.pendingRead;
     if (waiter) {
       this.pendingRead = null;
@@ -463,6 +470,7 @@ class BunListener implements Listener {
   start(options: ListenOptions): void {
     const of = (s: BunTcpSocket) => s.data as BunSocket | undefined;
     const handlers: BunHandlers = {
+      binaryType: "uint8array",
       open: (s) => {
         const isPath = "path" in options;
         const remote = isPath ? options.path : `${s.remoteAddress}:${s.remotePort}`;
