@@ -93,6 +93,8 @@ export class ReconnectingQueue {
   private final: Error | undefined;
   private closing: Promise<void> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the queue last ran dry (`Date.now()`), for the idle timer. */
+  private idleSince = 0;
   private readonly lifetime = new AbortController();
   private drainWaiters: (() => void)[] = [];
   private readonly address: string;
@@ -360,7 +362,6 @@ export class ReconnectingQueue {
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
-    this.clearIdle();
     this.advance();
   }
 
@@ -592,21 +593,41 @@ export class ReconnectingQueue {
     this.idleTimer = undefined;
   }
 
-  /** After the queue ran dry: close the session once it has been idle for `idleTimeout`. */
+  /**
+   * After the queue ran dry: close the session once it has been idle for `idleTimeout`. One timer
+   * covers the idle stretches of many commands: a command in between does not re-arm it (a
+   * `setTimeout` and `clearTimeout` per command); when it fires before the last stretch is long
+   * enough, it waits for the rest.
+   */
   private armIdle(): void {
-    this.clearIdle();
     const ms = this.options.idleTimeout;
-    if (ms <= 0 || this.final !== undefined || this.closing !== undefined || this.pumping) return;
-    if (this.holder !== undefined) return;
     const cur = this.current;
-    if (cur === undefined || cur.session.closed || this.jobs.length > 0) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.pumping || this.jobs.length > 0 || this.current !== cur || this.final !== undefined) return;
-      if (this.holder !== undefined) return;
-      this.current = undefined;
-      cur.retired = true;
-      void cur.session.close();
-    }, ms);
+    if (
+      ms <= 0 || this.final !== undefined || this.closing !== undefined || this.pumping
+      || this.holder !== undefined
+      || cur === undefined || cur.session.closed || this.jobs.length > 0
+    ) {
+      this.clearIdle();
+      return;
+    }
+    this.idleSince = Date.now();
+    this.idleTimer ??= setTimeout(this.idleCheck, ms);
   }
+
+  /** The idle timer fired: closes the session if it has been idle long enough, else waits on. */
+  private readonly idleCheck = (): void => {
+    this.idleTimer = undefined;
+    const cur = this.current;
+    // Busy (the end of the pumping arms the timer again), held, closing, or nothing to close.
+    if (this.pumping || this.jobs.length > 0 || this.holder !== undefined || cur === undefined) return;
+    if (this.final !== undefined || this.closing !== undefined || cur.session.closed) return;
+    const left = this.idleSince + this.options.idleTimeout - Date.now();
+    if (left > 0) {
+      this.idleTimer = setTimeout(this.idleCheck, left);
+      return;
+    }
+    this.current = undefined;
+    cur.retired = true;
+    void cur.session.close();
+  };
 }
