@@ -411,7 +411,8 @@ export class ReconnectingQueue {
     this.runningInTx = inTransaction(live.session);
     let work: Promise<unknown>;
     try {
-      work = job.spec.work(live);
+      // Promise.resolve gives a native promise back as it is (no allocation).
+      work = Promise.resolve(job.spec.work(live));
     } catch (error) {
       work = Promise.reject(error);
     }
