@@ -204,6 +204,51 @@ describe("framing", () => {
       { numRuns: 100 },
     );
   });
+  test("packets read only partly between pushes: the same packets, and `buffered` counts what is left", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            bytes(300),
+            fc.integer({ min: 0, max: 5_000 }).map((n) => new Uint8Array(n).map((_, i) => i * 13)),
+          ),
+          { minLength: 1, maxLength: 30 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 6_000 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 20 }),
+        (payloads, cuts, reads) => {
+          const stream: number[] = [];
+          payloads.forEach((p, i) => {
+            for (const b of encodePacket(p, i)) stream.push(b);
+          });
+          const all = Uint8Array.from(stream);
+          const decoder = new PacketDecoder();
+          const got: Uint8Array[] = [];
+          let pos = 0, k = 0, consumed = 0;
+          const take = () => {
+            if (!decoder.nextRange()) return false;
+            const payload = decoder.bytes.slice(decoder.payloadStart, decoder.payloadEnd);
+            assert.equal(decoder.payloadSeq, got.length);
+            got.push(payload);
+            consumed += payload.length + 4;
+            return true;
+          };
+          while (pos < all.length) {
+            const n = cuts[k % cuts.length];
+            decoder.push(all.slice(pos, pos + n));
+            pos += Math.min(n, all.length - pos);
+            // Some packets now (maybe none), the rest after later pushes.
+            for (let r = reads[k++ % reads.length]; r > 0 && take(); r--);
+            assert.equal(decoder.buffered, pos - consumed);
+          }
+          while (take());
+          assert.equal(decoder.buffered, 0);
+          assert.deepEqual(got, payloads);
+        },
+      ),
+      runs,
+    );
+  });
   test("a payload of 16 MiB and more is split and joined", () => {
     for (const size of [0xffffff - 1, 0xffffff, 0xffffff + 1, 2 * 0xffffff]) {
       const payload = new Uint8Array(size);
