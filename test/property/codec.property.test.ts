@@ -47,6 +47,25 @@ const nulFree = fc.string({ maxLength: 40 }).filter((s) => !s.includes("\0"));
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
+
+/** Lists of packet payloads: short random ones and patterned ones of up to `large` bytes. */
+const payloadLists = (large: number, maxLength: number) =>
+  fc.array(
+    fc.oneof(
+      bytes(300),
+      fc.integer({ min: 0, max: large }).map((n) => new Uint8Array(n).map((_, i) => i * 7)),
+    ),
+    { minLength: 1, maxLength },
+  );
+
+/** The payloads framed one after the other, sequence ids 0, 1, 2 ... */
+function framedStream(payloads: readonly Uint8Array[]): Uint8Array {
+  const stream: number[] = [];
+  payloads.forEach((p, i) => {
+    for (const b of encodePacket(p, i)) stream.push(b);
+  });
+  return Uint8Array.from(stream);
+}
 const lenencValue = fc.oneof(
   fc.integer({ min: 0, max: 0xfa }),
   fc.integer({ min: 0, max: 0xffff }),
@@ -160,20 +179,10 @@ describe("framing", () => {
   test("nextRange over a reused receive buffer: packets of up to 70 KB, chunks of up to 100 KB", () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.oneof(
-            bytes(300),
-            fc.integer({ min: 0, max: 70_000 }).map((n) => new Uint8Array(n).map((_, i) => i * 7)),
-          ),
-          { minLength: 1, maxLength: 10 },
-        ),
+        payloadLists(70_000, 10),
         fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 20 }),
         (payloads, cuts) => {
-          const stream: number[] = [];
-          payloads.forEach((p, i) => {
-            for (const b of encodePacket(p, i)) stream.push(b);
-          });
-          const all = Uint8Array.from(stream);
+          const all = framedStream(payloads);
           const decoder = new PacketDecoder();
           const got: Uint8Array[] = [];
           const chunks: [Uint8Array, Uint8Array][] = [];
@@ -207,21 +216,11 @@ describe("framing", () => {
   test("packets read only partly between pushes: the same packets, and `buffered` counts what is left", () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.oneof(
-            bytes(300),
-            fc.integer({ min: 0, max: 5_000 }).map((n) => new Uint8Array(n).map((_, i) => i * 13)),
-          ),
-          { minLength: 1, maxLength: 30 },
-        ),
+        payloadLists(5_000, 30),
         fc.array(fc.integer({ min: 1, max: 6_000 }), { minLength: 1, maxLength: 20 }),
         fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 20 }),
         (payloads, cuts, reads) => {
-          const stream: number[] = [];
-          payloads.forEach((p, i) => {
-            for (const b of encodePacket(p, i)) stream.push(b);
-          });
-          const all = Uint8Array.from(stream);
+          const all = framedStream(payloads);
           const decoder = new PacketDecoder();
           const got: Uint8Array[] = [];
           let pos = 0, k = 0, consumed = 0;
