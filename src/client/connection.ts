@@ -181,6 +181,7 @@ export class Connection implements AsyncDisposable {
     decoding: RowDecoding | undefined,
     options: QueryOptions | undefined,
   ): Promise<QueryResult<Row>> {
+    let ran = text;
     return queue.run({
       owner: this.#owner,
       sql: text,
@@ -189,14 +190,12 @@ export class Connection implements AsyncDisposable {
       retryable: options?.retryable ?? (() => isReadOnlySql(text)),
       work: (live) => {
         // Formatted again if this session escapes differently from what was assumed at the call.
-        const run = params !== undefined && live.session.noBackslashEscapes !== escapesOff
+        ran = params !== undefined && live.session.noBackslashEscapes !== escapesOff
           ? this.#format(sql, params, live.session.noBackslashEscapes)
           : text;
-        return live.session.query(run, decoding).then((result) => {
-          queue.settings.observe(run);
-          return result;
-        });
+        return live.session.query(ran, decoding);
       },
+      succeeded: () => queue.settings.observe(ran),
     }) as Promise<QueryResult<Row>>;
   }
 

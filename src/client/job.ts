@@ -38,6 +38,8 @@ export interface CommandOptions {
 export interface JobSpec<T> {
   /** Runs the command on a session. */
   readonly work: (live: Live) => Promise<T>;
+  /** Called with the value of a successful `work` just before the caller's promise resolves with it. */
+  readonly succeeded?: (value: T) => void;
   /** May be sent again after a lost connection (a function: decided only when it matters). */
   readonly retryable: boolean | (() => boolean);
   /** For messages. */

@@ -88,13 +88,18 @@ export class ReconnectingQueue {
   private current: Live | undefined;
   private opening: Promise<Live> | undefined;
   private readonly jobs = new Fifo<Job<unknown>>();
-  private running: { job: Job<unknown>; live: Live } | undefined;
+  /** The command sent and not yet answered, the session it went to, and whether that was in a transaction. */
+  private runningJob: Job<unknown> | undefined;
+  private runningLive: Live | undefined;
+  private runningInTx = false;
   /** The transaction holding the queue, and the session it runs on. */
   private holder: { token: symbol; live: Live } | undefined;
   private pumping = false;
   private final: Error | undefined;
   private closing: Promise<void> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the queue last ran dry (`Date.now()`), for the idle timer. */
+  private idleSince = 0;
   private readonly lifetime = new AbortController();
   private drainWaiters: (() => void)[] = [];
   private readonly address: string;
@@ -133,9 +138,9 @@ export class ReconnectingQueue {
     if (this.trackDirty && !this.dirty && spec.neutral !== true) {
       this.dirty = spec.dirties === true || (spec.sql !== undefined && !isSessionNeutral(spec.sql));
     }
-    const job = new Job<T>(spec, (j, error) => this.interrupt(j as unknown as Job<unknown>, error));
+    const job = new Job<T>(spec, this.interruptJob as (job: Job<T>, error: Error) => void);
     this.jobs.push(job as unknown as Job<unknown>);
-    if (!this.pumping) void this.pump();
+    if (!this.pumping) this.pump();
     return job.promise;
   }
 
@@ -192,7 +197,7 @@ export class ReconnectingQueue {
   unhold(token: symbol): void {
     if (this.holder?.token !== token) return;
     this.holder = undefined;
-    if (!this.pumping) void this.pump();
+    if (!this.pumping) this.pump();
   }
 
   /** Waits for the queued commands, then closes the session (COM_QUIT). Later commands fail. */
@@ -354,70 +359,96 @@ export class ReconnectingQueue {
     return this.jobs.some((job) => job.spec.owner === holder.token);
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Starts sending the queued commands, one at a time, unless that is under way. Written with
+   * callbacks rather than an async loop: a command that is over starts the next at once, with no
+   * promise hop of the queue's own between the two.
+   */
+  private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
-    this.clearIdle();
-    try {
-      while (this.hasRunnable()) {
-        const holder = this.holder;
-        let live: Live;
-        if (holder !== undefined) {
-          live = holder.live;
-          if (live !== this.current || (live.session.closed && this.options.reconnect !== undefined)) {
-            // The transaction's session is gone: its commands must not run anywhere else.
-            this.nextJob()?.fail(this.lostInTransaction());
-            continue;
-          }
-        } else {
-          try {
-            const cur = this.current;
-            live = cur !== undefined && !cur.session.closed ? cur : await this.live();
-          } catch (error) {
-            // No session could be opened: nothing waiting was sent, and all of it fails.
-            for (const job of this.jobs.drain()) job.fail(error);
-            continue;
-          }
+    this.advance();
+  }
+
+  /** Starts the next runnable command, or ends the pumping when none is left. */
+  private advance(): void {
+    while (this.hasRunnable()) {
+      const holder = this.holder;
+      if (holder !== undefined) {
+        const live = holder.live;
+        if (live !== this.current || (live.session.closed && this.options.reconnect !== undefined)) {
+          // The transaction's session is gone: its commands must not run anywhere else.
+          this.nextJob()?.fail(this.lostInTransaction());
+          continue;
         }
-        const job = this.nextJob();
-        if (job === undefined) continue;
-        if (job.settled) continue;
-        await this.runJob(job, live);
+        if (this.startJob(live)) return;
+        continue;
       }
-    } finally {
-      this.pumping = false;
-      this.wakeDrainWaiters();
-      this.armIdle();
+      const cur = this.current;
+      if (cur !== undefined && !cur.session.closed) {
+        if (this.startJob(cur)) return;
+        continue;
+      }
+      this.live().then(
+        (live) => {
+          if (!this.startJob(live)) this.advance();
+        },
+        (error) => {
+          // No session could be opened: nothing waiting was sent, and all of it fails.
+          for (const job of this.jobs.drain()) job.fail(error);
+          this.advance();
+        },
+      );
+      return;
     }
+    this.pumping = false;
+    this.wakeDrainWaiters();
+    this.armIdle();
   }
 
-  private lostInTransaction(): ConnectionError {
-    return new ConnectionError(
-      "CLOSED",
-      `connection to ${this.address} was lost inside a transaction: the commands queued after it were not sent`,
-      this.address,
-    );
-  }
-
-  private async runJob(job: Job<unknown>, live: Live): Promise<void> {
+  /** Runs the next command on `live`: false when there was none to run. */
+  private startJob(live: Live): boolean {
+    const job = this.nextJob();
+    if (job === undefined || job.settled) return false;
     job.state = "running";
-    this.running = { job, live };
-    const txBefore = inTransaction(live.session);
-    let value: unknown;
-    let error: unknown;
-    let failed = false;
+    this.runningJob = job;
+    this.runningLive = live;
+    this.runningInTx = inTransaction(live.session);
+    let work: Promise<unknown>;
     try {
-      value = await job.spec.work(live);
-    } catch (e) {
-      failed = true;
-      error = e;
+      // Promise.resolve gives a native promise back as it is (no allocation).
+      work = Promise.resolve(job.spec.work(live));
+    } catch (error) {
+      work = Promise.reject(error);
     }
+    work.then(this.workSucceeded, this.workFailed);
+    return true;
+  }
+
+  private readonly workSucceeded = (value: unknown): void => this.workDone(false, value);
+  private readonly workFailed = (error: unknown): void => this.workDone(true, error);
+
+  /** The running command's work is over (with `outcome`, its value or error). */
+  private workDone(failed: boolean, outcome: unknown): void {
+    const job = this.runningJob!;
     job.workDone = true;
     if (job.graceTimer !== undefined) clearTimeout(job.graceTimer);
     // The KILL for an interrupted command must be over before the next command is sent.
-    if (job.killing !== undefined) await job.killing.catch(noop);
+    if (job.killing !== undefined) {
+      job.killing.catch(noop).then(() => this.finishJob(failed, outcome));
+      return;
+    }
+    this.finishJob(failed, outcome);
+  }
+
+  /** Settles the command that ran (or queues it again), then goes on with the next. */
+  private finishJob(failed: boolean, outcome: unknown): void {
+    const job = this.runningJob!;
+    const live = this.runningLive!;
+    const txBefore = this.runningInTx;
     if (job.graceTimer !== undefined) clearTimeout(job.graceTimer);
-    this.running = undefined;
+    this.runningJob = undefined;
+    this.runningLive = undefined;
     job.state = "finished";
     this.noBackslashEscapes = live.session.noBackslashEscapes;
     const txAfter = inTransaction(live.session);
@@ -425,9 +456,12 @@ export class ReconnectingQueue {
       this.lost(live, job.spec.owner === undefined && !job.spec.lease && (txBefore || txAfter));
     }
     if (!failed) {
-      job.succeed(value);
+      if (!job.settled) job.spec.succeeded?.(outcome);
+      job.succeed(outcome);
+      this.advance();
       return;
     }
+    const error = outcome;
     if (live.session.closed && !(error instanceof MysqlError)) {
       // A connection from another request (Workers) is misuse, not a loss: a resend on a new
       // session would hide it.
@@ -435,9 +469,8 @@ export class ReconnectingQueue {
         job.resends++;
         job.state = "queued";
         this.jobs.unshift(job);
-        return;
-      }
-      job.fail(error);
+      } else job.fail(error);
+      this.advance();
       return;
     }
     if (
@@ -446,18 +479,31 @@ export class ReconnectingQueue {
       && job.retries < this.options.retry.retries && isTemporaryError(error, this.options.temporaryErrors)
     ) {
       job.retries++;
-      try {
-        await sleep(backoffDelay(this.options.retry, job.retries), this.lifetime.signal);
-      } catch {
-        job.fail(error);
-        return;
-      }
-      if (job.settled) return;
-      job.state = "queued";
-      this.jobs.unshift(job);
+      sleep(backoffDelay(this.options.retry, job.retries), this.lifetime.signal).then(
+        () => {
+          if (!job.settled) {
+            job.state = "queued";
+            this.jobs.unshift(job);
+          }
+          this.advance();
+        },
+        () => {
+          job.fail(error);
+          this.advance();
+        },
+      );
       return;
     }
     job.fail(error);
+    this.advance();
+  }
+
+  private lostInTransaction(): ConnectionError {
+    return new ConnectionError(
+      "CLOSED",
+      `connection to ${this.address} was lost inside a transaction: the commands queued after it were not sent`,
+      this.address,
+    );
   }
 
   private mayResend(job: Job<unknown>, live: Live, inTx: boolean): boolean {
@@ -493,6 +539,8 @@ export class ReconnectingQueue {
     }
   }
 
+  private readonly interruptJob = (job: Job<unknown>, error: Error): void => this.interrupt(job, error);
+
   /** The timeout or signal of `job` fired. */
   private interrupt(job: Job<unknown>, error: Error): void {
     if (job.settled) return;
@@ -502,9 +550,8 @@ export class ReconnectingQueue {
       return;
     }
     job.fail(error);
-    const running = this.running;
-    if (job.state !== "running" || running === undefined || running.job !== job || job.killing) return;
-    const { live } = running;
+    const live = this.runningLive;
+    if (job.state !== "running" || live === undefined || this.runningJob !== job || job.killing) return;
     if (live.session.closed) return;
     if (this.options.session.pipeline !== undefined) {
       // A plugin may have sent the command to another server (connectServer, backends), where this
@@ -552,21 +599,41 @@ export class ReconnectingQueue {
     this.idleTimer = undefined;
   }
 
-  /** After the queue ran dry: close the session once it has been idle for `idleTimeout`. */
+  /**
+   * After the queue ran dry: close the session once it has been idle for `idleTimeout`. One timer
+   * covers the idle stretches of many commands: a command in between does not re-arm it (a
+   * `setTimeout` and `clearTimeout` per command); when it fires before the last stretch is long
+   * enough, it waits for the rest.
+   */
   private armIdle(): void {
-    this.clearIdle();
     const ms = this.options.idleTimeout;
-    if (ms <= 0 || this.final !== undefined || this.closing !== undefined || this.pumping) return;
-    if (this.holder !== undefined) return;
     const cur = this.current;
-    if (cur === undefined || cur.session.closed || this.jobs.length > 0) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.pumping || this.jobs.length > 0 || this.current !== cur || this.final !== undefined) return;
-      if (this.holder !== undefined) return;
-      this.current = undefined;
-      cur.retired = true;
-      void cur.session.close();
-    }, ms);
+    if (
+      ms <= 0 || this.final !== undefined || this.closing !== undefined || this.pumping
+      || this.holder !== undefined
+      || cur === undefined || cur.session.closed || this.jobs.length > 0
+    ) {
+      this.clearIdle();
+      return;
+    }
+    this.idleSince = Date.now();
+    this.idleTimer ??= setTimeout(this.idleCheck, ms);
   }
+
+  /** The idle timer fired: closes the session if it has been idle long enough, else waits on. */
+  private readonly idleCheck = (): void => {
+    this.idleTimer = undefined;
+    const cur = this.current;
+    // Busy (the end of the pumping arms the timer again), held, closing, or nothing to close.
+    if (this.pumping || this.jobs.length > 0 || this.holder !== undefined || cur === undefined) return;
+    if (this.final !== undefined || this.closing !== undefined || cur.session.closed) return;
+    const left = this.idleSince + this.options.idleTimeout - Date.now();
+    if (left > 0) {
+      this.idleTimer = setTimeout(this.idleCheck, left);
+      return;
+    }
+    this.current = undefined;
+    cur.retired = true;
+    void cur.session.close();
+  };
 }

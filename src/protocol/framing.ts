@@ -28,6 +28,29 @@ export function encodePacket(payload: Uint8Array, seq: number): Uint8Array {
   return out;
 }
 
+/** Longest text `frameShortCommand` frames (in UTF-16 code units). */
+const SHORT_COMMAND_TEXT = 256;
+
+/**
+ * A command byte and its text argument (COM_QUERY's SQL, ...) framed as one packet with sequence
+ * id 0, when the text is ASCII and at most 256 characters: written straight into the packet, with
+ * no intermediate payload. `undefined` otherwise (then `encodePacket` the payload).
+ */
+export function frameShortCommand(command: number, text: string): Uint8Array | undefined {
+  const n = text.length;
+  if (n > SHORT_COMMAND_TEXT) return undefined;
+  const out = new Uint8Array(n + 5);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return undefined;
+    out[i + 5] = c;
+  }
+  out[0] = n + 1; // payload length (3 bytes; under 256 + 2 here), sequence id 0
+  out[1] = (n + 1) >> 8;
+  out[4] = command;
+  return out;
+}
+
 /** How many physical packets `encodePacket` makes of a payload of this length. */
 export function frameCount(payloadLength: number): number {
   return Math.floor(payloadLength / MAX_PAYLOAD) + 1;
@@ -46,9 +69,10 @@ export interface Packet {
  * until the next `push`. Payloads larger than `maxPacketSize` are refused before they are buffered.
  *
  * Buffering: a chunk that arrives when nothing is pending is used as it is (no copy). When a packet
- * straddles two chunks, the rest of the old chunk and the new chunk go into one buffer the decoder
- * owns and reuses (grown when needed), so that a long result does not allocate a new buffer per
- * chunk.
+ * straddles two chunks, that packet alone is copied into a buffer the decoder owns and reuses
+ * (grown when needed), and reading goes on in the new chunk after it; only when the new chunk does
+ * not complete it (a packet longer than a chunk, or a fragment of a split payload) do the rest of
+ * the old chunk and the whole new chunk go into that buffer.
  */
 export class PacketDecoder {
   private buf: Uint8Array = new Uint8Array(0);
@@ -56,6 +80,9 @@ export class PacketDecoder {
   private end = 0;
   /** The buffer this decoder owns and reuses for straddling packets (`buf` is it, or a chunk). */
   private store: Uint8Array = new Uint8Array(0);
+  /** The chunk to read on in after the straddling packet copied to the store, and where in it. */
+  private following: Uint8Array | undefined;
+  private followingStart = 0;
   /** Fragments of a split payload (each a copy) waiting for the final fragment. */
   private parts: Uint8Array[] = [];
   private partsLength = 0;
@@ -78,12 +105,14 @@ export class PacketDecoder {
 
   /** Bytes received but not yet returned as packets. */
   get buffered(): number {
-    return this.end - this.start + this.partsLength;
+    const following = this.following === undefined ? 0 : this.following.length - this.followingStart;
+    return this.end - this.start + following + this.partsLength;
   }
 
   /** Adds received bytes. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    this.takeFollowing();
     if (this.start === this.end) {
       // Nothing pending: use the chunk itself, no copy. (A store grown for a big packet is let go.)
       if (this.store.length > 1 << 20) this.store = new Uint8Array(0);
@@ -93,28 +122,94 @@ export class PacketDecoder {
       return;
     }
     const pending = this.end - this.start;
-    const need = pending + chunk.length;
+    const packet = this.straddling(chunk, pending);
+    if (packet > 0) {
+      // Only the packet that straddles the two chunks is copied: the store holds it whole, and
+      // reading goes on in the chunk itself after it.
+      const store = this.room(packet);
+      if (this.buf === store) store.copyWithin(0, this.start, this.end);
+      else store.set(this.buf.subarray(this.start, this.end));
+      store.set(chunk.subarray(0, packet - pending), pending);
+      this.buf = store;
+      this.start = 0;
+      this.end = packet;
+      if (packet - pending < chunk.length) {
+        this.following = chunk;
+        this.followingStart = packet - pending;
+      }
+      return;
+    }
+    this.append(chunk, 0);
+  }
+
+  /**
+   * The size (header included) of the physical packet that starts in the pending bytes, when the
+   * new chunk completes it and it is not one of the 16 MiB fragments of a split payload; else 0.
+   */
+  private straddling(chunk: Uint8Array, pending: number): number {
+    if (pending + chunk.length < 4 || this.parts.length > 0) return 0;
+    const b = this.buf, s = this.start;
+    const at = (k: number) => (k < pending ? b[s + k] : chunk[k - pending]);
+    const length = at(0) | (at(1) << 8) | (at(2) << 16);
+    if (length === MAX_PAYLOAD || length > this.maxPacketSize) return 0;
+    const packet = length + 4;
+    return packet > pending && packet <= pending + chunk.length ? packet : 0;
+  }
+
+  /** The store, with room for at least `n` bytes (keeping what is pending in it at its start). */
+  private room(n: number): Uint8Array {
+    if (this.store.length >= n) return this.store;
+    // Doubling (at most 16 MiB beyond what is needed), so a big packet is copied O(1) times per byte.
+    const store = new Uint8Array(Math.max(n, Math.min(2 * this.store.length, n + (16 << 20)), 1 << 16));
+    if (this.buf === this.store) {
+      store.set(this.buf.subarray(this.start, this.end));
+      this.buf = store;
+      this.end -= this.start;
+      this.start = 0;
+    }
+    this.store = store;
+    return store;
+  }
+
+  /** Appends `chunk[from..]` after the pending bytes, in the store. */
+  private append(chunk: Uint8Array, from: number): void {
+    const pending = this.end - this.start;
+    const more = chunk.length - from;
+    const need = pending + more;
     let store = this.store;
-    if (this.buf === store && this.end + chunk.length <= store.length) {
+    if (this.buf === store && this.end + more <= store.length) {
       // Room after what is pending in our own buffer.
-      store.set(chunk, this.end);
-      this.end += chunk.length;
+      store.set(from === 0 ? chunk : chunk.subarray(from), this.end);
+      this.end += more;
       return;
     }
     if (need > store.length) {
-      // Doubling (at most 16 MiB beyond what is needed), so a big packet is copied O(1) times per byte.
-      store = new Uint8Array(Math.max(need, Math.min(2 * store.length, need + (16 << 20)), 1 << 16));
-      store.set(this.buf.subarray(this.start, this.end));
-      this.store = store;
+      store = this.room(need);
+      if (this.buf !== store) store.set(this.buf.subarray(this.start, this.end));
     } else if (this.buf === store) {
       store.copyWithin(0, this.start, this.end);
     } else {
       store.set(this.buf.subarray(this.start, this.end));
     }
-    store.set(chunk, pending);
+    store.set(from === 0 ? chunk : chunk.subarray(from), pending);
     this.buf = store;
     this.start = 0;
     this.end = need;
+  }
+
+  /**
+   * Once the straddling packet in the store has been read, goes on in the chunk that followed it;
+   * if it has not been read yet, puts the rest of that chunk after it (so there is one buffer).
+   */
+  private takeFollowing(): void {
+    const next = this.following;
+    if (next === undefined) return;
+    this.following = undefined;
+    if (this.start === this.end) {
+      this.buf = next;
+      this.start = this.followingStart;
+      this.end = next.length;
+    } else this.append(next, this.followingStart);
   }
 
   /** The next whole packet, or `undefined` when more bytes are needed. */
@@ -129,6 +224,7 @@ export class PacketDecoder {
    */
   nextRange(): boolean {
     for (;;) {
+      if (this.start === this.end && this.following !== undefined) this.takeFollowing();
       const b = this.buf, s = this.start;
       const avail = this.end - s;
       if (avail < 4) return false;

@@ -145,8 +145,16 @@ export interface ResponseStep {
   readonly cursor?: boolean;
 }
 
+// The steps that carry nothing but their role, shared (a response makes one per column and row).
 const ROW_STEP: ResponseStep = Object.freeze({ role: "row", done: false });
 const FIRST_ROW_STEP: ResponseStep = Object.freeze({ role: "row", done: false, afterColumns: true });
+const COLUMN_STEP: ResponseStep = Object.freeze({ role: "column", done: false });
+const PARAM_STEP: ResponseStep = Object.freeze({ role: "param", done: false });
+const COLUMN_COUNT_STEP: ResponseStep = Object.freeze({ role: "column-count", done: false });
+const INFILE_STEP: ResponseStep = Object.freeze({ role: "infile-request", done: false });
+
+/** `definition`'s next phase after the last parameter: columns or the end (`afterParams`). */
+const AFTER_PARAMS = 0;
 
 type Phase =
   | "first"
@@ -221,7 +229,7 @@ export class ResponseGrammar {
         if (p[0] === 0xff) return this.end("err");
         throw new ProtocolError("unexpected", "expected OK or ERR after the LOCAL INFILE data");
       case "columns": {
-        const step = this.definition(p, "column", () => (this.deprecateEof ? "rows" : "columns-eof"));
+        const step = this.definition(p, "column", this.deprecateEof ? "rows" : "columns-eof");
         if (!step.lastDefinition || !this.deprecateEof) return step;
         this.afterColumns = true;
         return { ...step, eofDeferred: true };
@@ -247,7 +255,7 @@ export class ResponseGrammar {
         return ROW_STEP;
       }
       case "params":
-        return this.definition(p, "param", () => (this.deprecateEof ? this.afterParams() : "params-eof"));
+        return this.definition(p, "param", this.deprecateEof ? AFTER_PARAMS : "params-eof");
       case "params-eof": {
         const eof = this.eof(p, "after parameter definitions");
         const step: ResponseStep = { role: "params-eof", done: false, statusFlags: eof.statusFlags };
@@ -255,7 +263,7 @@ export class ResponseGrammar {
         return this.phase === "done" ? { ...step, done: true } : step;
       }
       case "prepare-columns":
-        return this.definition(p, "column", () => (this.deprecateEof ? "done" : "prepare-columns-eof"));
+        return this.definition(p, "column", this.deprecateEof ? "done" : "prepare-columns-eof");
       case "prepare-columns-eof": {
         const eof = this.eof(p, "after column definitions");
         return this.end("columns-eof", eof.statusFlags);
@@ -268,7 +276,7 @@ export class ResponseGrammar {
             : decodeEof(p).statusFlags;
           return this.end("rows-end", status);
         }
-        return { role: "column", done: false };
+        return COLUMN_STEP;
     }
   }
 
@@ -303,12 +311,12 @@ export class ResponseGrammar {
     if (head === 0x00) return this.ok(p);
     if (head === 0xfb && this.shape === "query") {
       this.phase = "infile-reply";
-      return { role: "infile-request", done: false };
+      return INFILE_STEP;
     }
     if (isEof(p)) throw new ProtocolError("unexpected", "an EOF where a result was expected");
     this.left = decodeColumnCount(p);
     this.phase = "columns";
-    return { role: "column-count", done: false };
+    return COLUMN_COUNT_STEP;
   }
 
   /**
@@ -332,16 +340,20 @@ export class ResponseGrammar {
     return "prepare-columns";
   }
 
-  /** A definition of a list; after the last one the phase `next()` gives (called only then). */
-  private definition(p: Uint8Array, role: "column" | "param", next: () => Phase): ResponseStep {
+  /** A definition of a list; after the last one, phase `next` (`AFTER_PARAMS`: what follows the parameters). */
+  private definition(
+    p: Uint8Array,
+    role: "column" | "param",
+    next: Phase | typeof AFTER_PARAMS,
+  ): ResponseStep {
     if (p[0] === 0xff || isResultTerminator(p)) {
       throw new ProtocolError(
         "unexpected",
         `expected a ${role} definition, got a packet headed 0x${hex(p[0])}`,
       );
     }
-    if (--this.left > 0) return { role, done: false };
-    this.phase = next();
+    if (--this.left > 0) return role === "column" ? COLUMN_STEP : PARAM_STEP;
+    this.phase = next === AFTER_PARAMS ? this.afterParams() : next;
     return { role, done: this.phase === "done", lastDefinition: true };
   }
 

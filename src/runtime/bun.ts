@@ -38,6 +38,7 @@ import {
   type SocketAddress,
   type TlsOptions,
   upgradedSocketError,
+  WRITTEN,
 } from "./socket.ts";
 
 // The parts of Bun's socket API used here (the project type-checks with @types/node only).
@@ -64,6 +65,8 @@ interface BunTlsOptions {
   rejectUnauthorized: boolean;
 }
 interface BunHandlers {
+  /** What `data` gets: a plain Uint8Array (the default is a Buffer). */
+  binaryType?: "uint8array";
   open?(socket: BunTcpSocket): void;
   data(socket: BunTcpSocket, chunk: Uint8Array): void;
   drain?(socket: BunTcpSocket): void;
@@ -120,6 +123,7 @@ class BunSocket extends SocketState implements Socket {
 
   /** Callbacks for Bun.connect / upgradeTLS (Bun.listen shares one set and dispatches by `data`). */
   readonly handlers: BunHandlers = {
+    binaryType: "uint8array",
     open: (s) => this.attach(s),
     data: (_s, chunk) => this.current().onData(chunk),
     drain: () => this.current().flush(),
@@ -174,8 +178,12 @@ class BunSocket extends SocketState implements Socket {
 
   onData(chunk: Uint8Array): void {
     if (this.upgraded || this.closed) return; // after upgradeTLS the raw socket still sees TLS records
-    // Bun hands out a fresh buffer per callback, so it may be kept without copying.
-    const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Bun hands out a fresh buffer per callback, so it may be kept without copying. The handlers
+    // ask for plain Uint8Arrays (`binaryType`); a Buffer (an older Bun) becomes a view of its bytes
+    // (reading `.buffer` costs JSC a conversion of the array, so only then).
+    const view = Object.getPrototypeOf(chunk) === Uint8Array.prototype
+      ? chunk
+      : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const waiter = this.pendingRead;
     if (waiter) {
       this.pendingRead = null;
@@ -288,7 +296,7 @@ class BunSocket extends SocketState implements Socket {
     if (this.closed || this.ended || this.handle === undefined) return Promise.reject(this.closedError());
     if (this.writes.length === 0) {
       const n = this.handle.write(data);
-      if (n === data.length) return Promise.resolve();
+      if (n === data.length) return WRITTEN;
       if (n < 0) return Promise.reject(this.closedError());
       data = data.subarray(n);
     }
@@ -504,6 +512,7 @@ class BunListener implements Listener {
   start(options: ListenOptions): void {
     const of = (s: BunTcpSocket) => s.data as BunSocket | undefined;
     const handlers: BunHandlers = {
+      binaryType: "uint8array",
       open: (s) => {
         const isPath = "path" in options;
         const remote = isPath ? options.path : `${s.remoteAddress}:${s.remotePort}`;

@@ -31,6 +31,7 @@ import {
   type SocketAddress,
   type TlsOptions,
   upgradedSocketError,
+  WRITTEN,
 } from "./socket.ts";
 
 /** A Node error as thrown by `node:net` (an `AggregateError` when several addresses were tried). */
@@ -244,7 +245,7 @@ class NodeSocket extends SocketState implements Socket {
     }
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed || this.sock.destroyed || !this.sock.writable) return Promise.reject(this.closedError());
-    if (this.sock.write(data)) return Promise.resolve();
+    if (this.sock.write(data)) return WRITTEN;
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 

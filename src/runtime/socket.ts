@@ -45,6 +45,8 @@ export interface Socket {
   /**
    * Queues bytes to send. The promise resolves once the runtime has accepted them without exceeding
    * its buffer (await it to respect backpressure). The caller must not modify `data` afterwards.
+   * When the runtime took them at once, adapters return `WRITTEN` itself, so a caller may skip
+   * the await (`written === WRITTEN`).
    */
   write(data: Uint8Array): Promise<void>;
   /**
@@ -65,6 +67,12 @@ export interface Socket {
   /** Where this socket is connected to, for messages. */
   readonly remote: string;
 }
+
+/**
+ * What `Socket.write` returns when the runtime took the bytes at once: one resolved promise, shared,
+ * so that a caller can tell (`written === WRITTEN`) and go on without a promise hop.
+ */
+export const WRITTEN: Promise<void> = Promise.resolve();
 
 /** A server socket that accepts connections one at a time, on demand. */
 export interface Listener {

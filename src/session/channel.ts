@@ -3,8 +3,9 @@
  * slow consumer leaves bytes in the kernel. Any failure (connection lost, malformed framing, an
  * out-of-order sequence id) is thrown and leaves the channel unusable: the caller closes it.
  */
+import { encodeUtf8 } from "../protocol/bytes.ts";
 import { markSessionUsable, ProtocolError } from "../protocol/errors.ts";
-import { encodePacket, frameCount, PacketDecoder } from "../protocol/framing.ts";
+import { encodePacket, frameCount, frameShortCommand, PacketDecoder } from "../protocol/framing.ts";
 import { ConnectionError, type Socket } from "../runtime/socket.ts";
 
 /** Frames packets onto a socket and reads whole packets back, checking sequence ids. */
@@ -60,10 +61,22 @@ export class PacketChannel {
 
   /** Reads one more chunk from the socket into the buffer. Throws if the peer closed the connection. */
   async fill(): Promise<void> {
-    if (this.closedError) throw this.closedError;
-    const chunk = await this.socket.read();
+    this.received(await this.chunk());
+  }
+
+  /**
+   * The socket's next chunk, for `received` (`fill()` in two steps, so that a reader awaiting it
+   * costs one promise, not two). Rejects once the peer closed the connection.
+   */
+  chunk(): Promise<Uint8Array | null> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return this.socket.read();
+  }
+
+  /** Takes a chunk `chunk()` gave into the buffer; null (the peer closed the connection) throws. */
+  received(chunk: Uint8Array | null): void {
     if (chunk === null) {
-      this.closedError = new ConnectionError(
+      this.closedError ??= new ConnectionError(
         "CLOSED",
         `connection to ${this.socket.remote} closed by the server`,
         this.socket.remote,
@@ -104,8 +117,31 @@ export class PacketChannel {
     return this.write(payload);
   }
 
+  /**
+   * Sends a command byte and its text (COM_QUERY's SQL, COM_INIT_DB's name) as a new command: short
+   * ASCII text is framed in place (`frameShortCommand`), anything else as `writeCommand` does.
+   */
+  writeTextCommand(command: number, text: string): Promise<void> {
+    const framed = frameShortCommand(command, text);
+    if (framed === undefined || framed.length - 4 > this.decoder.maxPacketSize) {
+      return this.writeCommand(textCommandPayload(command, text));
+    }
+    this.seq = 1;
+    (this.socket as { resetSequence?: () => void }).resetSequence?.();
+    return this.socket.write(framed);
+  }
+
   /** Changes the largest payload accepted. */
   set maxPacketSize(n: number) {
     this.decoder.maxPacketSize = n;
   }
+}
+
+/** The payload of a command byte followed by `text` in UTF-8. */
+export function textCommandPayload(command: number, text: string): Uint8Array {
+  const bytes = encodeUtf8(text);
+  const payload = new Uint8Array(bytes.length + 1);
+  payload[0] = command;
+  payload.set(bytes, 1);
+  return payload;
 }

@@ -8,7 +8,8 @@ import { equalBytes } from "../protocol/bytes.ts";
 import type { ColumnDefinition } from "../protocol/results.ts";
 import type { RangeRowParser } from "../protocol/rows.ts";
 
-interface Entry {
+/** One column set seen recently: its packets (copies), decoded definitions and row parsers. */
+export interface ColumnEntry {
   readonly packets: readonly Uint8Array[];
   readonly fields: readonly ColumnDefinition[];
   /** Parsers by decoding (the session's, or a command's own), for text and binary rows. */
@@ -19,46 +20,38 @@ interface Entry {
 /** Recently seen column sets of one session (at most `size`, least recently used dropped first). */
 export class ColumnCache {
   private readonly size: number;
-  private entries: Entry[] = [];
-  /** Which entry a `fields` array handed out belongs to, for its parsers. */
-  private readonly owners = new WeakMap<ColumnDefinition[], Entry>();
+  private entries: ColumnEntry[] = [];
 
   constructor(size = 32) {
     this.size = size;
   }
 
-  /** The fields for these column-definition packets (copies), decoding them only when not seen recently. */
-  fields(packets: Uint8Array[], decode: (packet: Uint8Array) => ColumnDefinition): ColumnDefinition[] {
+  /**
+   * The entry for these column-definition packets, decoding them only when not seen recently (the
+   * entry keeps copies of the packets). Hand out `entry.fields.slice()`, never the entry's own array.
+   */
+  entry(packets: Uint8Array[], decode: (packet: Uint8Array) => ColumnDefinition): ColumnEntry {
     let entry = this.find(packets);
     if (entry === undefined) {
       entry = { packets: packets.map((p) => p.slice()), fields: packets.map(decode) };
       this.entries.unshift(entry);
       if (this.entries.length > this.size) this.entries.pop();
     }
-    const fields = entry.fields.slice();
-    this.owners.set(fields, entry);
-    return fields;
+    return entry;
   }
 
   /**
-   * The row parser for fields returned by `fields`, built once per column set, protocol and
-   * decoding (`key`: the decoding object the parser is built for).
+   * The row parser of an entry, built once per column set, protocol and decoding (`key`: the
+   * decoding object the parser is built for: the session's, or a command's own).
    */
-  parser(
-    fields: ColumnDefinition[],
-    binary: boolean,
-    key: object,
-    build: () => RangeRowParser,
-  ): RangeRowParser {
-    const entry = this.owners.get(fields);
-    if (entry === undefined) return build();
+  parser(entry: ColumnEntry, binary: boolean, key: object, build: () => RangeRowParser): RangeRowParser {
     const parsers = binary ? (entry.binary ??= new WeakMap()) : (entry.text ??= new WeakMap());
     let parser = parsers.get(key);
     if (parser === undefined) parsers.set(key, parser = build());
     return parser;
   }
 
-  private find(packets: Uint8Array[]): Entry | undefined {
+  private find(packets: Uint8Array[]): ColumnEntry | undefined {
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i];
       if (e.packets.length !== packets.length) continue;

@@ -6,10 +6,10 @@
  * every packet but the rows themselves: rows are parsed in place, and `rowPacketKind` (the grammar's
  * own rule) says where they end.
  */
-import { Capability, ServerStatus } from "../protocol/constants.ts";
+import { Capability } from "../protocol/constants.ts";
 import type { ServerFlavor } from "../protocol/errors.ts";
-import { markSessionUsable, ProtocolError } from "../protocol/errors.ts";
-import { ResponseGrammar, rowPacketKind, ROWS_END, ROWS_ERR } from "../protocol/response-grammar.ts";
+import { markSessionUsable } from "../protocol/errors.ts";
+import { ResponseGrammar, ROW, rowPacketKind, ROWS_END, ROWS_ERR } from "../protocol/response-grammar.ts";
 import {
   type ColumnDefinition,
   decodeColumnCount,
@@ -22,7 +22,7 @@ import { binaryRowRangeParser, type RangeRowParser, textRowRangeParser } from ".
 import { useNativeUtf8, type ValueOptions } from "../protocol/values.ts";
 import { nativeUtf8 } from "../runtime/text.ts";
 import type { PacketChannel } from "./channel.ts";
-import { ColumnCache } from "./column-cache.ts";
+import type { ColumnCache, ColumnEntry } from "./column-cache.ts";
 import { answerLocalInfile, type InfileHandler } from "./infile.ts";
 import { makeResult, type QueryResult } from "./result.ts";
 import { serverError } from "./server-error.ts";
@@ -83,7 +83,7 @@ export async function readColumns(
   // Column definitions usually arrive together: they are taken from the buffer without a promise
   // each, as views. A view is only valid until the next read from the socket, so the views taken so
   // far are copied just before one; when none is needed, nothing is copied (the column cache keeps
-  // copies of the packets it has not seen).
+  // its own copies of the packets it has not seen).
   let copied = 0;
   for (let i = 0; i < count; i++) {
     let packet = ctx.channel.tryRead();
@@ -94,11 +94,15 @@ export async function readColumns(
     grammar.push(packet);
     packets[i] = packet;
   }
-  const fields = ctx.columns.fields(packets, (p) => decodeColumnDefinition(p, ctx.extendedTypes));
+  const fields = columnEntry(ctx, packets).fields.slice();
   if ((ctx.capabilities & Capability.DEPRECATE_EOF) === 0 && count > 0) {
     grammar.push(await ctx.channel.read());
   }
   return fields;
+}
+
+function columnEntry(ctx: ResponseContext, packets: Uint8Array[]): ColumnEntry {
+  return ctx.columns.entry(packets, (p) => decodeColumnDefinition(p, ctx.extendedTypes));
 }
 
 /** An error the session survives: the conversation is still in step. */
@@ -108,83 +112,210 @@ export function inSyncError(message: string): Error {
   return error;
 }
 
-/**
- * The first packet of a response: an OK result, an error, a LOCAL INFILE request, or the start of a
- * result set (whose column definitions are then read). Returns the finished result or the fields.
- */
-async function readHead(
-  ctx: ResponseContext,
-  sql: string,
-  grammar: ResponseGrammar,
-): Promise<{ done: QueryResult<unknown> } | { fields: ColumnDefinition[] }> {
-  let first = ctx.channel.tryRead() ?? await ctx.channel.read();
-  if (grammar.push(first).role === "infile-request") {
-    const name = new TextDecoder().decode(first.subarray(1));
-    const answer = await answerLocalInfile(ctx.channel, name, sql, ctx.infile);
-    first = await ctx.channel.read();
-    grammar.push(first);
-    if (!answer.sent) {
-      if (first[0] === 0x00) ctx.onStatus(decodeOk(first, ctx.capabilities).statusFlags);
-      throw inSyncError(
-        `the server asked for the local file "${name}" and got nothing: ${answer.reason} (query: ${
-          sql.slice(0, 200)
-        })`,
-      );
-    }
-  }
-  if (first[0] === 0x00) {
-    const ok = decodeOk(first, ctx.capabilities);
-    ctx.onStatus(ok.statusFlags);
-    return { done: makeResult([], [], ok) };
-  }
-  if (first[0] === 0xff) throw serverError(decodeErr(first), ctx.flavor, sql);
-  return { fields: await readColumns(ctx, decodeColumnCount(first), grammar) };
-}
-
-function rowParser(ctx: ResponseContext, fields: ColumnDefinition[], binary: boolean): RangeRowParser {
+function rowParser(ctx: ResponseContext, entry: ColumnEntry, binary: boolean): RangeRowParser {
   const { values, rowsAsArray } = ctx.decoding;
   return ctx.columns.parser(
-    fields,
+    entry,
     binary,
     ctx.decoding,
     () =>
       binary
-        ? binaryRowRangeParser(fields, values, rowsAsArray)
-        : textRowRangeParser(fields, values, rowsAsArray),
+        ? binaryRowRangeParser(entry.fields, values, rowsAsArray)
+        : textRowRangeParser(entry.fields, values, rowsAsArray),
   );
 }
 
-/** Reads rows up to the terminator; the payloads are parsed as they are taken from the buffer. */
-async function readRows(
-  ctx: ResponseContext,
-  fields: ColumnDefinition[],
-  binary: boolean,
-  sql: string,
-  grammar: ResponseGrammar,
-): Promise<QueryResult<unknown>> {
-  const channel = ctx.channel;
-  const packets = channel.decoder;
-  const parse = rowParser(ctx, fields, binary);
-  const rows: unknown[] = [];
-  for (;;) {
-    // Rows are parsed where they lie in the receive buffer: no view or object per packet.
-    while (channel.tryReadRange()) {
-      const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
-      const kind = rowPacketKind(end > start ? b[start] : -1, end - start);
-      if (kind === ROWS_END) {
-        const p = b.subarray(start, end);
-        grammar.push(p);
-        const outcome = terminatorOutcome(p, ctx.capabilities);
-        ctx.onStatus(outcome.statusFlags);
-        return makeResult(rows, fields, outcome);
+// What `ResponseReader.advance` returns:
+/** more bytes are needed: read a chunk from the socket, then advance again; */
+const NEED_MORE_BYTES = 0;
+/** the first result set's rows are next (only when asked to stop there); */
+const AT_ROWS = 1;
+/** the whole response has been read; */
+const RESPONSE_DONE = 2;
+/** the server asked for a local file: `answerInfile()`, then advance again. */
+const INFILE_REQUEST = 3;
+
+// The reader's phases.
+const HEAD = 0;
+const INFILE_REPLY = 1;
+const COLUMNS = 2;
+const COLUMNS_EOF = 3;
+const ROWS = 4;
+
+const NO_PACKETS: Uint8Array[] = [];
+
+/**
+ * A response read as a state machine over the packets already buffered: `advance()` takes every
+ * packet it can without a promise (a whole `SELECT 1` response usually comes in one chunk) and says
+ * what it needs next. The async drivers (`readResponse`, `RowCursor`) await only socket reads and
+ * the LOCAL INFILE answer. Every packet but the rows goes through the response grammar.
+ */
+class ResponseReader {
+  readonly ctx: ResponseContext;
+  readonly sql: string;
+  readonly binary: boolean;
+  readonly grammar: ResponseGrammar;
+  /** The first result, with the later ones in its `results`. */
+  first: QueryResult<unknown> | undefined;
+  /** Column definitions of the current result set. */
+  fields: ColumnDefinition[] = [];
+  /** The current result set's row parser (once its columns are read). */
+  parse: RangeRowParser | undefined;
+  private phase = HEAD;
+  private columnCount = 0;
+  private packets: Uint8Array[] = NO_PACKETS;
+  private received = 0;
+  private copied = 0;
+  private rows: unknown[] = [];
+  /** The file named by a LOCAL INFILE request, and whether it was sent. */
+  private infileName = "";
+  private infileRefusal: string | undefined;
+  /** False once a cursor took the first result set's rows: the later results are read and dropped. */
+  private keep = true;
+
+  constructor(ctx: ResponseContext, sql: string, binary: boolean) {
+    this.ctx = ctx;
+    this.sql = sql;
+    this.binary = binary;
+    this.grammar = new ResponseGrammar(binary ? "execute" : "query", ctx.capabilities);
+  }
+
+  /**
+   * Takes buffered packets until the response is read (`RESPONSE_DONE`), bytes are missing
+   * (`NEED_MORE_BYTES`), a LOCAL INFILE request came (`INFILE_REQUEST`), or, with `stopAtRows`, the rows
+   * of the first result set are next (`AT_ROWS`: `fields` and `parse` are set).
+   */
+  advance(stopAtRows: boolean): number {
+    const channel = this.ctx.channel;
+    for (;;) {
+      switch (this.phase) {
+        case HEAD:
+        case INFILE_REPLY: {
+          const p = channel.tryRead();
+          if (p === undefined) return NEED_MORE_BYTES;
+          const role = this.grammar.push(p).role;
+          if (this.phase === INFILE_REPLY) {
+            if (this.infileRefusal !== undefined) {
+              if (p[0] === 0x00) this.ctx.onStatus(decodeOk(p, this.ctx.capabilities).statusFlags);
+              throw inSyncError(
+                `the server asked for the local file "${this.infileName}" and got nothing: ${this.infileRefusal} (query: ${
+                  this.sql.slice(0, 200)
+                })`,
+              );
+            }
+            this.phase = HEAD;
+          } else if (role === "infile-request") {
+            this.infileName = new TextDecoder().decode(p.subarray(1));
+            return INFILE_REQUEST;
+          }
+          if (p[0] === 0x00) {
+            const ok = decodeOk(p, this.ctx.capabilities);
+            this.ctx.onStatus(ok.statusFlags);
+            if (this.ended(makeResult([], [], ok))) return RESPONSE_DONE;
+            continue;
+          }
+          if (p[0] === 0xff) throw serverError(decodeErr(p), this.ctx.flavor, this.sql);
+          this.columnCount = decodeColumnCount(p);
+          this.packets = new Array(this.columnCount);
+          this.received = 0;
+          this.copied = 0;
+          this.phase = COLUMNS;
+          continue;
+        }
+        case COLUMNS: {
+          const packets = this.packets;
+          while (this.received < this.columnCount) {
+            const p = channel.tryRead();
+            if (p === undefined) {
+              // The views taken so far are valid only until the next socket read: copied first.
+              for (; this.copied < this.received; this.copied++) {
+                packets[this.copied] = packets[this.copied].slice();
+              }
+              return NEED_MORE_BYTES;
+            }
+            this.grammar.push(p);
+            packets[this.received++] = p;
+          }
+          const entry = columnEntry(this.ctx, packets);
+          this.packets = NO_PACKETS;
+          this.fields = entry.fields.slice();
+          this.parse = rowParser(this.ctx, entry, this.binary);
+          this.rows = [];
+          this.phase = (this.ctx.capabilities & Capability.DEPRECATE_EOF) === 0 ? COLUMNS_EOF : ROWS;
+          if (this.phase === ROWS && stopAtRows && this.keep && this.first === undefined) return AT_ROWS;
+          continue;
+        }
+        case COLUMNS_EOF: {
+          const p = channel.tryRead();
+          if (p === undefined) return NEED_MORE_BYTES;
+          this.grammar.push(p);
+          this.phase = ROWS;
+          if (stopAtRows && this.keep && this.first === undefined) return AT_ROWS;
+          continue;
+        }
+        case ROWS: {
+          // Rows are parsed where they lie in the receive buffer: no view or object per packet.
+          const packets = channel.decoder;
+          const parse = this.parse!;
+          const rows = this.rows;
+          for (;;) {
+            if (!channel.tryReadRange()) return NEED_MORE_BYTES;
+            const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
+            const kind = rowPacketKind(end > start ? b[start] : -1, end - start);
+            if (kind === ROW) {
+              rows.push(parse(b, start, end));
+              continue;
+            }
+            const p = b.subarray(start, end);
+            this.grammar.push(p);
+            if (kind === ROWS_ERR) throw serverError(decodeErr(p), this.ctx.flavor, this.sql);
+            const outcome = terminatorOutcome(p, this.ctx.capabilities);
+            this.ctx.onStatus(outcome.statusFlags);
+            if (this.ended(makeResult(rows, this.fields, outcome))) return RESPONSE_DONE;
+            break;
+          }
+          continue;
+        }
       }
-      if (kind === ROWS_ERR) {
-        grammar.push(b.subarray(start, end));
-        throw serverError(decodeErr(b.subarray(start, end)), ctx.flavor, sql);
-      }
-      rows.push(parse(b, start, end));
     }
-    await channel.fill();
+  }
+
+  /** A result is complete: true when it was the last of the response (else the next head follows). */
+  private ended(result: QueryResult<unknown>): boolean {
+    if (!this.keep) {
+      // a cursor's later results: read and dropped
+    } else if (this.first === undefined) this.first = result;
+    else this.first.results.push(result);
+    this.phase = HEAD;
+    this.rows = [];
+    return this.grammar.done;
+  }
+
+  /**
+   * The first result set's rows were read by someone else (a cursor) up to their terminator, which
+   * went through `grammar`: notes the result and goes on to the next head, if any.
+   */
+  rowsEnded(): void {
+    this.phase = HEAD;
+    this.keep = false;
+  }
+
+  /** After `INFILE_REQUEST`: sends the file (or the empty packet refusing it); then advance again. */
+  async answerInfile(): Promise<void> {
+    const answer = await answerLocalInfile(this.ctx.channel, this.infileName, this.sql, this.ctx.infile);
+    this.infileRefusal = answer.sent ? undefined : answer.reason;
+    this.phase = INFILE_REPLY;
+  }
+
+  /** Advances, reading from the socket as needed, until `RESPONSE_DONE` or `AT_ROWS`. */
+  async run(stopAtRows: boolean): Promise<number> {
+    const channel = this.ctx.channel;
+    for (;;) {
+      const step = this.advance(stopAtRows);
+      if (step === NEED_MORE_BYTES) channel.received(await channel.chunk());
+      else if (step === INFILE_REQUEST) await this.answerInfile();
+      else return step;
+    }
   }
 }
 
@@ -199,15 +330,14 @@ export async function readResponse(
   sql: string,
   binary: boolean,
 ): Promise<QueryResult<unknown>> {
-  const results: QueryResult<unknown>[] = [];
-  const grammar = new ResponseGrammar(binary ? "execute" : "query", ctx.capabilities);
-  do {
-    const head = await readHead(ctx, sql, grammar);
-    results.push("done" in head ? head.done : await readRows(ctx, head.fields, binary, sql, grammar));
-  } while (!grammar.done);
-  const first = results[0];
-  first.results = results;
-  return first;
+  const reader = new ResponseReader(ctx, sql, binary);
+  const channel = ctx.channel;
+  for (;;) {
+    const step = reader.advance(false);
+    if (step === RESPONSE_DONE) return reader.first!;
+    if (step === NEED_MORE_BYTES) channel.received(await channel.chunk());
+    else await reader.answerInfile();
+  }
 }
 
 /**
@@ -216,10 +346,7 @@ export async function readResponse(
  * have been read and discarded. `drain()` reads and discards what is left, so the session can go on.
  */
 export class RowCursor {
-  private readonly ctx: ResponseContext;
-  private readonly sql: string;
-  private readonly binary: boolean;
-  private readonly grammar: ResponseGrammar;
+  private readonly reader: ResponseReader;
   private parse: RangeRowParser | undefined;
   /** Column definitions of the first result set (empty for a statement without rows). */
   fields: ColumnDefinition[] = [];
@@ -230,32 +357,20 @@ export class RowCursor {
   /** The status flags of the rows' terminator, once it was read. */
   private ended: number | undefined;
 
-  private constructor(ctx: ResponseContext, sql: string, binary: boolean) {
-    this.ctx = ctx;
-    this.sql = sql;
-    this.binary = binary;
-    this.grammar = new ResponseGrammar(binary ? "execute" : "query", ctx.capabilities);
+  private constructor(reader: ResponseReader) {
+    this.reader = reader;
   }
 
   /** Reads the head of the response (after the command was sent). */
   static async open(ctx: ResponseContext, sql: string, binary: boolean): Promise<RowCursor> {
-    const cursor = new RowCursor(ctx, sql, binary);
-    const head = await readHead(ctx, sql, cursor.grammar);
-    if ("done" in head) await cursor.finishRest();
+    const reader = new ResponseReader(ctx, sql, binary);
+    const cursor = new RowCursor(reader);
+    if (await reader.run(true) === RESPONSE_DONE) cursor.finished = true;
     else {
-      cursor.fields = head.fields;
-      cursor.parse = rowParser(ctx, head.fields, binary);
+      cursor.fields = reader.fields;
+      cursor.parse = reader.parse;
     }
     return cursor;
-  }
-
-  /** After the first result: reads and discards the rest of a multi-result response. */
-  private async finishRest(): Promise<void> {
-    while (!this.grammar.done) {
-      const head = await readHead(this.ctx, this.sql, this.grammar);
-      if (!("done" in head)) await readRows(this.ctx, head.fields, this.binary, this.sql, this.grammar);
-    }
-    this.finished = true;
   }
 
   /**
@@ -264,35 +379,40 @@ export class RowCursor {
    */
   nextBuffered(): unknown {
     if (this.finished || this.parse === undefined || this.ended !== undefined) return END_OF_ROWS;
-    const channel = this.ctx.channel;
+    const reader = this.reader;
+    const ctx = reader.ctx;
+    const channel = ctx.channel;
     if (!channel.tryReadRange()) return NEED_MORE;
     const packets = channel.decoder;
     const b = packets.bytes, start = packets.payloadStart, end = packets.payloadEnd;
     const kind = rowPacketKind(end > start ? b[start] : -1, end - start);
     if (kind === ROWS_END) {
       const p = b.subarray(start, end);
-      this.grammar.push(p);
-      const outcome = terminatorOutcome(p, this.ctx.capabilities);
-      this.ctx.onStatus(outcome.statusFlags);
+      reader.grammar.push(p);
+      const outcome = terminatorOutcome(p, ctx.capabilities);
+      ctx.onStatus(outcome.statusFlags);
       this.ended = outcome.statusFlags;
+      reader.rowsEnded();
+      if (reader.grammar.done) this.finished = true;
       return END_OF_ROWS;
     }
     if (kind === ROWS_ERR) {
       this.finished = true;
-      throw serverError(decodeErr(b.subarray(start, end)), this.ctx.flavor, this.sql);
+      throw serverError(decodeErr(b.subarray(start, end)), ctx.flavor, reader.sql);
     }
     return this.skipping ? true : this.parse(b, start, end);
   }
 
   /** Reads more bytes from the socket (after `NEED_MORE`). */
   fill(): Promise<void> {
-    return this.ctx.channel.fill();
+    return this.reader.ctx.channel.fill();
   }
 
   /** After `END_OF_ROWS`: reads and discards any further results of the response. */
   async finish(): Promise<void> {
     if (this.finished) return;
-    await this.finishRest();
+    await this.reader.run(false);
+    this.finished = true;
   }
 
   /** The next row, or `undefined` when the result set is done. */

@@ -20,9 +20,15 @@ import {
   encodeStatementCommand,
 } from "../protocol/statements.ts";
 import { detectRuntime, runtimeByName } from "../runtime/detect.ts";
-import { ConnectionError, formatAddress, type Runtime, type SocketAddress } from "../runtime/socket.ts";
+import {
+  ConnectionError,
+  formatAddress,
+  type Runtime,
+  type SocketAddress,
+  WRITTEN,
+} from "../runtime/socket.ts";
 import { BackendRoutes } from "./backend-routes.ts";
-import { PacketChannel } from "./channel.ts";
+import { PacketChannel, textCommandPayload } from "./channel.ts";
 import { ColumnCache } from "./column-cache.ts";
 import { performHandshake, type ServerInfo, tlsOptions } from "./handshake.ts";
 import { interceptCommand, type InterceptHost, type ResponseReader } from "./intercept.ts";
@@ -172,23 +178,39 @@ export class Session {
   /** Runs `task` after every command queued before it; fails it at once if the session is closed. */
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     if (this.fatal) return Promise.reject(this.fatal);
-    this.pending++;
-    const run = async (): Promise<T> => {
-      try {
-        if (this.fatal) throw this.fatal;
-        return await task();
-      } catch (error) {
-        if (!leavesSessionUsable(error)) this.destroy(error);
-        throw error;
-      } finally {
-        this.pending--;
-      }
-    };
     // Nothing queued or running: start now rather than one promise hop later (the order is the same).
-    const result = this.pending === 1 ? run() : this.tail.then(run);
-    this.tail = result.then(noop, noop);
+    const result = ++this.pending === 1
+      ? this.start(task)
+      : this.tail.then(() => this.start(task), () => this.start(task));
+    // The next command starts after this one settles; `result` is the caller's, who handles a rejection.
+    this.tail = result;
     return result;
   }
+
+  /** Runs a task whose turn it is; an error that leaves the session out of step closes it. */
+  private start<T>(task: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      if (this.fatal) throw this.fatal;
+      running = task();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(this.settled as (value: T) => T, this.failed);
+  }
+
+  /** A task is over (`start`). */
+  private readonly settled = (value: unknown): unknown => {
+    this.pending--;
+    return value;
+  };
+
+  /** A task failed (`start`): unless the error leaves the session usable, the session closes. */
+  private readonly failed = (error: unknown): never => {
+    this.pending--;
+    if (!leavesSessionUsable(error)) this.destroy(error);
+    throw error;
+  };
 
   /** Closes the socket; the running and queued commands fail with `error` (or a "closed" error). */
   destroy(error?: unknown): void {
@@ -222,25 +244,37 @@ export class Session {
     return serverError(decodeErr(packet), this.info.flavor, sql);
   }
 
-  /** Sends a command in turn and reads its response with `read` (through the plugins, if any hook commands). */
-  private command<T>(payload: Uint8Array, sql: string, read: ResponseReader<T>): Promise<T> {
+  /**
+   * Sends a command in turn and reads its response with `read` (through the plugins, if any hook
+   * commands). A string is the SQL of a COM_QUERY.
+   */
+  private command<T>(payload: Uint8Array | string, sql: string, read: ResponseReader<T>): Promise<T> {
     return this.enqueue(() => this.run(payload, sql, read));
   }
 
-  /** Sends a command now (the caller holds the session's turn) and reads its response. */
-  private async run<T>(payload: Uint8Array, sql: string, read: ResponseReader<T>): Promise<T> {
+  /**
+   * Sends a command now (the caller holds the session's turn) and reads its response; a string is
+   * the SQL of a COM_QUERY. When the socket took the bytes at once, reading starts with no hop.
+   */
+  private run<T>(payload: Uint8Array | string, sql: string, read: ResponseReader<T>): Promise<T> {
     const ps = this.pipeline;
     if (ps === undefined || !ps.interceptsQueries) {
-      await this.channel.writeCommand(payload);
-      return read(this.responseContext, sql);
+      const written = typeof payload === "string"
+        ? this.channel.writeTextCommand(Command.COM_QUERY, payload)
+        : this.channel.writeCommand(payload);
+      if (written === WRITTEN) return read(this.responseContext, sql);
+      return written.then(() => read(this.responseContext, sql));
     }
-    return interceptCommand(ps, this.interceptHost, payload, sql, read);
+    const bytes = typeof payload === "string" ? textCommandPayload(Command.COM_QUERY, payload) : payload;
+    return interceptCommand(ps, this.interceptHost, bytes, sql, read);
   }
 
   /** Sends COM_QUERY and reads every result it produces (rows decoded as `decoding` says, if given). */
   query(sql: string, decoding?: RowDecoding): Promise<QueryResult<unknown>> {
     const read = decoding === undefined ? readText : textReader(decoding);
-    return this.command(queryPacket(sql, this.info.capabilities), sql, read);
+    const caps = this.info.capabilities;
+    // The SQL as a string is framed in place; with query attributes it needs their (empty) block.
+    return this.command((caps & Capability.QUERY_ATTRIBUTES) !== 0 ? queryPacket(sql, caps) : sql, sql, read);
   }
 
   /** Sends COM_PING. */
@@ -293,13 +327,14 @@ export class Session {
     params: readonly BoundParam[],
     decoding?: RowDecoding,
   ): Promise<QueryResult<unknown>> {
-    return this.enqueue(async () => {
-      const bound = await this.sendLongData(statement.id, params);
-      const read = decoding === undefined ? readBinary : binaryReader(decoding);
-      return this.run(
-        encodeExecute(statement.id, bound, 0, { capabilities: this.info.capabilities }),
-        statement.sql,
-        read,
+    const read = decoding === undefined ? readBinary : binaryReader(decoding);
+    const options = { capabilities: this.info.capabilities };
+    return this.enqueue(() => {
+      if (!params.some(isLongData)) {
+        return this.run(encodeExecute(statement.id, params, 0, options), statement.sql, read);
+      }
+      return this.sendLongData(statement.id, params).then((bound) =>
+        this.run(encodeExecute(statement.id, bound, 0, options), statement.sql, read)
       );
     });
   }
@@ -315,9 +350,7 @@ export class Session {
     let out: BoundParam[] | undefined;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
-      if (p.value === null || p.value.length < LONG_DATA_THRESHOLD || binaryFixedLength(p.type) >= 0) {
-        continue;
-      }
+      if (p.value === null || !isLongData(p)) continue;
       const r = new Reader(p.value);
       const bytes = r.bytesView(r.lenenc());
       const chunk = Math.min(LONG_DATA_CHUNK, this.options.maxPacketSize - 16);
@@ -372,7 +405,9 @@ export class Session {
         await this.channel.writeCommand(
           encodeExecute(statement.statement.id, statement.params, 0, { capabilities: caps }),
         );
-      } else await this.channel.writeCommand(queryPacket(sql, caps));
+      } else if ((caps & Capability.QUERY_ATTRIBUTES) !== 0) {
+        await this.channel.writeCommand(queryPacket(sql, caps));
+      } else await this.channel.writeTextCommand(Command.COM_QUERY, sql);
       const ctx = withDecoding(this.responseContext, decoding);
       const cursor = await RowCursor.open(ctx, sql, statement !== undefined);
       return heldRows(cursor, held);
@@ -445,6 +480,11 @@ export class Session {
 
 /** Parameters this large (bytes) are sent ahead of EXECUTE as long data. */
 const LONG_DATA_THRESHOLD = 8 * 1024 * 1024;
+
+/** Whether a parameter goes ahead of EXECUTE as long data (a string or bytes that large). */
+function isLongData(p: BoundParam): boolean {
+  return p.value !== null && p.value.length >= LONG_DATA_THRESHOLD && binaryFixedLength(p.type) < 0;
+}
 /** Size of each COM_STMT_SEND_LONG_DATA chunk. */
 const LONG_DATA_CHUNK = 4 * 1024 * 1024;
 

@@ -150,6 +150,19 @@ describe("idle timeout", () => {
     assert.equal(conn.threadId, thread);
     await conn.close();
   });
+
+  test("a connection kept busy for several idle timeouts is not closed, and closes once idle", async () => {
+    const conn = await viaRelay({ idleTimeout: 40 });
+    const thread = conn.threadId;
+    // Back-to-back commands for at least four idle timeouts: the one timer fires in between and
+    // must see that the queue was busy a moment ago.
+    const until = Date.now() + 160;
+    while (Date.now() < until) await conn.query("SELECT 1");
+    assert.equal(conn.threadId, thread);
+    assert.equal(relay.open, 1);
+    await eventually(() => relay.open === 0, "the connection is closed once idle");
+    await conn.close();
+  });
 });
 
 describe("reconnect", () => {

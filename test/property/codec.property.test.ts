@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import { Reader, Writer } from "../../src/protocol/bytes.ts";
 import { Capability } from "../../src/protocol/constants.ts";
 import { ProtocolError } from "../../src/protocol/errors.ts";
-import { encodePacket, PacketDecoder } from "../../src/protocol/framing.ts";
+import { encodePacket, frameShortCommand, PacketDecoder } from "../../src/protocol/framing.ts";
 import {
   decodeAuthMoreData,
   decodeAuthSwitchRequest,
@@ -47,6 +47,25 @@ const nulFree = fc.string({ maxLength: 40 }).filter((s) => !s.includes("\0"));
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
+
+/** Lists of packet payloads: short random ones and patterned ones of up to `large` bytes. */
+const payloadLists = (large: number, maxLength: number) =>
+  fc.array(
+    fc.oneof(
+      bytes(300),
+      fc.integer({ min: 0, max: large }).map((n) => new Uint8Array(n).map((_, i) => i * 7)),
+    ),
+    { minLength: 1, maxLength },
+  );
+
+/** The payloads framed one after the other, sequence ids 0, 1, 2 ... */
+function framedStream(payloads: readonly Uint8Array[]): Uint8Array {
+  const stream: number[] = [];
+  payloads.forEach((p, i) => {
+    for (const b of encodePacket(p, i)) stream.push(b);
+  });
+  return Uint8Array.from(stream);
+}
 const lenencValue = fc.oneof(
   fc.integer({ min: 0, max: 0xfa }),
   fc.integer({ min: 0, max: 0xffff }),
@@ -111,6 +130,28 @@ describe("Reader / Writer", () => {
 });
 
 describe("framing", () => {
+  test("frameShortCommand frames short ASCII text as encodePacket frames its payload, and declines the rest", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 255 }),
+        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 40 })),
+        (command, text) => {
+          const framed = frameShortCommand(command, text);
+          const ascii = [...text].every((c) => c.charCodeAt(0) < 0x80);
+          if (!ascii || text.length > 256) {
+            assert.equal(framed, undefined);
+            return;
+          }
+          const payload = new Uint8Array([command, ...new TextEncoder().encode(text)]);
+          assert.deepEqual(framed, encodePacket(payload, 0));
+        },
+      ),
+      runs,
+    );
+    assert.equal(frameShortCommand(3, "SELECT 'é'"), undefined);
+    assert.equal(frameShortCommand(3, "x".repeat(257)), undefined);
+    assert.deepEqual(frameShortCommand(3, "x".repeat(256))!.subarray(0, 5), new Uint8Array([1, 1, 0, 0, 3]));
+  });
   test("arbitrary payloads split at arbitrary chunk boundaries give the same packets", () => {
     fc.assert(
       fc.property(
@@ -138,20 +179,10 @@ describe("framing", () => {
   test("nextRange over a reused receive buffer: packets of up to 70 KB, chunks of up to 100 KB", () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.oneof(
-            bytes(300),
-            fc.integer({ min: 0, max: 70_000 }).map((n) => new Uint8Array(n).map((_, i) => i * 7)),
-          ),
-          { minLength: 1, maxLength: 10 },
-        ),
+        payloadLists(70_000, 10),
         fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 20 }),
         (payloads, cuts) => {
-          const stream: number[] = [];
-          payloads.forEach((p, i) => {
-            for (const b of encodePacket(p, i)) stream.push(b);
-          });
-          const all = Uint8Array.from(stream);
+          const all = framedStream(payloads);
           const decoder = new PacketDecoder();
           const got: Uint8Array[] = [];
           const chunks: [Uint8Array, Uint8Array][] = [];
@@ -180,6 +211,41 @@ describe("framing", () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+  test("packets read only partly between pushes: the same packets, and `buffered` counts what is left", () => {
+    fc.assert(
+      fc.property(
+        payloadLists(5_000, 30),
+        fc.array(fc.integer({ min: 1, max: 6_000 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 20 }),
+        (payloads, cuts, reads) => {
+          const all = framedStream(payloads);
+          const decoder = new PacketDecoder();
+          const got: Uint8Array[] = [];
+          let pos = 0, k = 0, consumed = 0;
+          const take = () => {
+            if (!decoder.nextRange()) return false;
+            const payload = decoder.bytes.slice(decoder.payloadStart, decoder.payloadEnd);
+            assert.equal(decoder.payloadSeq, got.length);
+            got.push(payload);
+            consumed += payload.length + 4;
+            return true;
+          };
+          while (pos < all.length) {
+            const n = cuts[k % cuts.length];
+            decoder.push(all.slice(pos, pos + n));
+            pos += Math.min(n, all.length - pos);
+            // Some packets now (maybe none), the rest after later pushes.
+            for (let r = reads[k++ % reads.length]; r > 0 && take(); r--);
+            assert.equal(decoder.buffered, pos - consumed);
+          }
+          while (take());
+          assert.equal(decoder.buffered, 0);
+          assert.deepEqual(got, payloads);
+        },
+      ),
+      runs,
     );
   });
   test("a payload of 16 MiB and more is split and joined", () => {
