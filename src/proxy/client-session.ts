@@ -42,6 +42,7 @@ import { ClientOutput } from "./client-output.ts";
 import { compressClient, startCommand } from "./compression.ts";
 import { type KillStatement, parseKill } from "./connection-ids.ts";
 import {
+  accessDenied,
   backendLost,
   backendUnavailable,
   badHandshake,
@@ -62,6 +63,7 @@ import {
   ClientFailure,
   ClientRelay,
 } from "./relay.ts";
+import { mapLogin } from "./user-mapping.ts";
 
 /** What every client of one proxy shares. */
 export interface ProxyShared {
@@ -256,7 +258,17 @@ export class ProxyClient {
       await this.output.flush();
       return false;
     }
-    const who = { user, secret, database: auth.auth.database ?? "", attributes: auth.auth.attributes };
+    const mapped = mapLogin({ user, secret }, auth.auth, this.shared.options.users);
+    if (typeof mapped === "string") {
+      await this.trySendErr(accessDenied(user.name, hostOf(this.socket.remote), true, mapped));
+      return false;
+    }
+    const who = {
+      user: mapped.user,
+      secret: mapped.secret,
+      database: auth.auth.database ?? "",
+      attributes: auth.auth.attributes,
+    };
     const pool = this.shared.pool;
     let opened: OpenBackend;
     // A backend that cannot be reached is marked down; the default choice then moves to the next.

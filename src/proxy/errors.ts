@@ -5,12 +5,14 @@
  */
 import { encodeErr, type ErrPacket } from "../protocol/results.ts";
 
-/** ER_ACCESS_DENIED_ERROR, worded as the server words it. */
-export function accessDenied(user: string, host: string, usingPassword: boolean): ErrPacket {
+/** ER_ACCESS_DENIED_ERROR, worded as the server words it (and why, when the proxy knows more). */
+export function accessDenied(user: string, host: string, usingPassword: boolean, why?: string): ErrPacket {
   return {
     errno: 1045,
     sqlState: "28000",
-    message: `Access denied for user '${user}'@'${host}' (using password: ${usingPassword ? "YES" : "NO"})`,
+    message: `Access denied for user '${user}'@'${host}' (using password: ${usingPassword ? "YES" : "NO"})${
+      why === undefined ? "" : `: ${why}`
+    }`,
   };
 }
 
