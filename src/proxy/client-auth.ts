@@ -21,6 +21,8 @@ import {
   decodeHandshakeResponse,
   decodeSslRequest,
   encodeAuthSwitchRequest,
+  encodeGreeting,
+  type Greeting,
   type HandshakeResponse,
 } from "../protocol/handshake.ts";
 import type { ErrPacket } from "../protocol/results.ts";
@@ -74,6 +76,29 @@ export interface ClientLogin {
 }
 
 /** A refusal: the ERR already went to the client; the connection is to be closed. */
+/**
+ * The readHandshake hook in the proxy: the greeting about to be sent, back as a plugin changed it,
+ * or the packets to send instead (a refusal).
+ */
+export type GreetingReader = (greeting: Greeting) => Promise<Greeting | readonly Uint8Array[]>;
+
+/**
+ * What a plugin's changes to the proxy's greeting become: the server version, collation and status
+ * flags as changed; capabilities only withheld, never added (the proxy must honour what it offers);
+ * the proxy's own connection id, scramble and auth plugin kept (KILL, CONNECTION_ID() and the
+ * verification of the client's answer depend on them).
+ */
+function greetingAsChanged(offered: Greeting, changed: Greeting): Greeting {
+  return {
+    ...offered,
+    serverVersion: changed.serverVersion,
+    charset: changed.charset,
+    statusFlags: changed.statusFlags,
+    capabilities: (offered.capabilities & changed.capabilities) >>> 0,
+    mariadbCapabilities: (offered.mariadbCapabilities & changed.mariadbCapabilities) >>> 0,
+  };
+}
+
 export class LoginRefused extends Error {
   override readonly name = "LoginRefused";
 }
@@ -189,11 +214,12 @@ export async function acceptClient(
   connectionId: number,
   host: string,
   maxPacketSize: number,
+  readGreeting?: GreetingReader,
 ): Promise<{ login: ClientLogin; channel: PacketChannel }> {
   let channel: PacketChannel | undefined;
   try {
     const offered = facts.capabilities | CLIENT_SIDE_CAPABILITIES | (settings.tls ? Capability.SSL : 0);
-    const { greeting, payload } = buildGreeting({
+    const built = buildGreeting({
       connectionId,
       serverVersion: facts.serverVersion,
       capabilities: offered,
@@ -201,6 +227,18 @@ export async function acceptClient(
       authPluginName: settings.defaultAuthPlugin,
       charset: facts.charset,
     });
+    let greeting = built.greeting;
+    let payload = built.payload;
+    if (readGreeting !== undefined) {
+      const read = await readGreeting(greeting);
+      if (Array.isArray(read)) {
+        // A plugin refused the client instead of greeting it (its ERR, from sequence id 0).
+        for (let i = 0; i < read.length; i++) await socket.write(encodePacket(read[i], i));
+        throw new LoginRefused("refused by readHandshake");
+      }
+      greeting = greetingAsChanged(greeting, read as Greeting);
+      payload = encodeGreeting(greeting);
+    }
     await socket.write(encodePacket(payload, 0));
     const first = await readFirstPacket(socket);
     if (first.seq !== 1) {

@@ -201,6 +201,8 @@ export class ProxyClient {
 
   private async logIn(): Promise<boolean> {
     let login: ClientLogin;
+    // The client's pipeline session opens at accept: readHandshake sees the proxy's greeting first.
+    const ps = this.openPipeline({});
     try {
       const accepted = await acceptClient(
         this.socket,
@@ -209,6 +211,10 @@ export class ProxyClient {
         this.id,
         this.host,
         this.shared.options.maxPacketSize,
+        async (greeting) => {
+          const plan = await ps.onHandshake(greeting);
+          return plan._tag === "SendResult" ? plan.packets : plan.greeting;
+        },
       );
       login = accepted.login;
       this.channel = accepted.channel;
@@ -218,6 +224,20 @@ export class ProxyClient {
     }
     this.login = login;
     return this.startSession(login.user, login.secret, login.response.database, login.response.attributes);
+  }
+
+  /** Opens the client's pipeline session (its plugins' per-connection state) as `this.ps`. */
+  private openPipeline(init: {
+    user?: string;
+    database?: string;
+    attributes?: Readonly<Record<string, string>>;
+  }): PipelineSession {
+    this.ps = this.shared.pipeline.open({
+      ...init,
+      address: this.socket.remote,
+      statusFlags: () => this.relay?.statusFlags ?? 0,
+    });
+    return this.ps;
   }
 
   /**
@@ -231,14 +251,8 @@ export class ProxyClient {
     attributes: Readonly<Record<string, string>>,
   ): Promise<boolean> {
     const login = this.login!;
-    const ps = this.shared.pipeline.open({
-      user: user.name,
-      database: database || undefined,
-      attributes,
-      address: this.socket.remote,
-      statusFlags: () => this.relay?.statusFlags ?? 0,
-    });
-    this.ps = ps;
+    // The first login's session opened at accept; after COM_CHANGE_USER a new one opens.
+    const ps = this.ps ?? this.openPipeline({ user: user.name, database: database || undefined, attributes });
     const auth = await ps.onAuth({
       user: user.name,
       database: database || undefined,
