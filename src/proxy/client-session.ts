@@ -354,9 +354,11 @@ export class ProxyClient {
       { affectedRows: 0, insertId: 0, statusFlags: session.statusFlags, warningCount: 0, info: "" },
       login.capabilities,
     );
+    // The pipeline's server side is the backend connection: plugins' answers are encoded in its
+    // framing (DEPRECATE_EOF, extended type info), and the relay translates them for the client.
     const final = await ps.onAuthResult(ok, {
-      capabilities: login.capabilities,
-      mariadbCapabilities: login.mariadbCapabilities,
+      capabilities: session.info.capabilities,
+      mariadbCapabilities: session.info.mariadbCapabilities,
       tls: login.tls,
       authPlugin: login.plugin,
     });
