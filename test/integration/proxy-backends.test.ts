@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, type Connection, createProxy } from "../../mod.ts";
+import { connect, createProxy } from "../../mod.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FaultRelay, startFaultRelay } from "../support/fault-relay.ts";
-import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { connectThrough, PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 let env: TestEnv;
 let relay: FaultRelay;
@@ -33,14 +33,7 @@ after(async () => {
   await relay?.close();
 });
 
-function viaProxy(): Promise<Connection> {
-  return connect({
-    host: proxy.host,
-    port: proxy.port,
-    user: PROXY_USER.user,
-    password: PROXY_USER.password,
-  });
-}
+const viaProxy = () => connectThrough(proxy);
 
 const states = () => proxy.proxy.stats().backends.map((b) => b.state);
 

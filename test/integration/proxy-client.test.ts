@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import {
   connect,
   type Connection,
+  type ConnectionOptions,
   definePlugin,
   errorResponse,
   ignoreResult,
@@ -20,22 +21,15 @@ import {
 import { queryLog, type QueryLogEntry } from "../../plugins/query-log.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
-import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { connectThrough, PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 let env: TestEnv;
 let proxy: RunningProxy;
 const table = uniqueName("proxy_t");
 const entries: QueryLogEntry[] = [];
 
-function viaProxy(extra: Record<string, unknown> = {}): Promise<Connection> {
-  return connect({
-    host: proxy.host,
-    port: proxy.port,
-    user: PROXY_USER.user,
-    password: PROXY_USER.password,
-    database: env.database,
-    ...extra,
-  });
+function viaProxy(extra: Partial<ConnectionOptions> = {}): Promise<Connection> {
+  return connectThrough(proxy, { database: env.database, ...extra });
 }
 
 before(async () => {

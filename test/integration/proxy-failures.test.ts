@@ -9,24 +9,18 @@ import assert from "node:assert/strict";
 import { connect as tcpConnect, type Socket as NetSocket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../dev/throwaway-server.ts";
-import { connect, type Connection, createProxy, MysqlError } from "../../mod.ts";
+import { type Connection, createProxy, MysqlError } from "../../mod.ts";
 import { encodePacket, PacketDecoder } from "../../src/protocol/framing.ts";
 import { decodeErr } from "../../src/protocol/results.ts";
 import { rootConnection } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
-import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { connectThrough, PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 let env: TestEnv;
 let proxy: RunningProxy;
 
 function viaProxy(p: { host: string; port: number } = proxy): Promise<Connection> {
-  return connect({
-    host: p.host,
-    port: p.port,
-    user: PROXY_USER.user,
-    password: PROXY_USER.password,
-    database: env.database,
-  });
+  return connectThrough(p, { database: env.database });
 }
 
 /** Waits until `check()` holds (the proxy cleans up asynchronously), at most ~5 s. */

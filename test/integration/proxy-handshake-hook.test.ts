@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, definePlugin, errorResponse, MysqlError, proceed, sendResult } from "../../mod.ts";
-import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { definePlugin, errorResponse, MysqlError, proceed, sendResult } from "../../mod.ts";
+import { connectThrough, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 let proxy: RunningProxy;
 const seen: string[] = [];
@@ -31,14 +31,7 @@ before(async () => {
 
 after(() => proxy?.stop());
 
-function client() {
-  return connect({
-    host: proxy.host,
-    port: proxy.port,
-    user: PROXY_USER.user,
-    password: PROXY_USER.password,
-  });
-}
+const client = () => connectThrough(proxy);
 
 test("a plugin changes the greeting's server version; the proxy keeps its own connection id", async () => {
   const conn = await client();

@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, type Connection } from "../../mod.ts";
+import type { Connection } from "../../mod.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
-import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { connectThrough, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 const CLIENTS = 1000;
 const MAX_BACKEND = 8;
@@ -54,13 +54,7 @@ test(`${CLIENTS} idle clients share at most ${MAX_BACKEND} backend connections`,
     const batch = await Promise.all(
       Array.from(
         { length: Math.min(50, CLIENTS - i) },
-        () =>
-          connect({
-            host: proxy.host,
-            port: proxy.port,
-            user: PROXY_USER.user,
-            password: PROXY_USER.password,
-          }),
+        () => connectThrough(proxy),
       ),
     );
     clients.push(...batch);

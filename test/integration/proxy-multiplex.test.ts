@@ -8,7 +8,7 @@
 import mysql from "mysql2/promise";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { connect, type Connection, MysqlError } from "../../mod.ts";
+import { type Connection, type ConnectionOptions, MysqlError } from "../../mod.ts";
 import { resolveClientOptions } from "../../src/client/options.ts";
 import { resetSession } from "../../src/client/reset.ts";
 import { encodeUtf8, utf8 } from "../../src/protocol/bytes.ts";
@@ -19,7 +19,7 @@ import { Session } from "../../src/session/session.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually as until } from "../support/eventually.ts";
-import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { connectThrough, PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
 
 let env: TestEnv;
 const backendUser = { user: uniqueName("mux_be").slice(0, 30), password: "mux-backend-pw" };
@@ -58,15 +58,8 @@ function proxyFor(options: Parameters<typeof startProxy>[0] = {}): Promise<Runni
   });
 }
 
-function client(p: RunningProxy, extra: Record<string, unknown> = {}): Promise<Connection> {
-  return connect({
-    host: p.host,
-    port: p.port,
-    user: PROXY_USER.user,
-    password: PROXY_USER.password,
-    database: env.database,
-    ...extra,
-  });
+function client(p: RunningProxy, extra: Partial<ConnectionOptions> = {}): Promise<Connection> {
+  return connectThrough(p, { database: env.database, ...extra });
 }
 
 /** COM_STMT_EXECUTE of a one-parameter statement with a BIGINT value, types sent or omitted. */

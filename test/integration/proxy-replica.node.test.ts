@@ -18,7 +18,7 @@ import { readWriteSplit } from "../../plugins/read-write-split.ts";
 import { rootConnection, uniqueName } from "../support/db.ts";
 import { type TestEnv, testEnv } from "../support/env.ts";
 import { eventually } from "../support/eventually.ts";
-import { PROXY_USER, type RunningProxy, startProxy } from "../support/proxy.ts";
+import { connectThrough, type RunningProxy, startProxy } from "../support/proxy.ts";
 import { buildPackage, installExample } from "../workers/bundle.ts";
 
 let env: TestEnv;
@@ -80,14 +80,7 @@ after(async () => {
   await primaryRoot?.close();
 });
 
-function viaProxy(): Promise<Connection> {
-  return connect({
-    host: proxy.host,
-    port: proxy.port,
-    user: PROXY_USER.user,
-    password: PROXY_USER.password,
-  });
-}
+const viaProxy = () => connectThrough(proxy);
 
 async function serverId(conn: Connection, sql = "SELECT @@server_id AS id"): Promise<number> {
   const [{ id }] = await conn.query<{ id: number }>(sql);
