@@ -180,7 +180,7 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
       const p = source.tryRead();
       if (p === undefined) {
         // Nothing more buffered from the backend: what the client has been sent so far goes out now.
-        await out.flush();
+        if (out.pending > 0) await out.flush();
         await source.fill();
         continue;
       }
