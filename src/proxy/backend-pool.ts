@@ -96,14 +96,16 @@ export class BackendPool {
   }
 
   /**
-   * An idle connection of `family` on backend `index` (preferring one on `schema`), taken now
-   * without waiting, or undefined when none is idle (then `acquire`). The fast path of a command.
+   * An idle connection of `family` on backend `index`, taken now without waiting: the one `owner`
+   * (a client) used last if it is idle, else one on `schema`, else the most recently used; undefined
+   * when none is idle (then `acquire`). The fast path of a command.
    */
-  takeIdle(index: number, family: string, schema: string): PooledConnection | undefined {
+  takeIdle(index: number, family: string, schema: string, owner?: unknown): PooledConnection | undefined {
     if (this.closed) return undefined;
     const s = this.slots[index];
     const withSchema = schema !== "";
     let best = -1;
+    let onSchema = false;
     for (let i = s.idle.length - 1; i >= 0; i--) {
       const c = s.idle[i];
       if (!fits(c, family, withSchema)) continue;
@@ -112,10 +114,15 @@ export class BackendPool {
         s.total--;
         continue;
       }
-      if (best === -1) best = i;
-      if (c.conn.state.schema === schema) {
+      if (owner !== undefined && c.conn.lastUser === owner) {
+        // The one `owner` used last: in its state, its statements prepared there.
         best = i;
         break;
+      }
+      if (!onSchema && (best === -1 || c.conn.state.schema === schema)) {
+        best = i;
+        onSchema = c.conn.state.schema === schema;
+        if (onSchema && owner === undefined) break;
       }
     }
     if (best === -1) return undefined;

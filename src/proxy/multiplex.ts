@@ -233,7 +233,7 @@ export class Multiplexed {
       return;
     }
     // The fast path: an idle connection this client used last, untouched since: no await, no replay.
-    const idle = this.pool.takeIdle(this.index, this.family, this.state.schema);
+    const idle = this.pool.takeIdle(this.index, this.family, this.state.schema, this);
     if (idle !== undefined && this.inStep(idle.conn)) {
       this.held = idle;
       idle.conn.begin();
