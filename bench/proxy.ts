@@ -171,8 +171,15 @@ async function main(): Promise<void> {
   await proxied("proxy, multiplex: false", ["no-multiplex"], false, 0);
   await proxied("proxy + readQuery plugin", ["parsing"], false, 0);
   if (certs) {
-    targets.push({ name: "direct, TLS", ...base, tls: true, baseline: 3 });
-    await proxied("proxy, TLS to the proxy", ["plain", certs.serverCertPath, certs.serverKeyPath], true, 3);
+    // The TLS paths are compared with direct TLS (its own index).
+    const directTls = targets.length;
+    targets.push({ name: "direct, TLS", ...base, tls: true, baseline: directTls });
+    await proxied(
+      "proxy, TLS to the proxy",
+      ["plain", certs.serverCertPath, certs.serverKeyPath],
+      true,
+      directTls,
+    );
   }
 
   // 1. latency at one client

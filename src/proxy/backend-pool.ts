@@ -96,15 +96,16 @@ export class BackendPool {
   }
 
   /**
-   * A connection of `family` on backend `index` for a client whose default database is `schema`:
-   * an idle one (preferring one on that database), else a new one (`open`) while under the limit,
-   * else the first one given back, after waiting in the queue. Rejects with `PoolFull`, or as `open`.
+   * An idle connection of `family` on backend `index`, taken now without waiting: the one `owner`
+   * (a client) used last if it is idle, else one on `schema`, else the most recently used; undefined
+   * when none is idle (then `acquire`). The fast path of a command.
    */
-  acquire(index: number, family: string, schema: string, open: Opener): Promise<PooledConnection> {
-    if (this.closed) return Promise.reject(new Error("the proxy is closing"));
+  takeIdle(index: number, family: string, schema: string, owner?: unknown): PooledConnection | undefined {
+    if (this.closed) return undefined;
     const s = this.slots[index];
     const withSchema = schema !== "";
     let best = -1;
+    let onSchema = false;
     for (let i = s.idle.length - 1; i >= 0; i--) {
       const c = s.idle[i];
       if (!fits(c, family, withSchema)) continue;
@@ -113,17 +114,33 @@ export class BackendPool {
         s.total--;
         continue;
       }
-      if (best === -1) best = i;
-      if (c.conn.state.schema === schema) {
+      if (owner !== undefined && c.conn.lastUser === owner) {
+        // The one `owner` used last: in its state, its statements prepared there.
         best = i;
         break;
       }
+      if (!onSchema && (best === -1 || c.conn.state.schema === schema)) {
+        best = i;
+        onSchema = c.conn.state.schema === schema;
+        if (onSchema && owner === undefined) break;
+      }
     }
-    if (best !== -1) {
-      const [c] = s.idle.splice(best, 1);
-      s.inUse++;
-      return Promise.resolve(c);
-    }
+    if (best === -1) return undefined;
+    const [c] = s.idle.splice(best, 1);
+    s.inUse++;
+    return c;
+  }
+
+  /**
+   * A connection of `family` on backend `index` for a client whose default database is `schema`:
+   * an idle one (preferring one on that database), else a new one (`open`) while under the limit,
+   * else the first one given back, after waiting in the queue. Rejects with `PoolFull`, or as `open`.
+   */
+  acquire(index: number, family: string, schema: string, open: Opener): Promise<PooledConnection> {
+    if (this.closed) return Promise.reject(new Error("the proxy is closing"));
+    const idle = this.takeIdle(index, family, schema);
+    if (idle !== undefined) return Promise.resolve(idle);
+    const s = this.slots[index];
     if (s.total >= this.limits.maxBackendConnections && s.idle.length > 0) {
       // Full, but with idle connections of other families: one of them makes room.
       this.discard(s, s.idle.shift()!);
@@ -138,7 +155,7 @@ export class BackendPool {
       );
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { family, withSchema, open, resolve, reject, timer: undefined };
+      const waiter: Waiter = { family, withSchema: schema !== "", open, resolve, reject, timer: undefined };
       if (this.limits.waitTimeout > 0) {
         waiter.timer = setTimeout(() => {
           const i = s.waiters.indexOf(waiter);

@@ -474,13 +474,17 @@ export class ProxyClient {
     try {
       if (mux !== undefined) {
         const sql = payload[0] === Command.COM_QUERY ? utf8(payload, 1) : undefined;
-        const local = await this.localCommand(payload, sql);
-        if (local !== undefined) return local;
+        const local = this.localCommand(payload, sql);
+        if (local !== undefined) return await local;
         query = mux.prepareQuery(payload, sql, this.id);
-        let bound: Uint8Array | ErrPacket;
+        let bound: Uint8Array | ErrPacket | Promise<Uint8Array | ErrPacket>;
         try {
-          await mux.borrow();
-          bound = await mux.bind(query);
+          // Without a pin or a replay to wait for, both are synchronous: the command is written to
+          // the backend in the same turn as the client's packet was read.
+          const borrowing = mux.borrow();
+          if (borrowing !== undefined) await borrowing;
+          bound = mux.bind(query);
+          if (bound instanceof Promise) bound = await bound;
         } catch (error) {
           if (error instanceof BackendFailure) throw error;
           healthy = error instanceof MysqlError;
@@ -519,33 +523,37 @@ export class ProxyClient {
       await this.sendErr(proxyFailure((error as Error)?.message ?? String(error)));
       return true;
     } finally {
-      if (query !== undefined) await mux?.settle(query, healthy && !this.ended);
+      if (query !== undefined) {
+        const settling = mux!.settle(query, healthy && !this.ended);
+        if (settling !== undefined) await settling;
+      }
     }
   }
 
   /**
    * The commands the proxy answers itself when multiplexing: KILL and COM_PROCESS_KILL with the
    * proxy's connection ids, COM_RESET_CONNECTION. Undefined for every other command; else whether
-   * the client goes on.
+   * the client goes on (told synchronously whether the command is one of them).
    */
-  private async localCommand(payload: Uint8Array, sql: string | undefined): Promise<boolean | undefined> {
+  private localCommand(payload: Uint8Array, sql: string | undefined): Promise<boolean> | undefined {
     const code = payload[0];
     let kill: KillStatement | undefined;
     if (code === Command.COM_PROCESS_KILL && payload.length >= 5) {
       kill = { query: false, id: decodeProcessKill(payload) };
     } else if (sql !== undefined) kill = parseKill(sql);
     if (kill !== undefined) return this.kill(kill);
-    if (code === Command.COM_STMT_CLOSE) {
-      await this.mux!.closeStatement(payload);
-      return true;
-    }
+    if (code === Command.COM_STMT_CLOSE) return this.mux!.closeStatement(payload).then(() => true);
     if (code === Command.COM_RESET_CONNECTION) {
       this.mux!.reset();
-      await this.output.push(this.okPayload());
-      await this.output.flush();
-      return true;
+      return this.sendOk();
     }
     return undefined;
+  }
+
+  private async sendOk(): Promise<boolean> {
+    await this.output.push(this.okPayload());
+    await this.output.flush();
+    return true;
   }
 
   private okPayload(): Uint8Array {

@@ -167,7 +167,7 @@ export class Multiplexed {
    * An ERR instead for a statement id the client does not have. Rejects with the backend's
    * MysqlError when the lazy prepare fails.
    */
-  async bind(q: MuxQuery): Promise<Uint8Array | ErrPacket> {
+  bind(q: MuxQuery): Uint8Array | ErrPacket | Promise<Uint8Array | ErrPacket> {
     const conn = this.held!.conn;
     if (q.prepareSql !== undefined) {
       const sql = q.prepareSql;
@@ -175,15 +175,29 @@ export class Multiplexed {
       return q.payload;
     }
     if (q.statementId === undefined) {
-      if (q.effects?.lastInsertId) await this.ownLastInsertId(conn);
+      if (q.effects?.lastInsertId && !this.holdsOwnInsertId(conn)) {
+        return this.ownLastInsertId(conn).then(() => q.payload);
+      }
       return q.payload;
     }
     const stmt = this.statements.get(q.statementId);
+    if (stmt !== undefined && stmt.on.has(conn) && !(stmt.usesLastInsertId && !this.holdsOwnInsertId(conn))) {
+      // The fast path: the statement is prepared there and needs nothing set first.
+      if (q.code === Command.COM_STMT_EXECUTE) return this.statements.executePayload(stmt, conn, q.payload);
+      return withStatementId(q.payload, stmt.on.get(conn)!.id);
+    }
+    return this.bindStatement(q, q.statementId);
+  }
+
+  /** `bind` for a statement not prepared on the connection yet, or one needing its LAST_INSERT_ID(). */
+  private async bindStatement(q: MuxQuery, statementId: number): Promise<Uint8Array | ErrPacket> {
+    const conn = this.held!.conn;
+    const stmt = this.statements.get(statementId);
     if (stmt === undefined) {
       return {
         errno: 1243,
         sqlState: "HY000",
-        message: `Unknown prepared statement handler (${q.statementId}) given to ${commandName(q.code)}`,
+        message: `Unknown prepared statement handler (${statementId}) given to ${commandName(q.code)}`,
       };
     }
     if (!stmt.on.has(conn)) {
@@ -212,14 +226,28 @@ export class Multiplexed {
    * client's state. Rejects with `PoolFull`, the backend's `MysqlError` (a database gone), or a
    * `BackendFailure`; then no connection is held.
    */
-  async borrow(): Promise<void> {
+  borrow(): void | Promise<void> {
     this.fresh = false;
     if (this.held !== undefined) {
       this.held.conn.begin();
       return;
     }
+    // The fast path: an idle connection this client used last, untouched since: no await, no replay.
+    const idle = this.pool.takeIdle(this.index, this.family, this.state.schema, this);
+    if (idle !== undefined && this.inStep(idle.conn)) {
+      this.held = idle;
+      idle.conn.begin();
+      this.fresh = true;
+      return;
+    }
+    return this.borrowAndSync(idle);
+  }
+
+  /** `borrow` when the connection must be waited for, or brought to the client's state. */
+  private async borrowAndSync(first: PooledConnection | undefined): Promise<void> {
     for (let attempt = 1;; attempt++) {
-      const c = await this.acquire(this.state.schema);
+      const c = first ?? await this.acquire(this.state.schema);
+      first = undefined;
       this.held = c;
       try {
         await this.sync(c.conn);
@@ -265,7 +293,7 @@ export class Multiplexed {
    * what it did and answered, the client's state taken from the connection, the connection given
    * back unless the client is pinned now (or closed when not healthy).
    */
-  async settle(q: MuxQuery, healthy: boolean): Promise<void> {
+  settle(q: MuxQuery, healthy: boolean): void | Promise<void> {
     this.busy = false;
     const c = this.held;
     if (c === undefined) return;
@@ -302,18 +330,23 @@ export class Multiplexed {
       conn.lastInsertIdOf = { owner: this, generation: ++this.insertIdGeneration };
       this.insertIdDirty = true;
     }
-    if (this.insertIdDirty && !this.pins.pinned && this.holdsOwnInsertId(conn)) {
-      // The connection goes back to the pool: the client's LAST_INSERT_ID() is read first, to be
-      // set again wherever the client reads it later (its response has been sent already).
-      try {
-        const [row] = await runOwnCommand(conn, queryPayload("SELECT @@last_insert_id"));
-        this.lastInsertId = /^\d+$/.test(row?.[0] ?? "") ? row![0]! : "0";
-        this.insertIdDirty = false;
-      } catch {
-        this.held = undefined;
-        this.pool.release(c, false);
-        return;
-      }
+    if (this.insertIdDirty && !this.pins.pinned && this.holdsOwnInsertId(conn)) return this.readInsertId(c);
+    this.giveBack();
+  }
+
+  /**
+   * The connection goes back to the pool: the client's LAST_INSERT_ID() is read first, to be set
+   * again wherever the client reads it later (its response has been sent already).
+   */
+  private async readInsertId(c: PooledConnection): Promise<void> {
+    try {
+      const [row] = await runOwnCommand(c.conn, queryPayload("SELECT @@last_insert_id"));
+      this.lastInsertId = /^\d+$/.test(row?.[0] ?? "") ? row![0]! : "0";
+      this.insertIdDirty = false;
+    } catch {
+      this.held = undefined;
+      this.pool.release(c, false);
+      return;
     }
     this.giveBack();
   }
@@ -407,8 +440,7 @@ export class Multiplexed {
 
   /** Brings `conn` to the client's state: the database, then the system variables. */
   private async sync(conn: TrackedConnection): Promise<void> {
-    if (conn.lastUser === this && conn.version === this.versionAtSync && conn.pendingCloses.length === 0) {
-      // Nobody used the connection since this client did: its state is the client's.
+    if (this.inStep(conn)) {
       conn.begin();
       return;
     }
@@ -447,6 +479,11 @@ export class Multiplexed {
     }
     this.versionAtSync = conn.version;
     conn.begin();
+  }
+
+  /** Nobody used `conn` since this client did (and no close waits): its state is the client's. */
+  private inStep(conn: TrackedConnection): boolean {
+    return conn.lastUser === this && conn.version === this.versionAtSync && conn.pendingCloses.length === 0;
   }
 
   private giveBack(): void {

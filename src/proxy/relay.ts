@@ -124,6 +124,16 @@ export interface RelayClient {
   readonly capabilities: number;
 }
 
+/**
+ * Rows and column definitions, but for the last one's EOF (`translateResponsePacket`), go to the
+ * client as they came whatever the two sides' framing: no translation call per row.
+ */
+function passesUnchanged(step: ResponseStep): boolean {
+  if (step.afterColumns) return false;
+  if (step.role === "row") return true;
+  return step.role === "column" && (!step.lastDefinition || step.eofDeferred === true);
+}
+
 /** The relay of one client: a `PlanTarget` whose results go to the client's socket. */
 export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome> {
   private readonly client: RelayClient;
@@ -180,7 +190,7 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
       const p = source.tryRead();
       if (p === undefined) {
         // Nothing more buffered from the backend: what the client has been sent so far goes out now.
-        await out.flush();
+        if (out.pending > 0) await out.flush();
         await source.fill();
         continue;
       }
@@ -221,7 +231,7 @@ export class ClientRelay implements PlanTarget<BackendConnection, RelayedOutcome
       if (step.role === "infile-request") {
         // A collected response's request was relayed (`infile`) while it was collected.
         if (replay === undefined) await this.relayInfile(p, conn);
-      } else if (translate) {
+      } else if (translate && !passesUnchanged(step)) {
         for (const q of translateResponsePacket(p, step, backendCaps, clientCaps, this.statusFlags)) {
           const w = out.push(q);
           if (w !== undefined) await w;
