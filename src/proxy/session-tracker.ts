@@ -184,6 +184,11 @@ export class TrackedConnection implements BackendConnection {
   diagnosticsDirty = false;
   /** Backend statement ids whose COM_STMT_CLOSE waits for the connection's next use. */
   readonly pendingCloses: number[] = [];
+  /**
+   * The clients' statements prepared on this connection, by backend id, least recently used first
+   * (statements.ts bounds them: MAX_STATEMENTS_PER_CONNECTION).
+   */
+  readonly statements: Map<number, unknown> = new Map();
   /** While set, a PREPARE_OK read is renumbered in place to the id this gives (the client's). */
   renumber: StatementRenumbering | undefined;
   /** What the responses since `begin()` showed. */

@@ -8,6 +8,12 @@
  * had them. MariaDB's direct-execute id 0xFFFFFFFF means the client's last prepared statement.
  * Closing a statement closes it on the connection held now and queues the close for the others
  * (sent before their next command, as COM_STMT_CLOSE has no response).
+ *
+ * A pooled connection serves many clients, and each may prepare its statements there: a connection
+ * keeps at most MAX_STATEMENTS_PER_CONNECTION of other clients' statements (least recently used
+ * closed first; their clients prepare them again when they run there next), so that the server's
+ * max_prepared_stmt_count (16382 by default, for all connections) is not exhausted by clients
+ * spreading over the pool (ProxySQL bounds it the same way, mysql-max_stmts_per_connection).
  */
 import { Command } from "../protocol/constants.ts";
 import { encodeStatementCommand } from "../protocol/statements.ts";
@@ -15,6 +21,9 @@ import type { TrackedConnection } from "./session-tracker.ts";
 
 /** MariaDB's "the statement prepared last" id in COM_STMT_EXECUTE and friends. */
 export const LAST_PREPARED = 0xffffffff;
+
+/** Most statements kept prepared on one backend connection (see the module comment). */
+export const MAX_STATEMENTS_PER_CONNECTION = 64;
 
 /** A statement on one backend connection. */
 interface BackendStatement {
@@ -33,6 +42,8 @@ export interface ProxyStatement {
   /** The parameter types of the client's last execute that sent them (2 bytes per parameter). */
   types: Uint8Array | undefined;
   readonly on: Map<TrackedConnection, BackendStatement>;
+  /** The client's statements it belongs to. */
+  readonly owner: ClientStatements;
 }
 
 /** The statement id of a command that names one (bytes 1-4). */
@@ -97,9 +108,47 @@ export class ClientStatements {
       usesLastInsertId: /last_insert_id|identity/i.test(sql),
       types: undefined,
       on: new Map([[conn, { id: backendId, typesSent: false }]]),
+      owner: this,
     });
+    this.admit(conn, backendId, this.byId.get(id)!);
     this.lastPrepared = id;
     return id;
+  }
+
+  /**
+   * Records `stmt` as prepared on `conn` (as `backendId`); when the connection then holds more than
+   * MAX_STATEMENTS_PER_CONNECTION, the least recently used statement of another client is closed
+   * there (queued: sent before the connection's next command) and forgotten by its owner.
+   */
+  private admit(conn: TrackedConnection, backendId: number, stmt: ProxyStatement): void {
+    const held = conn.statements as Map<number, ProxyStatement>;
+    held.set(backendId, stmt);
+    if (held.size <= MAX_STATEMENTS_PER_CONNECTION) return;
+    for (const [oldId, old] of held) {
+      // This client's own may hold a cursor or long data on this connection: never taken from it.
+      if (old.owner === this) continue;
+      held.delete(oldId);
+      old.on.delete(conn);
+      conn.pendingCloses.push(oldId);
+      return;
+    }
+  }
+
+  /** Marks `stmt`'s statement on `conn` as just used (the bound keeps the recently used ones). */
+  private touch(conn: TrackedConnection, backendId: number, stmt: ProxyStatement): void {
+    const held = conn.statements as Map<number, ProxyStatement>;
+    if (held.delete(backendId)) held.set(backendId, stmt);
+  }
+
+  /** Forgets `stmt`'s statements on their connections, queueing their closes (except on `held`). */
+  private release(stmt: ProxyStatement, held: TrackedConnection | undefined): Uint8Array | undefined {
+    let now: Uint8Array | undefined;
+    for (const [conn, b] of stmt.on) {
+      conn.statements.delete(b.id);
+      if (conn === held) now = encodeStatementCommand(Command.COM_STMT_CLOSE, b.id);
+      else conn.pendingCloses.push(b.id);
+    }
+    return now;
   }
 
   /** The statement a command names (LAST_PREPARED resolved), or undefined. */
@@ -110,6 +159,7 @@ export class ClientStatements {
   /** Records that `conn` has `stmt` as `backendId` (a lazy re-prepare). */
   prepared(stmt: ProxyStatement, conn: TrackedConnection, backendId: number): void {
     stmt.on.set(conn, { id: backendId, typesSent: false });
+    this.admit(conn, backendId, stmt);
   }
 
   /**
@@ -118,6 +168,7 @@ export class ClientStatements {
    */
   executePayload(stmt: ProxyStatement, conn: TrackedConnection, payload: Uint8Array): Uint8Array {
     const backend = stmt.on.get(conn)!;
+    this.touch(conn, backend.id, stmt);
     const sent = executeTypes(payload, stmt.paramCount);
     let out = payload;
     if (sent !== undefined) stmt.types = sent;
@@ -137,19 +188,12 @@ export class ClientStatements {
     if (stmt === undefined) return undefined;
     this.byId.delete(stmt.id);
     if (this.lastPrepared === stmt.id) this.lastPrepared = undefined;
-    let now: Uint8Array | undefined;
-    for (const [conn, b] of stmt.on) {
-      if (conn === held) now = encodeStatementCommand(Command.COM_STMT_CLOSE, b.id);
-      else conn.pendingCloses.push(b.id);
-    }
-    return now;
+    return this.release(stmt, held);
   }
 
   /** Forgets every statement, queueing their closes (the client left, or reset its session). */
   closeAll(): void {
-    for (const stmt of this.byId.values()) {
-      for (const [conn, b] of stmt.on) conn.pendingCloses.push(b.id);
-    }
+    for (const stmt of this.byId.values()) this.release(stmt, undefined);
     this.byId.clear();
     this.lastPrepared = undefined;
   }

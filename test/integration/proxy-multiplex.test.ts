@@ -567,7 +567,10 @@ for (const multiplex of [true, false]) {
         await b.query("COMMIT");
         const unknown = await raw.roundTrip(executePayload(12345, 1n, true));
         assert.equal(decodeErr(unknown[0]).errno, 1243);
-        await raw.roundTrip(command(Command.COM_STMT_CLOSE, new Uint8Array([id, 0, 0, 0])), false);
+        // All four bytes of the id: without multiplexing it is the server's, which can pass 255.
+        const idBytes = new Uint8Array(4);
+        new DataView(idBytes.buffer).setUint32(0, id, true);
+        await raw.roundTrip(command(Command.COM_STMT_CLOSE, idBytes), false);
         const closed = await raw.roundTrip(executePayload(id, 1n, true));
         assert.equal(decodeErr(closed[0]).errno, 1243);
       } finally {
