@@ -13,6 +13,7 @@ import { collationCharset, collationName } from "../protocol/collations.ts";
 import { Capability, MariadbCapability } from "../protocol/constants.ts";
 import { defaultValueOptions } from "../protocol/values.ts";
 import type { Runtime } from "../runtime/socket.ts";
+import { PacketChannel } from "../session/channel.ts";
 import type { SessionOptions } from "../session/options.ts";
 import { Session } from "../session/session.ts";
 import type { PooledConnection } from "./backend-pool.ts";
@@ -176,5 +177,33 @@ export async function openPooled(
   } catch (error) {
     session.destroy();
     throw error;
+  }
+}
+
+/**
+ * Connects to `backend`, reads its first packet (the greeting, or the ERR a server sends instead,
+ * e.g. too many connections) and closes the connection. Rejects when that takes over `timeout` ms.
+ */
+export async function readBackendGreeting(
+  runtime: Runtime,
+  backend: ResolvedBackend,
+  timeout: number,
+): Promise<Uint8Array> {
+  const address = backend.socketPath !== undefined
+    ? { path: backend.socketPath }
+    : { host: backend.host, port: backend.port };
+  const socket = await runtime.connect({ ...address, timeout });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no greeting from ${backend.address} in ${timeout} ms`)),
+        timeout,
+      );
+    });
+    return await Promise.race([new PacketChannel(socket, 1 << 20).read(), late]);
+  } finally {
+    clearTimeout(timer);
+    socket.close();
   }
 }

@@ -13,9 +13,8 @@
  */
 import type { BackendState, BackendType } from "../pipeline/backends.ts";
 import { ConnectionError, type Runtime } from "../runtime/socket.ts";
-import { PacketChannel } from "../session/channel.ts";
 import type { Session } from "../session/session.ts";
-import { backendSessionOptions, openBackend } from "./backend.ts";
+import { backendSessionOptions, openBackend, readBackendGreeting } from "./backend.ts";
 import type { ResolvedBackend } from "./options.ts";
 
 /** `createProxy`'s `healthCheck` option. */
@@ -309,16 +308,8 @@ export class HealthChecker {
 
   /** Connects and reads the greeting (an ERR greeting, e.g. too many connections, fails the check). */
   async #greeting(backend: ResolvedBackend): Promise<void> {
-    const address = backend.socketPath !== undefined
-      ? { path: backend.socketPath }
-      : { host: backend.host, port: backend.port };
     if (this.#runtime === undefined) throw new Error("the health checks have not started");
-    const socket = await this.#runtime.connect({ ...address, timeout: this.#options.timeout });
-    try {
-      const first = await new PacketChannel(socket, 1 << 20).read();
-      if (first[0] === 0xff) throw new Error(`${backend.address} refused the connection in its greeting`);
-    } finally {
-      socket.close();
-    }
+    const first = await readBackendGreeting(this.#runtime, backend, this.#options.timeout);
+    if (first[0] === 0xff) throw new Error(`${backend.address} refused the connection in its greeting`);
   }
 }

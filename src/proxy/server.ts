@@ -14,8 +14,8 @@ import { binaryRowParser, textRowParser } from "../protocol/rows.ts";
 import { defaultValueOptions } from "../protocol/values.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import type { Listener, ListenOptions, Runtime, SocketAddress } from "../runtime/socket.ts";
-import { PacketChannel } from "../session/channel.ts";
 import { BackendPool, type BackendPoolCounts } from "./backend-pool.ts";
+import { readBackendGreeting } from "./backend.ts";
 import type { AuthSettings, GreetingFacts } from "./client-auth.ts";
 import { ProxyClient, type ProxyShared } from "./client-session.ts";
 import { type BackendHealth, HealthChecker } from "./health.ts";
@@ -94,30 +94,16 @@ async function probeBackend(
   backend: ResolvedBackend,
   timeout: number,
 ): Promise<GreetingFacts> {
-  const address = backend.socketPath !== undefined
-    ? { path: backend.socketPath }
-    : { host: backend.host, port: backend.port };
-  const socket = await runtime.connect({ ...address, timeout });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const channel = new PacketChannel(socket, 1 << 20);
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("no greeting")), timeout);
-    });
-    const first = await Promise.race([channel.read(), late]);
-    if (first[0] === 0xff) return FALLBACK_FACTS;
-    const g = decodeGreeting(first);
-    const mariadb = isMariadb(g) && (g.capabilities & Capability.MYSQL) === 0;
-    return {
-      serverVersion: g.serverVersion,
-      capabilities: g.capabilities & RELAYED_CAPABILITIES,
-      mariadbCapabilities: mariadb ? g.mariadbCapabilities & MariadbCapability.EXTENDED_TYPE_INFO : undefined,
-      charset: g.charset || Charset.UTF8MB4_GENERAL_CI,
-    };
-  } finally {
-    clearTimeout(timer);
-    socket.close();
-  }
+  const first = await readBackendGreeting(runtime, backend, timeout);
+  if (first[0] === 0xff) return FALLBACK_FACTS;
+  const g = decodeGreeting(first);
+  const mariadb = isMariadb(g) && (g.capabilities & Capability.MYSQL) === 0;
+  return {
+    serverVersion: g.serverVersion,
+    capabilities: g.capabilities & RELAYED_CAPABILITIES,
+    mariadbCapabilities: mariadb ? g.mariadbCapabilities & MariadbCapability.EXTENDED_TYPE_INFO : undefined,
+    charset: g.charset || Charset.UTF8MB4_GENERAL_CI,
+  };
 }
 
 /**

@@ -15,6 +15,10 @@ export interface ColumnEntry {
   /** Parsers by decoding (the session's, or a command's own), for text and binary rows. */
   text?: WeakMap<object, RangeRowParser>;
   binary?: WeakMap<object, RangeRowParser>;
+  /** The parser used last and its decoding and protocol: a repeated result set skips the map. */
+  lastKey?: object;
+  lastBinary?: boolean;
+  last?: RangeRowParser;
 }
 
 /** Recently seen column sets of one session (at most `size`, least recently used dropped first). */
@@ -45,9 +49,13 @@ export class ColumnCache {
    * decoding object the parser is built for: the session's, or a command's own).
    */
   parser(entry: ColumnEntry, binary: boolean, key: object, build: () => RangeRowParser): RangeRowParser {
+    if (entry.lastKey === key && entry.lastBinary === binary) return entry.last!;
     const parsers = binary ? (entry.binary ??= new WeakMap()) : (entry.text ??= new WeakMap());
     let parser = parsers.get(key);
     if (parser === undefined) parsers.set(key, parser = build());
+    entry.lastKey = key;
+    entry.lastBinary = binary;
+    entry.last = parser;
     return parser;
   }
 
